@@ -1,0 +1,54 @@
+# Two commands do all set-up on a fresh Debian machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
+# Tesseract with Chinese, CJK fonts for the test-document generators, qpdf for broken-PDF fixtures,
+# PostgreSQL for the ingestion tests.
+APT_PKGS := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-arphic-uming qpdf postgresql
+export OMP_THREAD_LIMIT := 1
+export PREFECT_HOME ?= $(CURDIR)/.prefect
+export DO_NOT_TRACK := 1
+
+.PHONY: all setup system-deps run test test-all bench clean golden
+
+all: run
+
+system-deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing system packages:$$missing" >&2; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  else echo "warning: missing system packages:$$missing (not root: install them yourself)" >&2; fi; \
+	fi
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-*; touch $@
+
+setup: system-deps $(STAMP)
+
+run: setup
+	$(BIN)/jixiao extract data/samples --format json --out output
+	$(BIN)/jixiao extract data/samples --format csv --out output
+	@echo "wrote output/ (JSON per source, forms/indicators/calc_terms/findings CSV)"
+
+test: setup
+	$(BIN)/python -m pytest -q -n 2
+
+test-all: setup
+	$(BIN)/python -m pytest -q -n 2 -m ''
+
+bench: setup
+	$(BIN)/python -m bench
+
+golden: setup
+	$(BIN)/jixiao extract ../shared/samples/futian_hr_2025_declarations.txt --format jsonl \
+	  | $(BIN)/python ../shared/tools/check_golden.py ../shared/golden/futian_hr_2025_declarations.expected.jsonl
+
+clean:
+	rm -rf $(VENV) output/* .pytest_cache .prefect

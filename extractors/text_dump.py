@@ -1,0 +1,113 @@
+"""Text dumps copied out of the budget system: tab-separated cells, many forms per file.
+
+``sniff_encoding`` decides the encoding from the first bytes (BOM, UTF-16 without BOM,
+UTF-8, GB18030); ``iter_lines`` streams decoded lines with CRLF/CR folded; ``line_to_row``
+turns one line into a :class:`~pipeline.models.Row`. The file is never read whole.
+"""
+from __future__ import annotations
+
+import codecs
+import io
+from pathlib import Path
+from typing import Iterator
+
+from pipeline.errors import InputError
+from pipeline.models import Cell, Row
+from pipeline.normalize import strip_markup
+from pipeline.settings import Settings, TextDumpSettings
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 text without a BOM: tabs, digits and line ends give it away (a zero byte beside each)."""
+    if len(head) < 8:
+        return None
+    even, odd = head[0::2], head[1::2]
+    zeros_even, zeros_odd = even.count(0), odd.count(0)
+    if zeros_odd > len(odd) * 0.2 and zeros_even < len(even) * 0.05:
+        return "utf-16-le"
+    if zeros_even > len(even) * 0.2 and zeros_odd < len(odd) * 0.05:
+        return "utf-16-be"
+    return None
+
+
+def sniff_encoding(head: bytes, settings: TextDumpSettings, *, complete: bool = False) -> str:
+    """The encoding of a dump from its first bytes; :class:`InputError` for binary data.
+
+    ``complete`` says ``head`` is the whole file (so a multi-byte sequence cut at the end of
+    the sniffed block is not held against it)."""
+    for bom, name in _BOMS:
+        if head.startswith(bom):
+            return name
+    utf16 = _utf16_without_bom(head)
+    if utf16:
+        return utf16
+    if b"\x00" in head:
+        raise InputError("binary data, not a text dump (NUL bytes)")
+    for enc in settings.encodings:
+        try:
+            if complete:
+                head.decode(enc)
+            else:
+                codecs.getincrementaldecoder(enc)().decode(head, final=False)
+            return enc
+        except UnicodeDecodeError:
+            continue
+        except LookupError as exc:
+            raise InputError(f"unknown encoding in settings: {enc}") from exc
+    raise InputError(f"not text in any of {', '.join(settings.encodings)}")
+
+
+def iter_lines(path: Path, settings: TextDumpSettings) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each line, decoded, universal newlines, streamed."""
+    try:
+        raw = open(path, "rb")
+    except OSError as exc:
+        raise InputError(f"cannot open: {exc.strerror or exc}") from exc
+    with raw:
+        head = raw.read(settings.sniff_bytes)
+        if not head.strip():
+            raise InputError("empty file")
+        encoding = sniff_encoding(head, settings, complete=len(head) < settings.sniff_bytes)
+        raw.seek(0)
+        stream = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=None)
+        lineno = 0
+        try:
+            for lineno, line in enumerate(stream, 1):
+                if len(line) > settings.max_line_chars:
+                    raise InputError(f"line {lineno} is longer than {settings.max_line_chars} characters")
+                if "\x00" in line:
+                    raise InputError(f"binary data at line {lineno} (NUL bytes)")
+                yield lineno, line.rstrip("\n")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"invalid {encoding} at line {lineno + 1}: {exc.reason}") from exc
+
+
+def line_to_row(lineno: int, line: str, delimiter: str = "\t") -> Row | None:
+    """One dump line as a row of cells; None for a blank line. Empty cells are kept out
+    (their column index is what places the others)."""
+    if not line.strip():
+        return None
+    cells = []
+    for col, text in enumerate(line.split(delimiter)):
+        if "<" in text or "&" in text:
+            text = strip_markup(text)
+        text = text.strip()
+        if text:
+            cells.append(Cell(text=text, col=col))
+    return Row(cells=cells, line=lineno) if cells else None
+
+
+def read_text_dump(path: Path, settings: Settings) -> Iterator[Row]:
+    delimiter = settings.text.delimiter
+    for lineno, line in iter_lines(path, settings.text):
+        row = line_to_row(lineno, line, delimiter)
+        if row is not None:
+            yield row

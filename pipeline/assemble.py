@@ -1,0 +1,381 @@
+"""Rows of cells -> forms. One assembler for every reader.
+
+The steps, each a small function over typed data:
+
+``rows_to_drafts``  splits the row stream into forms (at the title, or where a header label
+                    repeats after an indicator table) and sorts each row into header
+                    label/value pairs or indicator rows (merged cells filled down, rows split
+                    by a page break joined back);
+``draft_to_form``   turns a draft's raw cells into the typed contract (header values parsed,
+                    provenance and confidence kept, ``MISSING_FIELD`` findings for the gaps).
+
+Both stream: a file of ten thousand forms is never held in memory at once.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Optional
+
+from .errors import ParseError
+from .labels import Vocabulary, canonical, load_vocabulary, snap
+from .models import (
+    HEADER_KEYS,
+    TITLE,
+    BBox,
+    Cell,
+    Finding,
+    Form,
+    Header,
+    Indicator,
+    ProvenanceItem,
+    Row,
+    Source,
+)
+from .normalize import (
+    clean_text,
+    digits_only,
+    join_cjk_spaces,
+    parse_amount_wan,
+    parse_bool,
+    parse_int,
+    parse_project_type,
+    parse_target,
+)
+from .settings import AssemblySettings
+
+INDICATOR_FIELDS = ("level1", "level2", "level3", "value", "explanation")
+_LABEL_SPLIT = re.compile(r"^([^:：]{2,30})[:：]\s*(.+)$", re.S)
+_CJK_END = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]$")
+_CJK_START = re.compile(r"^[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+
+
+# --------------------------------------------------------------------------- drafts
+
+
+@dataclass
+class IndicatorDraft:
+    cells: dict[str, list[Cell]] = field(default_factory=dict)
+    filled: dict[str, str] = field(default_factory=dict)  # level1/level2 carried from the row above
+
+    def text(self, name: str) -> str:
+        cells = self.cells.get(name)
+        return join_cells(cells) if cells else self.filled.get(name, "")
+
+
+@dataclass
+class FormDraft:
+    """A form as read so far: raw cells per header key, indicator rows, where it was seen."""
+
+    title: Optional[str] = None
+    fields: dict[str, list[Cell]] = field(default_factory=dict)
+    columns: Optional[dict[int, str]] = None  # grid column -> indicator field
+    indicators: list[IndicatorDraft] = field(default_factory=list)
+    pages: set[int] = field(default_factory=set)
+    last_key: Optional[str] = None
+
+    @property
+    def empty(self) -> bool:
+        return not self.fields and not self.indicators
+
+
+def join_cells(cells: list[Cell]) -> str:
+    """Cell texts in order: no space between CJK neighbours, one space between Latin words."""
+    parts = [c.text.strip() for c in cells if c.text and c.text.strip()]
+    if not parts:
+        return ""
+    out = parts[0]
+    for p in parts[1:]:
+        sep = "" if (_CJK_END.search(out) or _CJK_START.search(p)) else " "
+        out = out + sep + p
+    return out
+
+
+# --------------------------------------------------------------------------- row classification
+
+
+def _label_of(cell: Cell, vocab: Vocabulary, settings: AssemblySettings) -> Optional[str]:
+    fuzzy = settings.label_fuzzy_score if cell.origin == "ocr" else None
+    return vocab.header_key(cell.text, fuzzy_score=fuzzy, max_chars=settings.label_max_chars)
+
+
+def row_is_title(row: Row, vocab: Vocabulary) -> Optional[str]:
+    """The title text when the row is a form title row, else None."""
+    texts = [c.text for c in row.cells if c.text.strip()]
+    if len(texts) == 1 and vocab.is_title(texts[0]):
+        return clean_text(texts[0]).replace(" ", "")
+    return None
+
+
+def row_to_columns(row: Row, vocab: Vocabulary, settings: AssemblySettings) -> Optional[dict[int, str]]:
+    """The indicator header row as grid column -> field, or None if the row is not one."""
+    columns: dict[int, str] = {}
+    for cell in row.cells:
+        name = vocab.column(cell.text) if len(cell.text) < 20 else None
+        if name and name not in columns.values():
+            for col in range(cell.col, cell.col + cell.colspan):
+                columns[col] = name
+    return columns if len(set(columns.values())) >= settings.indicator_header_min else None
+
+
+def row_to_pairs(
+    row: Row, vocab: Vocabulary, settings: AssemblySettings, last_key: Optional[str]
+) -> list[tuple[Optional[str], list[Cell], Optional[Cell]]]:
+    """Header label/value pairs of a row: (key, value cells, label cell).
+
+    Cells before the row's first label continue ``last_key`` (a value wrapped onto the next
+    row). A cell holding both label and value (``项目名称：英才荟经费``) is split."""
+    pairs: list[tuple[Optional[str], list[Cell], Optional[Cell]]] = []
+    key, values, label_cell = last_key, [], None
+    for cell in row.cells:
+        if not cell.text.strip():
+            continue
+        new_key = _label_of(cell, vocab, settings)
+        rest = None
+        if new_key is None:
+            m = _LABEL_SPLIT.match(cell.text.strip())
+            if m:
+                new_key = _label_of(cell.model_copy(update={"text": m.group(1)}), vocab, settings)
+                rest = m.group(2) if new_key else None
+        if new_key is not None:
+            if key is not None and (values or label_cell is not None):
+                pairs.append((key, values, label_cell))
+            key, values, label_cell = new_key, [], cell
+            if rest:
+                values.append(cell.model_copy(update={"text": rest}))
+        elif key is not None:
+            values.append(cell)
+    if key is not None and (values or label_cell is not None):
+        pairs.append((key, values, label_cell))
+    return pairs
+
+
+def row_to_indicator(row: Row, columns: dict[int, str], previous: Optional[IndicatorDraft]) -> IndicatorDraft:
+    """One indicator row; an empty 一级/二级 cell (a merged cell) takes the value above."""
+    draft = IndicatorDraft()
+    for cell in row.cells:
+        if not cell.text.strip():
+            continue
+        name = next((columns[c] for c in range(cell.col, cell.col + cell.colspan) if c in columns), None)
+        if name:
+            draft.cells.setdefault(name, []).append(cell)
+    if previous is not None:
+        for name in ("level1", "level2"):
+            if name not in draft.cells:
+                draft.filled[name] = previous.text(name)
+        if "level1" in draft.cells and "level2" not in draft.cells and previous.text("level1") != draft.text("level1"):
+            draft.filled.pop("level2", None)  # a new 一级指标 never inherits the old 二级指标
+    return draft
+
+
+def _append_continuation(draft: FormDraft, row: Row, in_table: bool) -> None:
+    """A row split by a page break: its cells extend the previous row's cells."""
+    if in_table and draft.indicators and draft.columns:
+        last = draft.indicators[-1]
+        for cell in row.cells:
+            name = next((draft.columns[c] for c in range(cell.col, cell.col + cell.colspan) if c in draft.columns), None)
+            if name and cell.text.strip():
+                last.cells.setdefault(name, []).append(cell)
+    elif draft.last_key:
+        draft.fields.setdefault(draft.last_key, []).extend(c for c in row.cells if c.text.strip())
+
+
+# --------------------------------------------------------------------------- splitting
+
+
+def rows_to_drafts(
+    rows: Iterable[Row],
+    settings: AssemblySettings,
+    vocab: Optional[Vocabulary] = None,
+) -> Iterator[FormDraft]:
+    """Split the row stream into form drafts, in document order."""
+    vocab = vocab or load_vocabulary()
+    draft = FormDraft()
+    in_table = False
+    for row in rows:
+        if row.continuation and not draft.empty:
+            _append_continuation(draft, row, in_table)
+            _note_pages(draft, row)
+            continue
+        title = row_is_title(row, vocab)
+        if title is not None:
+            if not draft.empty:
+                yield draft
+            draft, in_table = FormDraft(title=title), False
+            _note_pages(draft, row)
+            continue
+        columns = row_to_columns(row, vocab, settings)
+        if columns is not None:
+            # the first header row, or one repeated on the next page: same table either way
+            draft.columns, in_table = columns, True
+            _note_pages(draft, row)
+            continue
+        pairs = row_to_pairs(row, vocab, settings, None if in_table else draft.last_key)
+        labelled = [p for p in pairs if p[2] is not None]
+        if labelled:
+            if any(key in draft.fields for key, _, _ in labelled) and (draft.indicators or in_table):
+                yield draft  # a new form without a title row
+                draft = FormDraft()
+            in_table = False
+            for key, values, _label in pairs:
+                draft.fields.setdefault(key, []).extend(values)
+                draft.last_key = key
+            _note_pages(draft, row)
+        elif in_table and draft.columns is not None:
+            previous = draft.indicators[-1] if draft.indicators else None
+            ind = row_to_indicator(row, draft.columns, previous)
+            if ind.cells and any(n in ind.cells for n in ("level3", "value", "explanation")):
+                draft.indicators.append(ind)
+                _note_pages(draft, row)
+        elif pairs:  # a value wrapped onto a row of its own
+            for key, values, _label in pairs:
+                draft.fields.setdefault(key, []).extend(values)
+            _note_pages(draft, row)
+    if not draft.empty:
+        yield draft
+
+
+def _note_pages(draft: FormDraft, row: Row) -> None:
+    if row.page is not None:
+        draft.pages.add(row.page)
+    for c in row.cells:
+        if c.page is not None:
+            draft.pages.add(c.page)
+
+
+# --------------------------------------------------------------------------- typed form
+
+
+def _text(cells: list[Cell]) -> str:
+    text = clean_text(join_cells(cells))
+    if any(c.origin != "text" for c in cells):
+        text = join_cjk_spaces(text)
+    return text
+
+
+_TEXT_KEYS = ("project_name", "applicant_unit", "primary_budget_unit", "allocation_method",
+              "policy_basis", "calculation_basis", "annual_goal", "long_term_goal")
+_PARSERS: dict[str, Callable[[str], dict]] = {
+    "project_code": lambda t: {"project_code": digits_only(t) or _fail(t, "no digits")},
+    "implementation_period": lambda t: {"implementation_period": parse_int(t)},
+    "project_type": lambda t: dict(zip(("project_type_code", "project_type_name"), parse_project_type(t))),
+    "is_new_project": lambda t: {"is_new_project": parse_bool(t)},
+    "total_amount": lambda t: {"total_amount": parse_amount_wan(t)},
+    "annual_amount": lambda t: {"annual_amount": parse_amount_wan(t)},
+}
+
+
+def _fail(text: str, why: str):
+    raise ParseError(f"{why}: {text!r}")
+
+
+def _provenance(cells: list[Cell]) -> Optional[ProvenanceItem]:
+    if not cells:
+        return None
+    bbox: Optional[BBox] = None
+    for c in cells:
+        if c.bbox is not None:
+            bbox = c.bbox if bbox is None else bbox.union(c.bbox)
+    first = cells[0]
+    return ProvenanceItem(
+        origin=first.origin,
+        page=first.page,
+        bbox=bbox,
+        confidence=min(c.confidence for c in cells),
+    )
+
+
+def _snap_closed(values: dict, vocab: Vocabulary, ocr: bool) -> dict:
+    if not ocr:
+        return values
+    for key in ("allocation_method", "project_type_name"):
+        if values.get(key):
+            values[key] = snap(values[key], vocab.closed_values.get(key, ()), 80)
+    return values
+
+
+def draft_to_header(
+    draft: FormDraft, vocab: Vocabulary
+) -> tuple[Header, list[Finding], dict[str, float], dict[str, ProvenanceItem]]:
+    """Parse each header field; a field absent or unreadable becomes a MISSING_FIELD finding."""
+    values: dict = {}
+    findings: list[Finding] = []
+    confidence: dict[str, float] = {}
+    provenance: dict[str, ProvenanceItem] = {}
+    ocr = False
+    for key, cells in draft.fields.items():
+        text = _text(cells)
+        prov = _provenance(cells)
+        ocr = ocr or any(c.origin == "ocr" for c in cells)
+        if not text:
+            continue
+        try:
+            parsed = _PARSERS[key](text) if key in _PARSERS else {key: text}
+        except ParseError as exc:
+            findings.append(Finding(code="MISSING_FIELD", severity="error", field=key,
+                                    message=f"{key} could not be read: {exc.message}"))
+            continue
+        for k, v in parsed.items():
+            if v is None:
+                continue
+            values[k] = v
+            if prov is not None:
+                provenance[k] = prov
+                confidence[k] = round(prov.confidence, 4)
+    values = _snap_closed(values, vocab, ocr)
+    header = Header(**values)
+    reported = {f.field for f in findings}
+    for key in HEADER_KEYS:
+        if getattr(header, key) is None:
+            confidence.setdefault(key, 0.0)
+            if key not in reported and not (key.startswith("project_type") and "project_type" in reported):
+                findings.append(Finding(code="MISSING_FIELD", severity="error", field=key,
+                                        message=f"{key} not found in the form"))
+    return header, findings, {k: confidence[k] for k in HEADER_KEYS if k in confidence}, provenance
+
+
+def draft_to_indicators(draft: FormDraft, vocab: Vocabulary) -> list[Indicator]:
+    out: list[Indicator] = []
+    for ind in draft.indicators:
+        texts = {name: _text(ind.cells[name]) if name in ind.cells else ind.filled.get(name, "")
+                 for name in INDICATOR_FIELDS}
+        level2 = texts["level2"]
+        core = level2.startswith(("*", "＊"))
+        level2 = level2.lstrip("*＊ ").strip()
+        ocr = any(c.origin == "ocr" for cells in ind.cells.values() for c in cells)
+        if ocr:
+            texts["level1"] = snap(texts["level1"], vocab.level1_values, 70)
+            level2 = snap(level2, vocab.level2_values, 70)
+        cells = [c for name in INDICATOR_FIELDS for c in ind.cells.get(name, [])]
+        prov = _provenance(cells)
+        out.append(Indicator(
+            level1=texts["level1"], level2=level2, core=core, level3=texts["level3"],
+            value=texts["value"], explanation=texts["explanation"],
+            target=parse_target(texts["value"]),
+            prov=[prov] if prov else [],
+        ))
+    return out
+
+
+def draft_to_form(draft: FormDraft, source: Source, vocab: Optional[Vocabulary] = None) -> Form:
+    vocab = vocab or load_vocabulary()
+    header, findings, confidence, provenance = draft_to_header(draft, vocab)
+    if not draft.indicators:
+        findings.append(Finding(code="MISSING_FIELD", severity="warning", field="indicators",
+                                message="no indicator table found"))
+    return Form(
+        source=source.model_copy(update={"pages": sorted(draft.pages)}),
+        title=draft.title or TITLE,
+        header=header,
+        indicators=draft_to_indicators(draft, vocab),
+        findings=findings,
+        confidence=confidence,
+        provenance=provenance,
+    )
+
+
+__all__ = [
+    "FormDraft", "IndicatorDraft", "canonical", "draft_to_form", "draft_to_header",
+    "draft_to_indicators", "join_cells", "row_is_title", "row_to_columns", "row_to_indicator",
+    "row_to_pairs", "rows_to_drafts",
+]

@@ -1,0 +1,156 @@
+"""``jixiao`` command line. Data goes to stdout (or ``--out``); progress, logs and the
+one-line reason per bad input go to stderr. Exit 0 only when every input was read."""
+from __future__ import annotations
+
+import enum
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+
+from .convert import iter_document
+from .models import Form
+from .settings import OcrSettings, PdfSettings, Settings
+from .writers import atomic_open, write_csv_tables, write_json, write_jsonl
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Chinese budget performance-target declaration forms -> checked, structured data.")
+log = logging.getLogger("jixiao")
+
+
+@app.callback()
+def _root() -> None:
+    """jixiao: 二级项目支出绩效目标申报表 -> checked, structured data."""
+
+
+class Format(str, enum.Enum):
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class Engine(str, enum.Enum):
+    rapidocr = "rapidocr"
+    tesseract = "tesseract"
+
+
+def make_settings(password: Optional[str] = None, ocr_engine: Optional[str] = None,
+                  dpi: Optional[int] = None, workers: Optional[int] = None) -> Settings:
+    """Settings from command-line options (validated once, here)."""
+    base = Settings()
+    pdf = base.pdf.model_copy(update={"password": password}) if password else base.pdf
+    ocr_update = {k: v for k, v in {"engine": ocr_engine, "dpi": dpi, "workers": workers}.items() if v is not None}
+    ocr = OcrSettings(**{**base.ocr.model_dump(), **ocr_update}) if ocr_update else base.ocr
+    return Settings(**{**base.model_dump(), "pdf": PdfSettings(**pdf.model_dump()), "ocr": ocr})
+
+
+def expand_paths(paths: List[Path]) -> Iterator[Path]:
+    """Files as given; folders walked recursively in sorted order (links to folders not followed)."""
+    for p in paths:
+        if p.is_dir():
+            for child in sorted(p.rglob("*")):
+                if child.is_file() and not child.name.startswith("."):
+                    yield child
+        else:
+            yield p
+
+
+def setup_logging(debug: bool) -> None:
+    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+def report(path: Path, message: str) -> None:
+    """The one-line reason for a bad input, naming the file."""
+    print(f"{path}: {message}", file=sys.stderr, flush=True)
+
+
+def run_extract(paths: List[Path], fmt: Format, out: Optional[Path], settings: Settings, debug: bool = False) -> int:
+    failed = 0
+    stream_out = sys.stdout if out is None and fmt != Format.csv else None
+    all_forms: list[Form] = []  # only CSV and per-run JSON need them together
+
+    if fmt == Format.json and stream_out is not None:
+        stream_out.write("[")
+    first = True
+    for path in expand_paths(paths):
+        doc = iter_document(path, settings)
+        try:
+            if fmt == Format.csv:
+                all_forms.extend(doc.forms())
+            elif stream_out is not None:
+                for form in doc.forms():
+                    if fmt == Format.jsonl:
+                        write_jsonl([form], stream_out)
+                    else:
+                        stream_out.write("\n" if first else ",\n")
+                        stream_out.write(form.model_dump_json())
+                        first = False
+                    stream_out.flush()
+            else:
+                assert out is not None
+                target = out / f"{path.name}.{fmt.value}"
+                with atomic_open(target) as f:
+                    (write_jsonl if fmt == Format.jsonl else write_json)(doc.forms(), f)
+                if doc.status == "failed":
+                    target.unlink(missing_ok=True)
+        except Exception as exc:  # a bug must not take the batch down; say where it happened
+            if debug:
+                raise
+            doc.failed = True
+            report(path, f"internal error: {type(exc).__name__}: {exc}")
+            failed += 1
+            continue
+        if doc.status == "failed":
+            failed += 1
+            report(path, doc.errors[0].message if doc.errors else "failed")
+        elif doc.errors:
+            for e in doc.errors:
+                page = f" page {e.page}" if e.page else ""
+                print(f"{path}:{page} {e.stage}: {e.message}", file=sys.stderr)
+        log.info("%s: %d forms (%s)", path, doc.form_count, doc.status)
+    if fmt == Format.json and stream_out is not None:
+        stream_out.write("\n]\n")
+    if fmt == Format.csv:
+        write_csv_tables(all_forms, out or Path("output"))
+    return 1 if failed else 0
+
+
+@app.command()
+def extract(
+    paths: List[Path] = typer.Argument(..., help="files or folders (walked recursively)"),
+    format: Format = typer.Option(Format.jsonl, "--format", "-f", help="json, jsonl or csv"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (csv: default output/)"),
+    password: Optional[str] = typer.Option(None, help="password of encrypted PDFs"),
+    ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine", help="OCR engine for scans and images"),
+    debug: bool = typer.Option(False, "--debug", help="tracebacks instead of one-line errors"),
+) -> None:
+    """Extract forms from text dumps, PDFs, scans and images."""
+    setup_logging(debug)
+    settings = make_settings(password=password, ocr_engine=ocr_engine.value if ocr_engine else None)
+    raise typer.Exit(run_extract(paths, format, out, settings, debug))
+
+
+PLUGINS = ("flows.cli",)  # command modules that register more commands (ingest, serve)
+
+
+def main() -> None:
+    for module in PLUGINS:
+        try:
+            importlib.import_module(module).register(app)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+    try:
+        app()
+    except BrokenPipeError:  # stdout closed early (| head): not an error of ours
+        sys.stderr.close()
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The pipeline: one file in, its forms out, with status and errors kept on the result.
+
+    read (extractor by input type) -> rows
+    assemble                       -> form drafts -> forms
+    STAGES (calculation, validation), each Form -> Form
+
+``iter_document`` streams forms (memory flat in the number of forms); ``convert`` collects
+them into a :class:`~pipeline.models.DocumentResult`. Neither raises for a bad input: the
+reason is on the result (``status`` and ``errors``), with the stage and page it came from.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+from .assemble import draft_to_form, rows_to_drafts
+from .calc import calculate
+from .errors import InputError, JixiaoError, NotAFormError
+from .labels import load_vocabulary
+from .models import DocumentResult, ErrorItem, Form, Source
+from .settings import Settings, resolve
+from .validate import validate
+
+log = logging.getLogger("jixiao")
+
+Stage = Callable[[Form, Settings], Form]
+STAGES: tuple[Stage, ...] = (calculate, validate)
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def run_stages(form: Form, settings: Settings, stages: tuple[Stage, ...] = STAGES) -> Form:
+    for stage in stages:
+        form = stage(form, settings)
+    return form
+
+
+@dataclass
+class Document:
+    """A document being converted: forms are produced lazily by :meth:`forms`; ``errors``
+    and ``status`` are final once the stream is exhausted."""
+
+    path: Path
+    settings: Settings
+    sha256: str = ""
+    kind: Optional[str] = None
+    errors: list[ErrorItem] = field(default_factory=list)
+    form_count: int = 0
+    failed: bool = False
+
+    @property
+    def status(self) -> str:
+        if self.failed:
+            return "failed"
+        return "partial" if self.errors else "ok"
+
+    def _fail(self, exc: JixiaoError) -> None:
+        self.failed = True
+        self.errors.append(ErrorItem(stage=exc.stage, page=exc.page, message=exc.message))
+
+    def forms(self) -> Iterator[Form]:
+        from extractors import ReadContext, reader_for
+
+        try:
+            size = self.path.stat().st_size
+            if size == 0:
+                raise InputError("empty file")
+            if size > self.settings.limits.max_file_bytes:
+                raise InputError(f"file is {size} bytes, over the limit of {self.settings.limits.max_file_bytes}")
+            self.sha256 = file_sha256(self.path)
+            with open(self.path, "rb") as f:
+                head = f.read(4096)
+            reader = reader_for(self.path, head)
+        except OSError as exc:
+            self._fail(InputError(f"cannot read: {exc.strerror or exc}"))
+            return
+        except JixiaoError as exc:
+            self._fail(exc)
+            return
+        ctx = ReadContext(settings=self.settings)
+        vocab = load_vocabulary()
+        try:
+            rows = reader.read(self.path, ctx)
+            self.kind = ctx.kind
+            for draft in rows_to_drafts(rows, self.settings.assembly, vocab):
+                kind = ctx.kind
+                source = Source(path=str(self.path), sha256=self.sha256, kind=kind, form_index=self.form_count)
+                form = run_stages(draft_to_form(draft, source, vocab), self.settings)
+                self.form_count += 1
+                yield form
+            self.kind = ctx.kind
+        except JixiaoError as exc:
+            self.errors.extend(ctx.errors)
+            ctx.errors.clear()
+            if self.form_count:  # the forms read before the break are kept
+                self.errors.append(ErrorItem(stage=exc.stage, page=exc.page, message=exc.message))
+            else:
+                self._fail(exc)
+            return
+        except OSError as exc:
+            self._fail(InputError(f"read failed: {exc.strerror or exc}"))
+            return
+        self.errors.extend(ctx.errors)
+        if self.form_count == 0:
+            reason = NotAFormError("no declaration form found (not a 绩效目标申报表?)")
+            if self.errors:
+                reason = NotAFormError(f"no declaration form found; {self.errors[0].message}", page=self.errors[0].page)
+            self._fail(reason)
+
+    def result(self, forms: list[Form]) -> DocumentResult:
+        return DocumentResult(
+            path=str(self.path), sha256=self.sha256, kind=self.kind, status=self.status,
+            forms=forms, errors=self.errors,
+        )
+
+
+def iter_document(path: Path | str, settings: Optional[Settings] = None) -> Document:
+    """A :class:`Document` whose ``forms()`` streams the file's forms."""
+    return Document(path=Path(path), settings=resolve(settings))
+
+
+def convert(path: Path | str, settings: Optional[Settings] = None) -> DocumentResult:
+    """All forms of one file, with its status and errors. Never raises for bad input."""
+    doc = iter_document(path, settings)
+    forms = list(doc.forms())
+    return doc.result(forms)

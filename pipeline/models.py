@@ -1,0 +1,219 @@
+"""Typed data of the pipeline: the reader IR (rows of cells) and the output contract.
+
+Every reader (text dump, PDF text layer, OCR) yields :class:`Row` objects; the assembler
+turns rows into :class:`Form` objects, which are exactly the JSON contract of
+``shared/CONTRACT.md`` (keys may be added, never renamed).
+
+Amounts are :class:`~decimal.Decimal` inside the pipeline and are written to JSON as plain
+numbers without float noise (``9528.09``, never ``9528.089999``).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+SCHEMA_VERSION = 1
+TITLE = "二级项目支出绩效目标申报表"
+
+
+def decimal_to_json(value: Decimal) -> int | float:
+    """A Decimal as the shortest JSON number that reads back to the same decimal."""
+    if value == value.to_integral_value():
+        return int(value)
+    return float(value)  # repr(float) is the shortest round-trip form: 9528.09 stays 9528.09
+
+
+Num = Annotated[Decimal, PlainSerializer(decimal_to_json, return_type=Union[int, float], when_used="json")]
+
+Origin = Literal["text", "pdf", "ocr"]
+SourceKind = Literal["text", "pdf", "scan", "image"]
+Severity = Literal["error", "warning", "info"]
+Comparator = Literal["=", "≥", "≤", ">", "<"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- reader IR
+
+
+class BBox(_Model):
+    """Box on a page in PDF points (x right, y down from the page top), or pixels for images."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    def union(self, other: "BBox") -> "BBox":
+        return BBox(
+            x0=min(self.x0, other.x0),
+            top=min(self.top, other.top),
+            x1=max(self.x1, other.x1),
+            bottom=max(self.bottom, other.bottom),
+        )
+
+
+class Cell(_Model):
+    """One table cell as a reader saw it."""
+
+    text: str
+    col: int = Field(ge=0, description="grid column of the cell's left edge")
+    colspan: int = Field(default=1, ge=1)
+    page: Optional[int] = Field(default=None, description="1-based page; None for text dumps")
+    bbox: Optional[BBox] = None
+    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    origin: Origin = "text"
+
+
+class Row(_Model):
+    """One table row: the unit every reader emits and the assembler consumes."""
+
+    cells: list[Cell]
+    page: Optional[int] = None
+    line: Optional[int] = Field(default=None, description="1-based line of a text dump")
+    continuation: bool = Field(
+        default=False,
+        description="this row is the rest of the previous row, split by a page break",
+    )
+
+
+# --------------------------------------------------------------------------- provenance and errors
+
+
+class ProvenanceItem(_Model):
+    """Where a value came from: page and box, text layer or OCR, and how sure the reader was."""
+
+    origin: Origin
+    page: Optional[int] = None
+    bbox: Optional[BBox] = None
+    line: Optional[int] = None
+    confidence: float = 1.0
+
+
+class ErrorItem(_Model):
+    """A problem met on the way, kept with the result instead of raised."""
+
+    stage: str
+    message: str
+    page: Optional[int] = None
+
+
+# --------------------------------------------------------------------------- output contract
+
+
+class Source(_Model):
+    path: str
+    sha256: str
+    kind: SourceKind
+    form_index: int
+    pages: list[int] = Field(default_factory=list)
+
+
+class Header(_Model):
+    project_code: Optional[str] = None
+    project_name: Optional[str] = None
+    applicant_unit: Optional[str] = None
+    primary_budget_unit: Optional[str] = None
+    implementation_period: Optional[int] = None
+    project_type_code: Optional[str] = None
+    project_type_name: Optional[str] = None
+    is_new_project: Optional[bool] = None
+    allocation_method: Optional[str] = None
+    total_amount: Optional[Num] = None
+    annual_amount: Optional[Num] = None
+    policy_basis: Optional[str] = None
+    calculation_basis: Optional[str] = None
+    annual_goal: Optional[str] = None
+    long_term_goal: Optional[str] = None
+
+
+HEADER_KEYS: tuple[str, ...] = tuple(Header.model_fields)
+
+
+class Target(_Model):
+    comparator: Optional[Comparator] = None
+    number: Optional[Num] = None
+    unit: Optional[str] = None
+
+
+class Indicator(_Model):
+    level1: str = ""
+    level2: str = ""
+    core: bool = False
+    level3: str = ""
+    value: str = ""
+    explanation: str = ""
+    target: Target = Field(default_factory=Target)
+    prov: list[ProvenanceItem] = Field(default_factory=list)
+
+
+class Factor(_Model):
+    value: Num
+    unit: Optional[str] = None
+
+
+class CalcTerm(_Model):
+    text: str
+    label: Optional[str] = None
+    factors: list[Factor]
+    product_yuan: Num
+    stated_yuan: Optional[Num] = None
+    stated_unit_yuan: Optional[Num] = Field(
+        default=None, description="the precision the stated result is written in, in 元 (30.72万元 -> 100)"
+    )
+    approximate: bool = False
+    implicit: bool = Field(default=False, description="a product written in words, not with ×")
+
+
+class Calculation(_Model):
+    terms: list[CalcTerm] = Field(default_factory=list)
+    total_yuan: Optional[Num] = None
+    total_source: Optional[str] = Field(
+        default=None, description="how total_yuan was found: stated, items or terms"
+    )
+
+
+class Finding(_Model):
+    code: str
+    severity: Severity
+    message: str
+    field: Optional[str] = None
+
+
+class Form(_Model):
+    schema_version: int = SCHEMA_VERSION
+    source: Source
+    title: str = TITLE
+    header: Header = Field(default_factory=Header)
+    indicators: list[Indicator] = Field(default_factory=list)
+    calculation: Calculation = Field(default_factory=Calculation)
+    findings: list[Finding] = Field(default_factory=list)
+    confidence: dict[str, float] = Field(default_factory=dict)
+    provenance: dict[str, ProvenanceItem] = Field(
+        default_factory=dict, description="per header key: where its value was read"
+    )
+
+
+class DocumentResult(_Model):
+    """Everything read from one input file: its forms, its status and what went wrong."""
+
+    path: str
+    sha256: str
+    kind: Optional[SourceKind] = None
+    status: Literal["ok", "partial", "failed"] = "ok"
+    forms: list[Form] = Field(default_factory=list)
+    errors: list[ErrorItem] = Field(default_factory=list)
+
+    @property
+    def error_line(self) -> Optional[str]:
+        """The one-line reason for a failed or partial file, or None."""
+        if not self.errors:
+            return None
+        first = self.errors[0]
+        where = f" (page {first.page})" if first.page else ""
+        more = f" (+{len(self.errors) - 1} more)" if len(self.errors) > 1 else ""
+        return f"{first.message}{where}{more}"

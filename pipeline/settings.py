@@ -1,0 +1,102 @@
+"""One settings object per heuristic, validated once, resolved at every entry point.
+
+Defaults live here as constants; nothing downstream takes loose keyword arguments. The
+:meth:`Settings.fingerprint` of the whole tree is part of every cache key, so changing a
+setting re-processes files that were already ingested.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TextDumpSettings(_Settings):
+    """How text dumps are decoded and split into cells."""
+
+    sniff_bytes: int = Field(default=64 * 1024, ge=1024, description="bytes read to detect the encoding")
+    encodings: tuple[str, ...] = ("utf-8", "gb18030")
+    delimiter: str = "\t"
+    max_line_chars: int = Field(default=1_000_000, ge=1000, description="longer lines are an error")
+
+
+class AssemblySettings(_Settings):
+    """How rows of cells become forms."""
+
+    label_fuzzy_score: float = Field(
+        default=84.0, ge=0, le=100, description="rapidfuzz score a noisy (OCR) label must reach"
+    )
+    label_max_chars: int = Field(default=24, ge=4, description="longer cells are never labels")
+    indicator_header_min: int = Field(default=3, ge=2, description="indicator column names in a header row")
+
+
+class CalcSettings(_Settings):
+    """How the 测算依据 text is read."""
+
+    implicit_products: bool = True
+    max_text_chars: int = Field(default=50_000, ge=100)
+
+
+class ValidationSettings(_Settings):
+    """When findings are raised."""
+
+    low_confidence: float = Field(default=0.80, ge=0, le=1, description="LOW_CONFIDENCE under this")
+    total_rel_tolerance: float = Field(
+        default=0.0005, ge=0, description="TOTAL_MISMATCH beyond this share of the declared amount"
+    )
+    total_abs_tolerance_yuan: float = Field(default=100.0, ge=0)
+    unit_powers: tuple[int, ...] = (4, -4, 3, -3, 2, -2, 1, -1)
+
+
+class PdfSettings(_Settings):
+    """How PDF pages are triaged and read by layout."""
+
+    min_chars_per_page: int = Field(default=20, ge=0, description="fewer chars: the page has no text layer")
+    max_cid_share: float = Field(default=0.10, ge=0, le=1, description="more (cid:N) glyphs: garbage layer")
+    min_cjk_share: float = Field(default=0.20, ge=0, le=1, description="fewer CJK chars: garbage layer")
+    password: Optional[str] = None
+
+
+class OcrSettings(_Settings):
+    """How scans and images are recognised."""
+
+    engine: Literal["rapidocr", "tesseract"] = "rapidocr"
+    dpi: int = Field(default=200, ge=72, le=600, description="resolution OCR works at")
+    workers: int = Field(default=0, ge=0, description="page processes; 0 = one per core")
+    page_timeout_s: float = Field(default=300.0, gt=0)
+
+
+class Limits(_Settings):
+    """Hard limits that protect the machine from hostile inputs."""
+
+    max_file_bytes: int = Field(default=2 * 1024**3, ge=1)
+    max_pages: int = Field(default=2000, ge=1)
+    max_pixels: int = Field(default=120_000_000, ge=1, description="pixels per page or image")
+
+
+class Settings(_Settings):
+    text: TextDumpSettings = TextDumpSettings()
+    assembly: AssemblySettings = AssemblySettings()
+    calc: CalcSettings = CalcSettings()
+    validation: ValidationSettings = ValidationSettings()
+    pdf: PdfSettings = PdfSettings()
+    ocr: OcrSettings = OcrSettings()
+    limits: Limits = Limits()
+
+    def fingerprint(self) -> str:
+        """A short content hash of every setting that changes what is extracted."""
+        data = self.model_dump_json(exclude={"pdf": {"password"}})
+        return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+DEFAULT_SETTINGS = Settings()
+
+
+def resolve(settings: Optional[Settings] = None) -> Settings:
+    """Every entry point calls this first: None means the defaults."""
+    return DEFAULT_SETTINGS if settings is None else settings

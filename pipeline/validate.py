@@ -1,0 +1,123 @@
+"""Findings for reviewers: arithmetic, totals, 元/万元 mix-ups and low OCR confidence.
+
+Each check is a small function ``(form, settings) -> list[Finding]``; :func:`validate` runs
+them all. Messages quote the numbers, so a reviewer can act without opening the file.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable, Optional
+
+from .models import CalcTerm, Finding, Form
+from .settings import Settings, ValidationSettings
+
+WAN = Decimal(10_000)
+
+
+def fmt(value: Decimal) -> str:
+    """A number for a message: thousands separated, no float noise, no trailing zeros."""
+    q = value.normalize()
+    if q == q.to_integral_value():
+        return f"{int(q):,}"
+    text = f"{q:,f}"
+    return text
+
+
+def term_tolerance(term: CalcTerm) -> Decimal:
+    """How far a stated result may be from the product: the rounding of its written precision
+    (half a unit of its last digit; a whole unit when the term says 约/≈)."""
+    unit = term.stated_unit_yuan if term.stated_unit_yuan is not None else Decimal("0.01")
+    return unit if term.approximate else unit / 2
+
+
+def check_terms(form: Form, settings: Settings) -> list[Finding]:
+    out = []
+    for i, term in enumerate(form.calculation.terms):
+        if term.stated_yuan is None:
+            continue
+        diff = abs(term.product_yuan - term.stated_yuan)
+        if diff > term_tolerance(term):
+            factors = " × ".join(fmt(f.value) + (f.unit or "") for f in term.factors)
+            out.append(Finding(
+                code="ARITHMETIC_MISMATCH", severity="error", field=f"calculation.terms[{i}]",
+                message=(f"{factors} = {fmt(term.product_yuan)} 元, but {fmt(term.stated_yuan)} 元 "
+                         f"is written (off by {fmt(diff)} 元) in “{term.text}”"),
+            ))
+    return out
+
+
+def _close(a: Decimal, b: Decimal, v: ValidationSettings, unit: Decimal) -> bool:
+    tolerance = max(Decimal(str(v.total_abs_tolerance_yuan)), unit / 2,
+                    abs(b) * Decimal(str(v.total_rel_tolerance)))
+    return abs(a - b) <= tolerance
+
+
+def _declared_unit_yuan(amount: Decimal) -> Decimal:
+    """The precision a 万元 amount is written in, in 元 (2065.36 -> 100 元)."""
+    exponent = amount.as_tuple().exponent
+    return WAN * (Decimal(10) ** exponent) if isinstance(exponent, int) else WAN
+
+
+def check_total(form: Form, settings: Settings) -> list[Finding]:
+    v = settings.validation
+    total = form.calculation.total_yuan
+    annual = form.header.annual_amount
+    if total is None or annual is None or total == 0:
+        return []
+    declared = annual * WAN
+    unit = _declared_unit_yuan(annual)
+    if _close(total, declared, v, unit):
+        return []
+    for power in v.unit_powers:
+        scale = Decimal(10) ** power
+        if declared != 0 and _close(total, declared / scale, v, unit / scale):
+            hint = "元 written into a 万元 field?" if power == 4 else f"off by 10^{power}"
+            return [Finding(
+                code="UNIT_SUSPECT", severity="error", field="annual_amount",
+                message=(f"本年度项目金额 {fmt(annual)} 万元 = {fmt(declared)} 元, but the calculation "
+                         f"supports {fmt(total)} 元 = {fmt(total / WAN)} 万元: {hint}"),
+            )]
+    return [Finding(
+        code="TOTAL_MISMATCH", severity="error", field="annual_amount",
+        message=(f"本年度项目金额 {fmt(annual)} 万元, but the calculation supports {fmt(total)} 元 "
+                 f"= {fmt(total / WAN)} 万元 (difference {fmt((total - declared) / WAN)} 万元)"),
+    )]
+
+
+def check_declared_amounts(form: Form, settings: Settings) -> list[Finding]:
+    """The mid-term total below the year's amount by a power of ten: one of them is in 元."""
+    total, annual = form.header.total_amount, form.header.annual_amount
+    if total is None or annual is None or annual <= 0 or total <= 0:
+        return []
+    ratio = total / annual
+    if ratio >= 1000:
+        return [Finding(code="UNIT_SUSPECT", severity="warning", field="total_amount",
+                        message=(f"项目总金额 {fmt(total)} 万元 is {fmt(ratio.quantize(Decimal(1)))}× the "
+                                 f"year's {fmt(annual)} 万元: 元 written into a 万元 field?"))]
+    return []
+
+
+def check_confidence(form: Form, settings: Settings) -> list[Finding]:
+    threshold = settings.validation.low_confidence
+    out = []
+    for key, prov in form.provenance.items():
+        if prov.origin == "ocr" and prov.confidence < threshold:
+            out.append(Finding(code="LOW_CONFIDENCE", severity="warning", field=key,
+                               message=(f"{key} read by OCR with confidence {prov.confidence:.2f} "
+                                        f"(< {threshold:.2f}) on page {prov.page}: check it by eye")))
+    return out
+
+
+CHECKS: tuple[Callable[[Form, Settings], list[Finding]], ...] = (
+    check_terms, check_total, check_declared_amounts, check_confidence,
+)
+
+
+def validate(form: Form, settings: Optional[Settings] = None) -> Form:
+    from .settings import resolve
+
+    settings = resolve(settings)
+    findings = list(form.findings)
+    for check in CHECKS:
+        findings.extend(check(form, settings))
+    return form.model_copy(update={"findings": findings})
