@@ -135,6 +135,38 @@ def extract(
     raise typer.Exit(run_extract(paths, format, out, settings, debug))
 
 
+@app.command("eval")
+def eval_(
+    truth: Path = typer.Argument(..., help="truth in the golden format (JSON Lines, one form per line)"),
+    inputs: List[Path] = typer.Argument(..., help="the files the truth was keyed from, in the same order"),
+    ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine"),
+    show: int = typer.Option(20, help="how many misses to list"),
+) -> None:
+    """Field-level accuracy of the extraction of INPUT... against hand-keyed TRUTH."""
+    import json
+
+    from .convert import convert
+    from .evaluate import score
+
+    setup_logging(False)
+    settings = make_settings(ocr_engine=ocr_engine.value if ocr_engine else None)
+    truths = [json.loads(line) for line in truth.read_text(encoding="utf-8").splitlines() if line.strip()]
+    forms, failed = [], 0
+    for path in expand_paths(inputs):
+        result = convert(path, settings)
+        if result.status == "failed":
+            failed += 1
+            report(path, result.error_line or "failed")
+        forms.extend(result.forms)
+    rep = score(truths, forms)
+    for miss in rep.misses[:show]:
+        print(f"form {miss.form} {miss.field}: expected {miss.expected!r}, got {miss.got!r}", file=sys.stderr)
+    print(json.dumps({**rep.model_dump(exclude={"misses"}), "header_accuracy": rep.header_accuracy,
+                      "indicator_accuracy": rep.indicator_accuracy}, ensure_ascii=False))
+    print(rep.summary(), file=sys.stderr)
+    raise typer.Exit(1 if failed else 0)
+
+
 PLUGINS = ("flows.cli",)  # command modules that register more commands (ingest, serve)
 
 
