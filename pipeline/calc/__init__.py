@@ -1,12 +1,55 @@
-"""Calculation text (测算依据) -> quantity × rate terms and the total they support."""
+"""Calculation text (测算依据) -> quantity × rate terms and the total they support.
+
+    text -> half-width -> find_terms (jieba units and labels) -> implicit products
+         -> supported_total -> Calculation
+
+``parse_calculation`` raises nothing but :class:`~pipeline.errors.ParseError`, whatever the text.
+"""
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Optional
 
+from ..errors import ParseError
 from ..models import Calculation, Form
-from ..settings import Settings
+from ..settings import CalcSettings, Settings, resolve
+from .implicit import find_implicit
+from .terms import find_terms, to_halfwidth
+from .totals import supported_total
+
+
+def parse_calculation(text: str, settings: Optional[CalcSettings] = None) -> Calculation:
+    settings = settings or CalcSettings()
+    if not text:
+        return Calculation()
+    if len(text) > settings.max_text_chars:
+        raise ParseError(f"calculation text is {len(text)} characters, over {settings.max_text_chars}")
+    try:
+        half = to_halfwidth(text)
+        spans = find_terms(half)
+        if settings.implicit_products:
+            spans = sorted(spans + find_implicit(half, spans), key=lambda s: s.start)
+        total, how = supported_total(half, spans)
+    except ParseError:
+        raise
+    except (ValueError, ArithmeticError, InvalidOperation, IndexError, RecursionError) as exc:
+        raise ParseError(f"calculation text could not be read: {type(exc).__name__}") from exc
+    return Calculation(terms=[s.term for s in spans], total_yuan=total, total_source=how)
 
 
 def calculate(form: Form, settings: Optional[Settings] = None) -> Form:
-    """Stage: parse the form's 测算依据 into :class:`~pipeline.models.Calculation`."""
-    return form.model_copy(update={"calculation": Calculation()})
+    """Stage: the form's 测算依据 parsed into :class:`~pipeline.models.Calculation`."""
+    settings = resolve(settings)
+    text = form.header.calculation_basis or ""
+    try:
+        calc = parse_calculation(text, settings.calc)
+    except ParseError as exc:
+        from ..models import Finding
+
+        finding = Finding(code="CALCULATION_UNREADABLE", severity="warning", field="calculation_basis",
+                          message=exc.message)
+        return form.model_copy(update={"calculation": Calculation(), "findings": [*form.findings, finding]})
+    return form.model_copy(update={"calculation": calc})
+
+
+__all__ = ["Decimal", "calculate", "parse_calculation"]

@@ -1,0 +1,41 @@
+"""Products written in words, not with ×: ``奖励2人，5万/人，共10万元``.
+
+Read only where it is safe: a quantity with a unit U, then a rate per U (``5万/人``) in the
+same sentence, then a stated result (共/计/合计) that the product matches within the
+rounding of its written precision. Anything less certain is left alone: a missed implicit
+term costs nothing, a false one misleads a reviewer.
+"""
+from __future__ import annotations
+
+import re
+
+from ..models import CalcTerm, Factor
+from .lexicon import unit_multiplier
+from .terms import NUM, Span, term_label, amount_yuan, read_number
+
+_IMPLICIT = re.compile(
+    rf"(?P<qty>{NUM})(?P<u>人次|人|家|个|名|户|场|次|台|套|份|项|批)[，,、\s]*"
+    rf"(?P<rate>{NUM})(?P<money>万元|万|元)/(?P=u)[，,、\s]*"
+    rf"(?P<mark>共计|合计|共|计)\s*[:：]?\s*(?P<approx>约)?(?P<res>{NUM})\s*(?P<runit>万元|万|元)"
+)
+
+
+def find_implicit(text: str, explicit: list[Span]) -> list[Span]:
+    taken = [(s.start, s.end) for s in explicit]
+    out = []
+    for m in _IMPLICIT.finditer(text):
+        if any(a < m.end() and m.start() < b for a, b in taken):
+            continue
+        qty, rate = read_number(m.group("qty")), read_number(m.group("rate"))
+        product = qty * rate * unit_multiplier(m.group("money"))
+        stated, step = amount_yuan(m.group("res"), m.group("runit"))
+        if abs(product - stated) > step / 2:
+            continue  # the words do not multiply out: not a product after all
+        unit = m.group("u")
+        out.append(Span(start=m.start(), end=m.end(), term=CalcTerm(
+            text=m.group(0), label=term_label(text, m.start(), m.start()),
+            factors=[Factor(value=qty, unit=unit), Factor(value=rate, unit=f"{m.group('money')}/{unit}")],
+            product_yuan=product, stated_yuan=stated, stated_unit_yuan=step,
+            approximate=bool(m.group("approx")), implicit=True,
+        )))
+    return out

@@ -1,0 +1,149 @@
+"""The total a calculation text supports.
+
+In order of trust:
+1. the grand total, when stated (以上合计 / 以上资金测算总计 / 总计 … as the text's last total);
+2. the sum of the top-level numbered items' amounts — an item's own total (合计/小计), else
+   the amount of its head when it has sub-items, else its last term's stated result or the
+   amount it ends with (``1.17.5万元/人*14人=245万元。2.…约3.43万元。`` -> 248.43万元);
+3. the sum of section totals written outside numbered items;
+4. the sum of the terms (stated result, else product).
+
+Item numbers (``1.``, ``1、``, ``（1）``, ``①``, ``一、``) are found as sequences 1, 2, 3… of
+one style, at the start of a clause; they are never read as amounts or factors.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Optional
+
+from .terms import NUM, Span, amount_yuan
+
+_CN_ORDINALS = "一二三四五六七八九十"
+_STYLES = {
+    "cn": re.compile(r"(?:^|(?<=[\s。；;：:，,！？!?]))(?P<n>[一二三四五六七八九十]{1,2})[、.．]"),
+    "dun": re.compile(r"(?:^|(?<=[\s。；;：:，,！？!?）)]))(?P<n>\d{1,2})、"),
+    "dot": re.compile(r"(?:^|(?<=[\s。；;：:，,！？!?）)]))(?P<n>\d{1,2})[.．](?![\d.]*%)"),
+    "paren": re.compile(r"[（(](?P<n>\d{1,2})[）)]"),
+    "circled": re.compile(r"(?P<n>[①-⑳])"),
+}
+_TOTAL = re.compile(
+    rf"(?P<lead>[^。；;，,\d]{{0,10}}?)"
+    rf"(?P<mark>合计|共计|总计|小计|总共|共需|总额|(?<=[，,；;。\s])共)\s*[:：为]?\s*(?P<approx>约)?\s*"
+    rf"(?P<num>{NUM})\s*(?P<unit>万元|万|亿元|亿|元)"
+)
+_GRAND = re.compile(r"以上|上述|综上|全部|总计")
+_MONEY = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>万元|亿元|元|万(?![\u4e00-\u9fff]))")
+
+
+def _ordinal(style: str, text: str) -> int:
+    if style == "cn":
+        return _CN_ORDINALS.index(text[-1]) + 1 + (9 if len(text) == 2 else 0)
+    if style == "circled":
+        return ord(text) - ord("①") + 1
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Item:
+    number: int
+    start: int
+    end: int
+    style: str
+
+
+def find_items(text: str, style: str, start: int = 0, end: Optional[int] = None) -> list[Item]:
+    """Numbered items of one style in text[start:end], numbered 1, 2, 3… in order."""
+    end = len(text) if end is None else end
+    marks = []
+    expected = 1
+    for m in _STYLES[style].finditer(text, start, end):
+        if _ordinal(style, m.group("n")) == expected:
+            marks.append(m.start())
+            expected += 1
+    return [Item(number=i + 1, start=s, end=(marks[i + 1] if i + 1 < len(marks) else end), style=style)
+            for i, s in enumerate(marks)]
+
+
+def top_style(text: str, start: int = 0, end: Optional[int] = None) -> Optional[str]:
+    """The numbering style of the outermost items: the first style whose item 1 comes first."""
+    best: Optional[tuple[int, str]] = None
+    for style in _STYLES:
+        items = find_items(text, style, start, end)
+        if items and (best is None or items[0].start < best[0]):
+            best = (items[0].start, style)
+    return best[1] if best else None
+
+
+@dataclass(frozen=True)
+class Total:
+    start: int
+    end: int
+    yuan: Decimal
+    grand: bool
+
+
+def find_totals(text: str) -> list[Total]:
+    out = []
+    for m in _TOTAL.finditer(text):
+        yuan, _ = amount_yuan(m.group("num"), m.group("unit"))
+        grand = bool(_GRAND.search(m.group("lead"))) or m.group("mark") in ("总计", "总共", "共需", "总额")
+        out.append(Total(start=m.start("mark"), end=m.end(), yuan=yuan, grand=grand))
+    return out
+
+
+def _tail_is_empty(text: str, pos: int) -> bool:
+    return not re.search(r"[\d\u4e00-\u9fff]", text[pos:])
+
+
+def item_amount(text: str, item: Item, terms: list[Span], totals: list[Total]) -> Optional[Decimal]:
+    inside = [t for t in totals if item.start <= t.start < item.end and not t.grand]
+    if inside:
+        return inside[-1].yuan
+    body_start = item.start + 1
+    sub = top_style(text, body_start, item.end)
+    if sub and sub != item.style:
+        subs = find_items(text, sub, body_start, item.end)
+        head = _last_money(text, body_start, subs[0].start)
+        if head is not None:
+            return head
+        amounts = [item_amount(text, s, terms, totals) for s in subs]
+        known = [a for a in amounts if a is not None]
+        return sum(known, Decimal(0)) if known else None
+    own = [s for s in terms if item.start <= s.start < item.end]
+    if own and own[-1].term.stated_yuan is not None and _tail_is_empty(text, own[-1].end):
+        return own[-1].term.stated_yuan
+    if own and _tail_is_empty(text[: item.end], own[-1].end):
+        t = own[-1].term
+        return t.stated_yuan if t.stated_yuan is not None else t.product_yuan
+    return _last_money(text, body_start, item.end)
+
+
+def _last_money(text: str, start: int, end: int) -> Optional[Decimal]:
+    last = None
+    for m in _MONEY.finditer(text, start, end):
+        last = m
+    if last is None:
+        return None
+    return amount_yuan(last.group("num"), last.group("unit"))[0]
+
+
+def supported_total(text: str, terms: list[Span]) -> tuple[Optional[Decimal], Optional[str]]:
+    """The total the text supports and how it was found (stated, items, sections, terms)."""
+    totals = find_totals(text)
+    if totals and totals[-1].grand and _tail_is_empty(text, totals[-1].end):
+        return totals[-1].yuan, "stated"
+    style = top_style(text)
+    if style:
+        items = find_items(text, style)
+        amounts = [item_amount(text, it, terms, totals) for it in items]
+        known = [a for a in amounts if a is not None]
+        if known:
+            return sum(known, Decimal(0)), "items"
+    if totals:
+        return sum((t.yuan for t in totals), Decimal(0)), "sections"
+    if terms:
+        return sum((s.term.stated_yuan if s.term.stated_yuan is not None else s.term.product_yuan
+                    for s in terms), Decimal(0)), "terms"
+    return None, None
