@@ -37,8 +37,8 @@ def strip_markup(text: str) -> str:
 
 
 def clean_text(text: str) -> str:
-    """Markup removed, spaces folded, blank lines dropped, ends stripped."""
-    text = strip_markup(text)
+    """Spaces folded, line breaks read as one space, ends stripped. (Markup is the reader's
+    business: it is stripped once, where it is read, so that an unescaped ``&lt;`` stays.)"""
     if "\xa0" in text or "\u3000" in text or "  " in text or "\t" in text:
         text = _SPACES.sub(" ", text)
     if "\n" in text:

@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import InvalidOperation, localcontext
 from typing import Optional
 
 from ..errors import ParseError
@@ -25,11 +25,13 @@ def parse_calculation(text: str, settings: Optional[CalcSettings] = None) -> Cal
     if len(text) > settings.max_text_chars:
         raise ParseError(f"calculation text is {len(text)} characters, over {settings.max_text_chars}")
     try:
-        half = to_halfwidth(text)
-        spans = find_terms(half)
-        if settings.implicit_products:
-            spans = sorted(spans + find_implicit(half, spans), key=lambda s: s.start)
-        total, how = supported_total(half, spans)
+        with localcontext() as ctx:
+            ctx.prec = 80  # products stay exact, however many digits are written
+            half = to_halfwidth(text)
+            spans = find_terms(half)
+            if settings.implicit_products:
+                spans = sorted(spans + find_implicit(half, spans), key=lambda s: s.start)
+            total, how = supported_total(half, spans)
     except ParseError:
         raise
     except (ValueError, ArithmeticError, InvalidOperation, IndexError, RecursionError) as exc:
@@ -52,4 +54,4 @@ def calculate(form: Form, settings: Optional[Settings] = None) -> Form:
     return form.model_copy(update={"calculation": calc})
 
 
-__all__ = ["Decimal", "calculate", "parse_calculation"]
+__all__ = ["calculate", "parse_calculation"]

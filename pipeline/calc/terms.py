@@ -21,7 +21,7 @@ from .lexicon import label_of, unit_multiplier, unit_prefix
 
 NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 CN_NUM = r"[零一二两三四五六七八九十百千]+"
-_RUN = r"[^\d*×=≈,，。；;:：、()（）+\-\s%]*"
+_RUN = r"(?:(?!乘以)[^\d*×xX=≈,，。；;:：、()（）+\-\s%])*"  # a unit and the words after it
 _REMARK = r"(?:[（(][^（）()\d]{1,15}[）)])?"
 OP = re.compile(rf"\s*{_REMARK}\s*(?:[*×]|乘以|[xX](?=\s*(?:约)?\d))\s*")
 LEFT = re.compile(rf"(?P<approx>约|近|大约)?(?P<num>{NUM}|{CN_NUM})(?P<run>{_RUN})\Z")
@@ -79,7 +79,7 @@ def _stated_before(text: str, start: int) -> Optional[tuple[Decimal, Decimal]]:
     """``84万元（10000份*84元/份）``: the amount right before the parenthesis holding the term."""
     if start == 0 or text[start - 1] not in "（(":
         return None
-    m = AMOUNT_BEFORE.search(text, max(0, start - 1 - 24), start - 1)
+    m = AMOUNT_BEFORE.search(text, max(0, start - 1 - 48), start - 1)
     if not m:
         return None
     return amount_yuan(m.group("num"), m.group("unit") or "元")
