@@ -1,0 +1,158 @@
+"""``jixiao ingest`` and ``jixiao serve``, registered on the typer app of :mod:`pipeline.cli`.
+
+Prefect is imported inside the command bodies (``jixiao extract`` stays fast), after the
+environment is set for an offline, quiet run: telemetry off, Prefect's own logs at WARNING
+unless ``--debug``. Progress (rich) shows on a terminal only; the closing summary table, and
+one ``PATH: reason`` line per bad file, go to stderr. Exit 1 when any file failed.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from pipeline.cli import Engine
+
+QUIET_ENV = {
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",  # a cold first start migrates its database
+}
+
+
+def prefect_env(debug: bool) -> None:
+    """Environment for Prefect, set before it is imported (the user's own values win)."""
+    for key, value in QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if debug else "WARNING")
+    if not debug:
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+
+
+def summary_table(summary) -> "object":
+    from rich.table import Table
+
+    table = Table(title="jixiao ingest", title_justify="left")
+    table.add_column("", style="bold")
+    table.add_column("count", justify="right")
+    status = summary.by_status()
+    table.add_row("files", str(len(summary.outcomes)))
+    for key in ("ok", "partial", "skipped", "failed"):
+        table.add_row(f"  {key}", str(status.get(key, 0)))
+    table.add_row("forms", str(summary.forms()))
+    findings: Counter = summary.findings()
+    table.add_row("findings", str(sum(findings.values())))
+    for code, n in sorted(findings.items()):
+        table.add_row(f"  {code}", str(n))
+    table.add_row("output", summary.out)
+    table.add_row("database", summary.db)
+    return table
+
+
+class _Bar:
+    """A rich progress bar over files, shown only when stderr is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.progress = None
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+            self.progress = Progress(TextColumn("ingest"), BarColumn(), MofNCompleteColumn(),
+                                     TextColumn("{task.description}"), TimeElapsedColumn(),
+                                     console=Console(stderr=True), transient=True)
+            self.task = self.progress.add_task("", total=None)
+
+    def __enter__(self):
+        if self.progress:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.progress:
+            self.progress.stop()
+
+    def __call__(self, entry) -> None:
+        if self.progress:
+            self.progress.update(self.task, advance=1, description=f"{Path(entry.path).name} {entry.status}")
+
+
+def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address: Optional[str],
+               ocr_engine: Optional[str], password: Optional[str], debug: bool, refresh: bool) -> int:
+    prefect_env(debug)
+    from pipeline.cli import make_settings, setup_logging
+
+    setup_logging(debug)
+    from rich.console import Console
+
+    from flows.ingest import ingest
+
+    settings = make_settings(password=password, ocr_engine=ocr_engine)
+    flow = ingest
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        flow = ingest.with_options(task_runner=DaskTaskRunner(address=dask_address))
+    console = Console(stderr=True)
+    with _Bar(sys.stderr.isatty() and not debug) as bar:
+        try:
+            summary = flow(paths=list(paths), out=str(out), db_url=db_url, settings=settings,
+                           refresh=refresh, progress=bar)
+        except Exception as exc:
+            if debug:
+                raise
+            print(f"jixiao ingest: {type(exc).__name__}: {exc}", file=sys.stderr)
+            return 2
+    for entry in summary.failed:
+        print(f"{entry.path}: {entry.error}", file=sys.stderr)
+    console.print(summary_table(summary))
+    return 1 if summary.failed else 0
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``ingest`` and ``serve`` to the ``jixiao`` app."""
+    @app.command()
+    def ingest(
+        paths: List[str] = typer.Argument(..., help="files, folders (walked recursively) or glob patterns"),
+        out: Path = typer.Option(Path("output"), "--out", "-o", help="output folder"),
+        db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL (default sqlite:///OUT/jixiao.db)"),
+        dask_address: Optional[str] = typer.Option(None, "--dask-address", help="run tasks on this Dask "
+                                                   "scheduler (tcp://host:8786)"),
+        ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine", help="OCR engine for scans and images"),
+        password: Optional[str] = typer.Option(None, help="password of encrypted PDFs"),
+        refresh: bool = typer.Option(False, "--refresh", help="ignore cached extractions of unloaded files"),
+        debug: bool = typer.Option(False, "--debug", help="Prefect logs and tracebacks"),
+    ) -> None:
+        """Ingest files into OUT (JSON, CSV, manifest.jsonl) and the database, with Prefect."""
+        raise typer.Exit(run_ingest(paths, out, db, dask_address, ocr_engine.value if ocr_engine else None,
+                                    password, debug, refresh))
+
+    @app.command()
+    def serve(
+        watch: Path = typer.Option(..., "--watch", help="folder ingested on every scheduled run"),
+        cron: str = typer.Option("*/15 * * * *", "--cron", help="schedule (cron syntax)"),
+        out: Path = typer.Option(Path("output"), "--out", "-o"),
+        db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL (default sqlite:///OUT/jixiao.db)"),
+        name: str = typer.Option("watch", "--name", help="deployment name"),
+        debug: bool = typer.Option(False, "--debug"),
+    ) -> None:
+        """Serve the ingest flow as a Prefect deployment on a cron schedule (new or changed files only)."""
+        prefect_env(debug)
+        from flows.serve import run_serve
+
+        if not watch.is_dir():
+            print(f"{watch}: not a folder", file=sys.stderr)
+            raise typer.Exit(2)
+        try:
+            run_serve(watch, cron, out, db, name)
+        except KeyboardInterrupt:
+            raise typer.Exit(0)
+
+
+__all__ = ["register", "run_ingest", "summary_table"]

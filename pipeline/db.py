@@ -1,0 +1,225 @@
+"""The database of ingested forms: the contract's five tables and an idempotent loader.
+
+SQLAlchemy 2 Core, so the same code runs on SQLite (the default, ``sqlite:///<out>/jixiao.db``)
+and PostgreSQL (``postgresql+psycopg://user@host/db``). Rows come from
+:mod:`pipeline.tables`, the same records the CSV writer uses, so CSV and database agree;
+a record key the schema does not know is kept in the table's ``extra`` JSON column.
+
+Loading rules (see :func:`load_result`):
+
+* one transaction per source file;
+* a file whose path was loaded before with other content replaces those rows, and content
+  loaded before (same sha256) is replaced too, so a changed file or changed settings never
+  leave stale rows;
+* :func:`ingested` tells which sha256 were already loaded with the same settings
+  fingerprint, so the caller can skip them; loading the same result twice leaves every
+  table with the same rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from sqlalchemy import (
+    Boolean, Column, Engine, Float, ForeignKey, Integer, MetaData, String, Table, Text,
+    UniqueConstraint, create_engine, delete, event, func, select,
+)
+
+from .models import HEADER_KEYS, DocumentResult
+from .tables import TABLES, forms_to_tables
+
+metadata = MetaData()
+
+sources = Table(
+    "sources", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("path", Text, nullable=False, index=True),
+    Column("kind", String(16)),
+    Column("status", String(16), nullable=False),
+    Column("error", Text),
+    Column("forms", Integer, nullable=False, default=0),
+    Column("settings", String(32), nullable=False, doc="Settings.fingerprint() the rows were made with"),
+    Column("size", Integer),
+    Column("ingested_at", String(32), doc="UTC ISO time of the load"),
+)
+
+_HEADER_TYPES = {"implementation_period": Integer, "is_new_project": Boolean,
+                 "total_amount": Float, "annual_amount": Float}
+
+forms = Table(
+    "forms", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("source_sha256", String(64), ForeignKey("sources.sha256"), nullable=False, index=True),
+    Column("form_index", Integer, nullable=False),
+    Column("source_path", Text),
+    Column("kind", String(16)),
+    Column("pages", Text, doc="JSON list of 1-based pages"),
+    Column("title", Text),
+    *[Column(key, _HEADER_TYPES.get(key, Text)) for key in HEADER_KEYS],
+    Column("total_yuan", Float),
+    Column("finding_codes", Text),
+    Column("extra", Text),
+    UniqueConstraint("source_sha256", "form_index", name="uq_forms_source_index"),
+)
+
+indicators = Table(
+    "indicators", metadata,
+    Column("form_id", String(40), ForeignKey("forms.id"), primary_key=True),
+    Column("row_index", Integer, primary_key=True),
+    Column("level1", Text), Column("level2", Text), Column("core", Boolean), Column("level3", Text),
+    Column("value", Text), Column("explanation", Text),
+    Column("comparator", String(4)), Column("number", Float), Column("unit", Text),
+    Column("page", Integer),
+    Column("extra", Text),
+)
+
+calc_terms = Table(
+    "calc_terms", metadata,
+    Column("form_id", String(40), ForeignKey("forms.id"), primary_key=True),
+    Column("term_index", Integer, primary_key=True),
+    Column("text", Text), Column("label", Text), Column("factors", Text, doc="JSON list of {value, unit}"),
+    Column("product_yuan", Float), Column("stated_yuan", Float),
+    Column("approximate", Boolean), Column("implicit", Boolean),
+    Column("extra", Text),
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("id", String(48), primary_key=True),
+    Column("form_id", String(40), ForeignKey("forms.id"), nullable=False, index=True),
+    Column("code", String(40), nullable=False, index=True),
+    Column("severity", String(16)), Column("message", Text), Column("field", Text),
+    Column("extra", Text),
+)
+
+TABLE_OBJECTS: dict[str, Table] = {"forms": forms, "indicators": indicators,
+                                   "calc_terms": calc_terms, "findings": findings}
+ALL_TABLES = ("sources", *TABLES)
+
+
+def default_url(out: Path) -> str:
+    return f"sqlite:///{Path(out).absolute() / 'jixiao.db'}"
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the loader
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def connect(url: str, create: bool = True) -> Engine:
+    """An engine for ``url`` with the schema created (idempotent)."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    if create:
+        metadata.create_all(engine)
+    return engine
+
+
+def _with_extra(table: Table, record: dict) -> dict:
+    """The record restricted to the table's columns; unknown keys go to ``extra`` as JSON."""
+    cols = table.c.keys()
+    row = {k: v for k, v in record.items() if k in cols}
+    rest = {k: v for k, v in record.items() if k not in cols}
+    if "extra" in cols:
+        row["extra"] = json.dumps(rest, ensure_ascii=False, default=str) if rest else None
+    return row
+
+
+def source_record(result: DocumentResult, path: str, fingerprint: str, size: Optional[int] = None) -> dict:
+    return {
+        "sha256": result.sha256, "path": path, "kind": result.kind, "status": result.status,
+        "error": result.error_line, "forms": len(result.forms), "settings": fingerprint, "size": size,
+        "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _delete_sources(conn, shas: list[str]) -> None:
+    if not shas:
+        return
+    form_ids = select(forms.c.id).where(forms.c.source_sha256.in_(shas))
+    for child in (findings, calc_terms, indicators):
+        conn.execute(delete(child).where(child.c.form_id.in_(form_ids)))
+    conn.execute(delete(forms).where(forms.c.source_sha256.in_(shas)))
+    conn.execute(delete(sources).where(sources.c.sha256.in_(shas)))
+
+
+def load_result(engine: Engine, result: DocumentResult, path: str, fingerprint: str,
+                size: Optional[int] = None) -> int:
+    """Load one file's result in one transaction, replacing whatever rows the same path or
+    the same content had. Returns the number of forms loaded. A result without a sha256
+    (the file could not even be read) is not loaded."""
+    if not result.sha256:
+        return 0
+    tables = forms_to_tables(result.forms)
+    with engine.begin() as conn:
+        stale = conn.execute(select(sources.c.sha256).where(sources.c.path == path)).scalars().all()
+        _delete_sources(conn, sorted({*stale, result.sha256}))
+        conn.execute(sources.insert(), [source_record(result, path, fingerprint, size)])
+        for name in TABLES:
+            rows = [_with_extra(TABLE_OBJECTS[name], r) for r in tables[name]]
+            if rows:
+                conn.execute(TABLE_OBJECTS[name].insert(), rows)
+    return len(result.forms)
+
+
+def _chunks(items: list[str], n: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def ingested(engine: Engine, shas: Iterable[str], fingerprint: str) -> dict[str, int]:
+    """sha256 -> form count of the contents already loaded with these settings (failed loads
+    are not counted: they are tried again)."""
+    wanted = sorted({s for s in shas if s})
+    found: dict[str, int] = {}
+    with engine.connect() as conn:
+        for part in _chunks(wanted):
+            q = select(sources.c.sha256, sources.c.forms).where(
+                sources.c.sha256.in_(part), sources.c.settings == fingerprint, sources.c.status != "failed")
+            found.update({sha: n for sha, n in conn.execute(q)})
+    return found
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Row count of every table."""
+    tables = {"sources": sources, **TABLE_OBJECTS}
+    with engine.connect() as conn:
+        return {name: conn.execute(select(func.count()).select_from(tables[name])).scalar_one()
+                for name in ALL_TABLES}
+
+
+def _natural(value) -> tuple:
+    """Sort key that puts "x-2" before "x-10"."""
+    if isinstance(value, int):
+        return (value,)
+    head, _, tail = str(value).rpartition("-")
+    return (head, int(tail)) if tail.isdigit() else (str(value), 0)
+
+
+def export_tables(engine: Engine, shas: Iterable[str]) -> dict[str, list[dict]]:
+    """The four form tables' rows (as stored) for the given sources, in a stable order."""
+    out: dict[str, list[dict]] = {name: [] for name in TABLES}
+    wanted = sorted({s for s in shas if s})
+    with engine.connect() as conn:
+        for part in _chunks(wanted):
+            q = select(forms).where(forms.c.source_sha256.in_(part))
+            rows = [dict(r._mapping) for r in conn.execute(q)]
+            order = {r["id"]: (r["source_sha256"], r["form_index"]) for r in rows}
+            out["forms"].extend(sorted(rows, key=lambda r: order[r["id"]]))
+            ids = select(forms.c.id).where(forms.c.source_sha256.in_(part))
+            for name, index in (("indicators", "row_index"), ("calc_terms", "term_index"), ("findings", "id")):
+                table = TABLE_OBJECTS[name]
+                got = [dict(r._mapping) for r in conn.execute(select(table).where(table.c.form_id.in_(ids)))]
+                out[name].extend(sorted(got, key=lambda r: (order[r["form_id"]], _natural(r[index]))))
+    return out
+
+
+__all__ = ["ALL_TABLES", "connect", "counts", "default_url", "export_tables", "ingested", "load_result",
+           "metadata", "source_record"]
