@@ -81,6 +81,8 @@ class FormDraft:
 
 def join_cells(cells: list[Cell]) -> str:
     """Cell texts in order: no space between CJK neighbours, one space between Latin words."""
+    if len(cells) == 1:
+        return cells[0].text.strip()
     parts = [c.text.strip() for c in cells if c.text and c.text.strip()]
     if not parts:
         return ""
@@ -101,6 +103,8 @@ def _label_of(cell: Cell, vocab: Vocabulary, settings: AssemblySettings) -> Opti
 
 def row_is_title(row: Row, vocab: Vocabulary) -> Optional[str]:
     """The title text when the row is a form title row, else None."""
+    if len(row.cells) > 1 and row.cells[1].text.strip():
+        return None  # a title stands alone in its row
     texts = [c.text for c in row.cells if c.text.strip()]
     if len(texts) == 1 and vocab.is_title(texts[0]):
         return clean_text(texts[0]).replace(" ", "")
@@ -156,7 +160,9 @@ def row_to_indicator(row: Row, columns: dict[int, str], previous: Optional[Indic
     for cell in row.cells:
         if not cell.text.strip():
             continue
-        name = next((columns[c] for c in range(cell.col, cell.col + cell.colspan) if c in columns), None)
+        name = columns.get(cell.col)
+        if name is None and cell.colspan > 1:
+            name = next((columns[c] for c in range(cell.col + 1, cell.col + cell.colspan) if c in columns), None)
         if name:
             draft.cells.setdefault(name, []).append(cell)
     if previous is not None:
@@ -183,6 +189,29 @@ def _append_continuation(draft: FormDraft, row: Row, in_table: bool) -> None:
 # --------------------------------------------------------------------------- splitting
 
 
+def _first_text(row: Row) -> str:
+    for c in row.cells:
+        if c.text.strip():
+            return c.text
+    return ""
+
+
+def _may_be_column_row(row: Row, vocab: Vocabulary) -> bool:
+    """Cheap pre-check before :func:`row_to_columns`: its first cell names an indicator column."""
+    first = _first_text(row)
+    return len(first) < 20 and vocab.column(first) is not None
+
+
+def _starts_with_label(row: Row, vocab: Vocabulary, settings: AssemblySettings) -> bool:
+    first = next((c for c in row.cells if c.text.strip()), None)
+    if first is None:
+        return False
+    if _label_of(first, vocab, settings):
+        return True
+    m = _LABEL_SPLIT.match(first.text.strip()) if len(first.text) < 200 else None
+    return bool(m and _label_of(first.model_copy(update={"text": m.group(1)}), vocab, settings))
+
+
 def rows_to_drafts(
     rows: Iterable[Row],
     settings: AssemblySettings,
@@ -204,32 +233,31 @@ def rows_to_drafts(
             draft, in_table = FormDraft(title=title), False
             _note_pages(draft, row)
             continue
-        columns = row_to_columns(row, vocab, settings)
+        columns = row_to_columns(row, vocab, settings) if _may_be_column_row(row, vocab) else None
         if columns is not None:
             # the first header row, or one repeated on the next page: same table either way
             draft.columns, in_table = columns, True
             _note_pages(draft, row)
             continue
-        pairs = row_to_pairs(row, vocab, settings, None if in_table else draft.last_key)
-        labelled = [p for p in pairs if p[2] is not None]
-        if labelled:
-            if any(key in draft.fields for key, _, _ in labelled) and (draft.indicators or in_table):
-                yield draft  # a new form without a title row
-                draft = FormDraft()
-            in_table = False
-            for key, values, _label in pairs:
-                draft.fields.setdefault(key, []).extend(values)
-                draft.last_key = key
-            _note_pages(draft, row)
-        elif in_table and draft.columns is not None:
+        if in_table and draft.columns is not None and not _starts_with_label(row, vocab, settings):
             previous = draft.indicators[-1] if draft.indicators else None
             ind = row_to_indicator(row, draft.columns, previous)
             if ind.cells and any(n in ind.cells for n in ("level3", "value", "explanation")):
                 draft.indicators.append(ind)
                 _note_pages(draft, row)
-        elif pairs:  # a value wrapped onto a row of its own
-            for key, values, _label in pairs:
-                draft.fields.setdefault(key, []).extend(values)
+            continue
+        pairs = row_to_pairs(row, vocab, settings, None if in_table else draft.last_key)
+        labelled = [p for p in pairs if p[2] is not None]
+        if labelled and any(key in draft.fields for key, _, _ in labelled) and (draft.indicators or in_table):
+            yield draft  # a new form without a title row
+            draft = FormDraft()
+        if labelled:
+            in_table = False
+        for key, values, label in pairs:
+            draft.fields.setdefault(key, []).extend(values)
+            if label is not None:
+                draft.last_key = key
+        if pairs:
             _note_pages(draft, row)
     if not draft.empty:
         yield draft
@@ -248,8 +276,9 @@ def _note_pages(draft: FormDraft, row: Row) -> None:
 
 def _text(cells: list[Cell]) -> str:
     text = clean_text(join_cells(cells))
-    if any(c.origin != "text" for c in cells):
-        text = join_cjk_spaces(text)
+    for c in cells:
+        if c.origin != "text":
+            return join_cjk_spaces(text)
     return text
 
 
@@ -272,11 +301,13 @@ def _fail(text: str, why: str):
 def _provenance(cells: list[Cell]) -> Optional[ProvenanceItem]:
     if not cells:
         return None
+    first = cells[0]
+    if first.bbox is None and first.origin == "text" and len(cells) == 1:
+        return ProvenanceItem(origin="text", confidence=first.confidence)
     bbox: Optional[BBox] = None
     for c in cells:
         if c.bbox is not None:
             bbox = c.bbox if bbox is None else bbox.union(c.bbox)
-    first = cells[0]
     return ProvenanceItem(
         origin=first.origin,
         page=first.page,
@@ -337,8 +368,10 @@ def draft_to_header(
 def draft_to_indicators(draft: FormDraft, vocab: Vocabulary) -> list[Indicator]:
     out: list[Indicator] = []
     for ind in draft.indicators:
-        texts = {name: _text(ind.cells[name]) if name in ind.cells else ind.filled.get(name, "")
-                 for name in INDICATOR_FIELDS}
+        texts = {}
+        for name in INDICATOR_FIELDS:
+            cells = ind.cells.get(name)
+            texts[name] = _text(cells) if cells else ind.filled.get(name, "")
         level2 = texts["level2"]
         core = level2.startswith(("*", "＊"))
         level2 = level2.lstrip("*＊ ").strip()

@@ -43,7 +43,7 @@ class Vocabulary:
         return _header_key(self, text, fuzzy_score, max_chars)
 
     def column(self, text: str) -> Optional[str]:
-        return self.columns.get(canonical(text))
+        return _column(self, text)
 
     def is_title(self, text: str) -> bool:
         c = canonical(text)
@@ -62,6 +62,11 @@ def _header_key(vocab: Vocabulary, text: str, fuzzy_score: Optional[float], max_
         return key
     match = process.extractOne(c, vocab.header.keys(), scorer=fuzz.ratio, score_cutoff=fuzzy_score)
     return vocab.header[match[0]] if match else None
+
+
+@lru_cache(maxsize=4096)
+def _column(vocab: Vocabulary, text: str) -> Optional[str]:
+    return vocab.columns.get(canonical(text)) if len(text) < 40 else None
 
 
 def snap(value: str, choices: tuple[str, ...], score: float) -> str:

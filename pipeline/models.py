@@ -135,6 +135,8 @@ HEADER_KEYS: tuple[str, ...] = tuple(Header.model_fields)
 
 
 class Target(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
     comparator: Optional[Comparator] = None
     number: Optional[Num] = None
     unit: Optional[str] = None

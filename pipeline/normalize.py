@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Optional
 
@@ -187,11 +188,13 @@ _TARGET_NUM = re.compile(
 _UNIT_STOP = re.compile(r"[以及和或至到\-~～/]")
 
 
+@lru_cache(maxsize=4096)
 def parse_target(text: str) -> Target:
     """An indicator value as comparator, number and unit.
 
     ``≥95%`` -> (≥, 95, %); ``420人`` -> (=, 420, 人); ``营业收入（含代收代付）15亿元`` ->
-    (=, 15, 亿元); ``一年`` -> (=, 1, 年); ``良好`` / ``不适用`` -> all None."""
+    (=, 15, 亿元); ``一年`` -> (=, 1, 年); ``良好`` / ``不适用`` -> all None.
+    Targets are frozen, so the cache may hand the same one to many rows."""
     t = nfkc(clean_text(text)).replace("＜", "<").replace("＞", ">")
     if not t or t in ("不适用", "无", "/", "-", "—"):
         return Target()

@@ -32,17 +32,14 @@ RESULT = re.compile(
 )
 AMOUNT_BEFORE = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>万元|万|亿元|亿|元)?\Z")
 _LEFT_WINDOW = 40
-_FULLWIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "})
-_FULLWIDTH_KEEP = {"（": "（", "）": "）", "：": "：", "，": "，", "；": "；"}
+_KEEP = "（）：，；"  # CJK punctuation that reads as a delimiter stays as it is
+_FULLWIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP}
+                           | {"\u3000": " "})
 
 
 def to_halfwidth(text: str) -> str:
-    """Full-width digits, letters and operators to ASCII, length unchanged (offsets stay valid).
-    CJK punctuation that reads as a delimiter is kept as it is."""
-    out = text.translate(_FULLWIDTH)
-    if any(ch in text for ch in _FULLWIDTH_KEEP):
-        out = "".join(_FULLWIDTH_KEEP.get(o, c) for o, c in zip(text, out))
-    return out
+    """Full-width digits, letters and operators to ASCII, length unchanged (offsets stay valid)."""
+    return text.translate(_FULLWIDTH)
 
 
 def read_number(text: str) -> Decimal:
