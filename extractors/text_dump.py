@@ -38,11 +38,8 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
-def sniff_encoding(head: bytes, settings: TextDumpSettings, *, complete: bool = False) -> str:
-    """The encoding of a dump from its first bytes; :class:`InputError` for binary data.
-
-    ``complete`` says ``head`` is the whole file (so a multi-byte sequence cut at the end of
-    the sniffed block is not held against it)."""
+def sniff_encoding(head: bytes, settings: TextDumpSettings) -> str:
+    """The encoding of a dump from its first bytes; :class:`InputError` for binary data."""
     for bom, name in _BOMS:
         if head.startswith(bom):
             return name
@@ -53,10 +50,9 @@ def sniff_encoding(head: bytes, settings: TextDumpSettings, *, complete: bool = 
         raise InputError("binary data, not a text dump (NUL bytes)")
     for enc in settings.encodings:
         try:
-            if complete:
-                head.decode(enc)
-            else:
-                codecs.getincrementaldecoder(enc)().decode(head, final=False)
+            # final=False: a character cut at the end of the sniffed block (or of a truncated
+            # file) is not held against the encoding; the reader reports it where it is
+            codecs.getincrementaldecoder(enc)().decode(head, final=False)
             return enc
         except UnicodeDecodeError:
             continue
@@ -75,7 +71,7 @@ def iter_lines(path: Path, settings: TextDumpSettings) -> Iterator[tuple[int, st
         head = raw.read(settings.sniff_bytes)
         if not head.strip():
             raise InputError("empty file")
-        encoding = sniff_encoding(head, settings, complete=len(head) < settings.sniff_bytes)
+        encoding = sniff_encoding(head, settings)
         raw.seek(0)
         stream = io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=None)
         lineno = 0

@@ -20,7 +20,7 @@ from .assemble import draft_to_form, rows_to_drafts
 from .calc import calculate
 from .errors import InputError, JixiaoError, NotAFormError
 from .labels import load_vocabulary
-from .models import DocumentResult, ErrorItem, Form, Source
+from .models import DocumentResult, ErrorItem, Form, Row, Source
 from .settings import Settings, resolve
 from .validate import validate
 
@@ -36,6 +36,16 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
         while block := f.read(chunk):
             h.update(block)
     return h.hexdigest()
+
+
+def _until_error(read: Callable[[], Iterator[Row]], broken: list[JixiaoError]) -> Iterator[Row]:
+    """The reader's rows until it raises (when called or while read); the error is kept and
+    the stream simply ends, so the assembler still hands over the form it was building
+    (a dump cut mid-form)."""
+    try:
+        yield from read()
+    except JixiaoError as exc:
+        broken.append(exc)
 
 
 def run_stages(form: Form, settings: Settings, stages: tuple[Stage, ...] = STAGES) -> Form:
@@ -88,28 +98,25 @@ class Document:
             return
         ctx = ReadContext(settings=self.settings)
         vocab = load_vocabulary()
+        broken: list[JixiaoError] = []
         try:
-            rows = reader.read(self.path, ctx)
-            self.kind = ctx.kind
+            rows = _until_error(lambda: reader.read(self.path, ctx), broken)
             for draft in rows_to_drafts(rows, self.settings.assembly, vocab):
-                kind = ctx.kind
-                source = Source(path=str(self.path), sha256=self.sha256, kind=kind, form_index=self.form_count)
+                source = Source(path=str(self.path), sha256=self.sha256, kind=ctx.kind, form_index=self.form_count)
                 form = run_stages(draft_to_form(draft, source, vocab), self.settings)
                 self.form_count += 1
                 yield form
-            self.kind = ctx.kind
-        except JixiaoError as exc:
-            self.errors.extend(ctx.errors)
-            ctx.errors.clear()
-            if self.form_count:  # the forms read before the break are kept
+        except OSError as exc:
+            broken.append(InputError(f"read failed: {exc.strerror or exc}"))
+        self.kind = ctx.kind
+        self.errors.extend(ctx.errors)
+        if broken:
+            exc = broken[0]
+            if self.form_count:  # the forms read before the break are kept; the file is partial
                 self.errors.append(ErrorItem(stage=exc.stage, page=exc.page, message=exc.message))
             else:
                 self._fail(exc)
             return
-        except OSError as exc:
-            self._fail(InputError(f"read failed: {exc.strerror or exc}"))
-            return
-        self.errors.extend(ctx.errors)
         if self.form_count == 0:
             reason = NotAFormError("no declaration form found (not a 绩效目标申报表?)")
             if self.errors:
