@@ -1,0 +1,22 @@
+"""The reader of page images (PNG, JPEG, BMP, multi-page TIFF): every frame through OCR.
+
+Registered for file type ``image``; ``source.kind`` is ``image``. Available when an OCR
+engine is installed (see :func:`extractors.ocr.is_available`).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from pipeline.models import Row
+
+from . import FunctionReader, ReadContext, register
+from .ocr import is_available, ocr_image
+
+
+def read_image(path: Path, ctx: ReadContext) -> Iterator[Row]:
+    ctx.kind = "image"
+    return ocr_image(path, ctx)
+
+
+register("image", FunctionReader(name="image-ocr", kind="image", func=read_image, available=is_available))

@@ -1,0 +1,100 @@
+"""Domain correction of recognised cell text, before the assembler sees it.
+
+* Spurious spaces between CJK characters (per-character words, wrapped lines) removed.
+* Digit-only fields — 项目编码 and the two 万元 amounts, found by the label cell to their
+  left — checked against their pattern; a value that fails is first read again through a
+  table of look-alike characters (O→0, l→1, S→5 …) and, if it still fails, the cell is
+  recognised again with the engine restricted to digits (Tesseract's whitelist; RapidOCR's
+  output filtered the same way). The re-read is kept only when it matches the pattern.
+
+Closed vocabularies (一级/二级指标, 项目类型, 分配方式) are snapped later, in the assembler,
+for every cell whose origin is ``ocr`` (``pipeline.labels.snap``); the calculation terms'
+arithmetic is the cross-check of amounts (``pipeline.validate``).
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+import numpy as np
+
+from pipeline.labels import Vocabulary
+from pipeline.normalize import join_cjk_spaces
+
+from .engines.base import OcrEngine
+from .engines.rapidocr import CONFUSABLE_DIGITS
+from .grid import Table
+from .words_to_cells import CellWords, lines_text, words_to_lines
+
+AMOUNT = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
+PATTERNS: dict[str, re.Pattern] = {
+    "project_code": re.compile(r"^\d{6,32}$"),
+    "total_amount": AMOUNT,
+    "annual_amount": AMOUNT,
+}
+LABEL_FUZZY = 80.0
+
+
+def clean_cell_text(text: str) -> str:
+    return join_cjk_spaces(text).strip()
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def digit_field_cells(cells: Sequence[CellWords], tables: Sequence[Table], texts: dict[int, str],
+                      vocab: Vocabulary) -> list[tuple[int, str]]:
+    """(cell index, header key) of value cells right of a 项目编码 / amount label."""
+    out = []
+    for ti, _table in enumerate(tables):
+        rows: dict[int, list[int]] = {}
+        for i, cw in enumerate(cells):
+            if cw.table == ti and i in texts:
+                rows.setdefault(cw.cell.r0, []).append(i)
+        for members in rows.values():
+            members.sort(key=lambda i: cells[i].cell.c0)
+            for label, value in zip(members, members[1:]):
+                key = vocab.header_key(texts[label], fuzzy_score=LABEL_FUZZY)
+                if key in PATTERNS:
+                    out.append((value, key))
+    return out
+
+
+def _single_line_crop(gray: np.ndarray, cw: CellWords) -> Optional[np.ndarray]:
+    lines = words_to_lines(cw.words)
+    if len(lines) != 1:
+        return None
+    ws = lines[0]
+    x0, x1 = min(w.box.x0 for w in ws), max(w.box.x1 for w in ws)
+    y0, y1 = min(w.box.y0 for w in ws), max(w.box.y1 for w in ws)
+    pad = max(2, (y1 - y0) // 5)
+    b = cw.cell.box
+    x0, x1 = max(b.x0 + 2, x0 - pad), min(b.x1 - 2, x1 + pad)
+    y0, y1 = max(b.y0 + 2, y0 - pad), min(b.y1 - 2, y1 + pad)
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return None
+    return gray[y0:y1, x0:x1]
+
+
+def correct_cells(cells: Sequence[CellWords], tables: Sequence[Table], gray: np.ndarray,
+                  engine: OcrEngine, vocab: Vocabulary) -> dict[int, str]:
+    """Corrected text of every non-empty cell, by its index in ``cells``."""
+    texts = {i: clean_cell_text(lines_text(words_to_lines(cw.words))) for i, cw in enumerate(cells) if cw.words}
+    texts = {i: t for i, t in texts.items() if t}
+    for i, key in digit_field_cells(cells, tables, texts, vocab):
+        pattern = PATTERNS[key]
+        text = _compact(texts[i])
+        if pattern.match(text):
+            continue
+        mapped = text.translate(CONFUSABLE_DIGITS)
+        if pattern.match(mapped):
+            texts[i] = mapped
+            continue
+        crop = _single_line_crop(gray, cells[i])
+        if crop is None:
+            continue
+        reread, _conf = engine.read_line(crop, digits=True)
+        if pattern.match(_compact(reread)):
+            texts[i] = _compact(reread)
+    return texts

@@ -1,0 +1,111 @@
+"""RapidOCR 3.x (PP-OCR det + rec on onnxruntime; the models ship inside the wheel, so it
+works offline). One onnxruntime thread: pages are parallelised by process instead.
+
+Detection runs once on the page (downscaled to ``DET_DPI``: the detector needs no more);
+each detected line is cut at the table's cell borders and every piece is recognised at the
+page's full resolution in one batch — neighbouring cells never run together, and the
+engine's reading order is never used.
+"""
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+import cv2
+import numpy as np
+
+from ..grid import Box
+from .base import EngineSpec, Word, clean_word_text, module_available, register_engine
+
+DET_DPI = 120.0  # measured: same boxes as at 150 dpi, 2.5x faster detection
+MIN_PIECE_HEIGHTS = 0.6   # a piece narrower than this many line heights is a box overhang
+CONFUSABLE_DIGITS = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1",
+                                   "丨": "1", "i": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
+                                   "g": "9", "q": "9", "，": ",", "。": ".", "．": "."})
+_NOT_AMOUNT = re.compile(r"[^0-9.,]")
+
+
+class RapidOcrEngine:
+    name = "rapidocr"
+
+    def __init__(self) -> None:
+        from rapidocr import RapidOCR
+
+        self._ocr = RapidOCR(params={
+            "Global.log_level": "error",
+            "Global.use_cls": False,
+            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+            "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+        })
+        self._det = self._ocr._load_det_model()
+        self._rec = self._ocr._load_rec_model()
+
+    # ------------------------------------------------------------------ detection
+
+    def detect(self, gray: np.ndarray, dpi: float) -> list[Box]:
+        """Axis-aligned text-line boxes in page pixels."""
+        scale = min(1.0, DET_DPI / dpi)
+        small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
+        res = self._det(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR))
+        if res.boxes is None:
+            return []
+        h, w = gray.shape
+        out = []
+        for poly in np.asarray(res.boxes, dtype=np.float32):
+            xs, ys = poly[:, 0] / scale, poly[:, 1] / scale
+            box = Box(max(0, int(xs.min())), max(0, int(ys.min())), min(w, int(np.ceil(xs.max()))), min(h, int(np.ceil(ys.max()))))
+            if box.width > 2 and box.height > 2:
+                out.append(box)
+        return out
+
+    def recognize(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
+        from rapidocr.ch_ppocr_rec import TextRecInput
+
+        if not crops:
+            return []
+        res = self._rec(TextRecInput(img=[cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops]))
+        return [(t, float(s)) for t, s in zip(res.txts, res.scores)]
+
+    # ------------------------------------------------------------------ interface
+
+    def read_page(self, gray: np.ndarray, regions: Sequence[Box], dpi: float) -> list[Word]:
+        pieces = split_at_regions(self.detect(gray, dpi), regions)
+        crops = [gray[b.y0:b.y1, b.x0:b.x1] for b in pieces]
+        words = []
+        for box, (text, score) in zip(pieces, self.recognize(crops)):
+            text = clean_word_text(text)
+            if text:
+                words.append(Word(text=text, box=box, confidence=max(0.0, min(1.0, score))))
+        return words
+
+    def read_line(self, crop: np.ndarray, digits: bool = False) -> tuple[str, float]:
+        (text, score), = self.recognize([crop])
+        text = clean_word_text(text) or ""
+        if digits:
+            text = _NOT_AMOUNT.sub("", text.translate(CONFUSABLE_DIGITS))
+        return text, score
+
+
+def split_at_regions(boxes: Sequence[Box], regions: Sequence[Box]) -> list[Box]:
+    """Each text-line box cut at the cell borders it crosses. Pieces thinner than about half a
+    character are overhangs of the detector's box, not text, and are dropped; a box in no
+    region (a title above the table) is kept whole."""
+    out = []
+    for box in boxes:
+        min_w = max(3, int(box.height * MIN_PIECE_HEIGHTS))
+        pieces = []
+        for region in regions:
+            piece = box.intersect(region)
+            if piece is None:
+                continue
+            if piece.width >= min_w and piece.height >= box.height * 0.5:
+                pieces.append(piece)
+        if pieces:
+            out.extend(pieces)
+        elif not any(box.intersect(r) and box.intersect(r).area() > box.area() * 0.5 for r in regions):
+            out.append(box)
+    return out
+
+
+register_engine(EngineSpec(name="rapidocr", factory="extractors.ocr.engines.rapidocr:RapidOcrEngine",
+                           available=module_available("rapidocr", "onnxruntime")))
