@@ -24,10 +24,15 @@ system-deps:
 	  else echo "warning: missing system packages:$$missing (not root: install them yourself)" >&2; fi; \
 	fi
 
+# pip's machine-wide config names local indexes that may not exist; its warnings about them are noise
+PIP := $(BIN)/python -m pip install -q --disable-pip-version-check
+QUIET_PIP := 2>&1 | { grep -v 'WARNING: Location' || true; }; test $${PIPESTATUS[0]} -eq 0
+
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@echo "installing pinned Python packages into $(VENV) (requirements.lock)" >&2
+	@$(PIP) -r requirements.lock $(QUIET_PIP)
+	@$(PIP) --no-deps --no-build-isolation -e . $(QUIET_PIP)
 	@rm -f $(VENV)/.installed-*; touch $@
 
 setup: system-deps $(STAMP)
