@@ -10,6 +10,7 @@ APT_PKGS := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-arphic-um
 export OMP_THREAD_LIMIT := 1
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
 
 .PHONY: all setup system-deps run test test-all bench clean golden
 
@@ -38,9 +39,8 @@ $(STAMP): requirements.lock pyproject.toml
 setup: system-deps $(STAMP)
 
 run: setup
-	$(BIN)/jixiao extract data/samples --format json --out output
-	$(BIN)/jixiao extract data/samples --format csv --out output
-	@echo "wrote output/ (JSON per source, forms/indicators/calc_terms/findings CSV)"
+	$(BIN)/jixiao ingest data/samples --out output --db sqlite:///$(CURDIR)/output/jixiao.db
+	@echo "wrote output/ (JSON per source, forms/indicators/calc_terms/findings CSV, manifest.jsonl, jixiao.db)"
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2

@@ -1,0 +1,82 @@
+"""`jixiao serve` deployment and schedule, a scheduled run picking up a new file, the Dask
+scale-out, and the `jixiao ingest` command's stderr and exit status."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.ingest import ingest
+from flows.serve import build_deployment
+from pipeline import db
+
+from .conftest import ROOT, SAMPLE, expected_counts, write_dump
+
+
+def test_deployment_has_the_cron_schedule_and_the_watched_folder(tmp_path):
+    dep = build_deployment(tmp_path / "watch", "*/15 * * * *", tmp_path / "out", None)
+    assert dep.name == "watch" and dep.flow_name == "ingest"
+    assert [s.schedule.cron for s in dep.schedules] == ["*/15 * * * *"]
+    assert dep.parameters["paths"] == [str((tmp_path / "watch").absolute())]
+    assert dep.entrypoint.endswith("flows/ingest.py:ingest")
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_a_scheduled_run_picks_up_a_newly_dropped_file(tmp_path):
+    watch, out = tmp_path / "watch", tmp_path / "out"
+    write_dump(watch / "first.txt", seed=31, n=2)
+    params = build_deployment(watch, "*/15 * * * *", out, None).parameters
+    first = ingest(**params)  # what the scheduled run calls
+    assert first.by_status() == {"ok": 1}
+    t = write_dump(watch / "dropped.txt", seed=32, n=3)
+    second = ingest(**params)
+    assert {(Path(o.entry.path).name, o.entry.status) for o in second.outcomes} == {
+        ("first.txt", "skipped"), ("dropped.txt", "ok")}
+    assert second.forms() == 2 + len(t)
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_dask_cluster_runs_the_tasks(db_url, tmp_path):
+    from distributed import Client, LocalCluster
+    from prefect_dask import DaskTaskRunner
+
+    truths = [write_dump(tmp_path / "in" / f"{i}.txt", seed=40 + i, n=2) for i in range(3)]
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
+        flow = ingest.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
+        summary = flow(paths=[str(tmp_path / "in")], out=str(tmp_path / "out"), db_url=db_url)
+        with Client(cluster) as client:
+            executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert summary.by_status() == {"ok": 3}
+    assert len(executed) == 2 and sum(executed.values()) >= 6  # 3 hash + 3 extract tasks ran there
+    engine = db.connect(db_url)
+    assert db.counts(engine)["indicators"] == sum(expected_counts(t)["indicators"] for t in truths)
+    engine.dispose()
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_cli_ingest_one_line_per_bad_file_and_a_clean_stderr(tmp_path):
+    """The real command in a fresh process, against the session's Prefect server (`make run`
+    covers the command's own temporary server)."""
+    from prefect.settings import PREFECT_API_URL
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    shutil.copy(SAMPLE, inbox / SAMPLE.name)
+    (inbox / "empty.txt").write_bytes(b"")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": PREFECT_API_URL.value()}
+    cmd = [sys.executable, "-m", "pipeline.cli", "ingest", str(inbox), "--out", str(tmp_path / "out")]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert f"{inbox / 'empty.txt'}: empty file" in lines
+    for noise in ("Traceback", "telemetry", "ERROR", "WARNING", "Warning:", "Starting temporary server"):
+        assert noise not in proc.stderr, proc.stderr
+    assert re.search(r"failed\W+1\W", proc.stderr) and re.search(r"ok\W+1\W", proc.stderr)  # summary table
+    assert re.search(r"TOTAL_MISMATCH\W+1\W", proc.stderr)  # findings by code (the sample has one)
+    assert (tmp_path / "out" / "jixiao.db").exists() and (tmp_path / "out" / "forms.csv").exists()
