@@ -17,7 +17,7 @@ import time
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Literal, Optional, Sequence
 
@@ -27,7 +27,7 @@ from pipeline.models import Row
 
 from .correct import correct_cells
 from .engines import create_engine
-from .engines.base import OcrEngine
+from .engines.base import OcrEngine, clean_word_text
 from .grid import ink_to_line_masks, masks_to_tables, remove_lines
 from .preprocess import prepare
 from .render import PageImage, image_frame, pdf_page_image
@@ -62,7 +62,9 @@ def page_to_rows(image: PageImage, page: int, engine: OcrEngine) -> tuple[list[R
     tables = masks_to_tables(horiz, vert, image.dpi)
     clean = remove_lines(prepared.gray, horiz, vert)
     regions = [c.box for t in tables for c in t.cells]
-    words = engine.read_page(clean, regions, image.dpi)
+    words = [w if w.text == t else replace(w, text=t)
+             for w in engine.read_page(clean, regions, image.dpi)
+             if (t := clean_word_text(w.text))]
     cells, free = assign_words(words, tables)
     texts = correct_cells(cells, tables, clean, engine, load_vocabulary())
     rows = tables_to_rows(tables, cells, free, PageGeometry(page=page, scale=image.scale), texts)
@@ -145,17 +147,24 @@ def worker_count(requested: int, pages: int) -> int:
 
 
 def run_pages(jobs: Sequence[PageJob], workers: int, timeout_s: float) -> Iterator[PageOutcome]:
-    """Outcomes in job order. ``workers`` 1 runs in this process (no pool, no timeout)."""
+    """Outcomes in job order. ``workers`` 1 runs in this process (no pool, no timeout).
+
+    When a worker dies every page in flight fails with it, so the page at the head is not
+    blamed at once: it is run again alone, and only a page that kills its worker twice is
+    reported (the others are re-queued and read normally)."""
     if workers <= 1 or len(jobs) <= 1:
         for job in jobs:
             yield run_job(job)
         return
     pending = deque(jobs)
     inflight: deque[tuple[PageJob, Future]] = deque()
+    crashes: dict[int, int] = {}
     while pending or inflight:
         pool = _pool(workers)
+        suspect = any(crashes.get(j.page) for j, _ in inflight) or (pending and crashes.get(pending[0].page))
+        limit = 1 if suspect else 2 * workers
         try:
-            while pending and len(inflight) < 2 * workers:
+            while pending and len(inflight) < limit:
                 job = pending.popleft()
                 inflight.append((job, pool.submit(run_job, job)))
         except (BrokenProcessPool, RuntimeError):
@@ -169,8 +178,12 @@ def run_pages(jobs: Sequence[PageJob], workers: int, timeout_s: float) -> Iterat
             outcome = PageOutcome(page=job.page, error=f"OCR took longer than {timeout_s:g} s", stage="ocr")
             _restart(workers, inflight, pending)
         except BrokenProcessPool:
-            outcome = PageOutcome(page=job.page, error="the OCR worker process died", stage="ocr")
+            crashes[job.page] = crashes.get(job.page, 0) + 1
             _restart(workers, inflight, pending)
+            if crashes[job.page] < 2:
+                pending.appendleft(job)
+                continue
+            outcome = PageOutcome(page=job.page, error="the OCR engine crashed on this page", stage="ocr")
         yield outcome
 
 

@@ -56,15 +56,19 @@ def register_engine(spec: EngineSpec) -> None:
 
 
 def engine_available(name: str) -> bool:
+    if ":" in name:
+        return True
     spec = ENGINES.get(name)
     return bool(spec and spec.available())
 
 
 def create_engine(name: str) -> OcrEngine:
+    """The engine registered as ``name``, or ``"module:callable"`` imported directly (so a
+    spawned worker process can build an engine registered only in its parent, e.g. a test's)."""
     spec = ENGINES.get(name)
-    if spec is None:
+    if spec is None and ":" not in name:
         raise KeyError(f"unknown OCR engine {name!r} (known: {', '.join(sorted(ENGINES))})")
-    module, _, attr = spec.factory.partition(":")
+    module, _, attr = (spec.factory if spec else name).partition(":")
     return getattr(importlib.import_module(module), attr)()
 
 

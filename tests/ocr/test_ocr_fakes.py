@@ -1,0 +1,77 @@
+"""The reader with fake engines (tests/fakes/engines.py): words placed by box whatever the
+engine's order, a crashing or process-killing engine costs one page, bad text is made safe,
+oversized images are refused before decoding."""
+from __future__ import annotations
+
+import numpy as np
+from helpers import read_image_rows, rows_to_forms, settings
+from layout import draw_form
+from PIL import Image
+
+from pipeline.convert import convert
+from pipeline.evaluate import score
+from tests.fakes.engines import ReplayEngine, mark
+
+REPLAY = "tests.fakes.engines:ReplayEngine"
+
+
+def _tiff(path, pages):
+    ims = [Image.fromarray(p) for p in pages]
+    ims[0].save(path, save_all=True, append_images=ims[1:], dpi=(200, 200))
+    return path
+
+
+def test_replayed_words_in_any_order_give_the_truth(tmp_path, truth):
+    img, words = draw_form(truth, dpi=200)
+    path = tmp_path / "form.png"
+    Image.fromarray(img).save(path, dpi=(200, 200))
+    ReplayEngine.words = words
+    for seed in (1, 2):
+        ReplayEngine.seed = seed
+        s = settings()
+        rows, ctx = read_image_rows(path, s, engine=REPLAY)
+        assert not ctx.errors
+        forms = rows_to_forms(rows, s)
+        report = score([truth], forms)
+        assert report.header_accuracy == 1.0, report.misses
+        assert report.indicator_accuracy == 1.0, report.misses
+        cell = forms[0].provenance["project_code"]
+        assert cell.origin == "ocr" and cell.page == 1 and cell.confidence == 0.97 and cell.bbox is not None
+
+
+def test_crashing_engine_costs_its_pages_not_the_run(tmp_path, truth):
+    img, _ = draw_form(truth, dpi=100)
+    path = _tiff(tmp_path / "two.tiff", [img, img])
+    rows, ctx = read_image_rows(path, settings(), engine="tests.fakes.engines:CrashingEngine", pages=(1, 2))
+    assert rows == []
+    assert [(e.page, e.stage) for e in ctx.errors] == [(1, "ocr"), (2, "ocr")]
+    assert "simulated engine failure" in ctx.errors[0].message
+
+
+def test_engine_killing_its_worker_fails_only_that_page(tmp_path, truth):
+    img, _ = draw_form(truth, dpi=100)
+    bad = mark(img)
+    path = _tiff(tmp_path / "three.tiff", [img, bad, img])
+    rows, ctx = read_image_rows(path, settings(workers=2), engine="tests.fakes.engines:KillerEngine", pages=(1, 2, 3))
+    assert [(e.page, e.message) for e in ctx.errors] == [(2, "the OCR engine crashed on this page")]
+    assert sorted({r.page for r in rows}) == [1, 3]
+
+
+def test_bad_utf8_from_the_engine_is_cleaned(tmp_path, truth):
+    img, _ = draw_form(truth, dpi=100)
+    path = tmp_path / "p.png"
+    Image.fromarray(img).save(path)
+    rows, ctx = read_image_rows(path, settings(), engine="tests.fakes.engines:BadUtf8Engine")
+    texts = {c.text for r in rows for c in r.cells}
+    assert not ctx.errors
+    assert texts == {"项目名称", "项"}
+    for t in texts:
+        t.encode("utf-8")  # no lone surrogates left
+
+
+def test_oversized_image_is_refused_before_decoding(tmp_path):
+    path = tmp_path / "huge.png"
+    Image.fromarray(np.full((400, 300), 255, np.uint8)).save(path)
+    result = convert(path, settings(max_pixels=100_000))
+    assert result.status == "failed"
+    assert "over the limit" in result.errors[0].message and "400" in result.errors[0].message
