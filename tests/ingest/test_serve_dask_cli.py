@@ -41,10 +41,11 @@ def test_a_scheduled_run_picks_up_a_newly_dropped_file(tmp_path):
 
 
 @pytest.mark.usefixtures("prefect_api")
-def test_dask_cluster_runs_the_tasks(db_url, tmp_path):
+def test_dask_cluster_runs_the_tasks(tmp_path):
     from distributed import Client, LocalCluster
     from prefect_dask import DaskTaskRunner
 
+    db_url = f"sqlite:///{tmp_path / 'dask.db'}"  # the loader is the same as in test_flow (both backends)
     truths = [write_dump(tmp_path / "in" / f"{i}.txt", seed=40 + i, n=2) for i in range(3)]
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster:
         flow = ingest.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
