@@ -97,7 +97,7 @@ def line_to_row(lineno: int, line: str, delimiter: str = "\t") -> Row | None:
             text = strip_markup(text)
         text = text.strip()
         if text:
-            cells.append(Cell(text=text, col=col))
+            cells.append(Cell(text=text, col=col, line=lineno))
     return Row(cells=cells, line=lineno) if cells else None
 
 

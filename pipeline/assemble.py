@@ -302,8 +302,8 @@ def _provenance(cells: list[Cell]) -> Optional[ProvenanceItem]:
     if not cells:
         return None
     first = cells[0]
-    if first.bbox is None and first.origin == "text" and len(cells) == 1:
-        return ProvenanceItem(origin="text", confidence=first.confidence)
+    if first.origin == "text" and first.bbox is None:  # a text dump: the line says where
+        return ProvenanceItem(origin="text", line=first.line)
     bbox: Optional[BBox] = None
     for c in cells:
         if c.bbox is not None:
@@ -312,6 +312,7 @@ def _provenance(cells: list[Cell]) -> Optional[ProvenanceItem]:
         origin=first.origin,
         page=first.page,
         bbox=bbox,
+        line=first.line,
         confidence=min(c.confidence for c in cells),
     )
 
@@ -368,19 +369,24 @@ def draft_to_header(
 def draft_to_indicators(draft: FormDraft, vocab: Vocabulary) -> list[Indicator]:
     out: list[Indicator] = []
     for ind in draft.indicators:
-        texts = {}
+        texts: dict[str, str] = {}
+        row_cells: list[Cell] = []
+        ocr = False
         for name in INDICATOR_FIELDS:
             cells = ind.cells.get(name)
-            texts[name] = _text(cells) if cells else ind.filled.get(name, "")
+            if not cells:
+                texts[name] = ind.filled.get(name, "")
+                continue
+            row_cells.extend(cells)
+            texts[name] = _text(cells)
+            ocr = ocr or any(c.origin == "ocr" for c in cells)
         level2 = texts["level2"]
         core = level2.startswith(("*", "＊"))
         level2 = level2.lstrip("*＊ ").strip()
-        ocr = any(c.origin == "ocr" for cells in ind.cells.values() for c in cells)
         if ocr:
             texts["level1"] = snap(texts["level1"], vocab.level1_values, 70)
             level2 = snap(level2, vocab.level2_values, 70)
-        cells = [c for name in INDICATOR_FIELDS for c in ind.cells.get(name, [])]
-        prov = _provenance(cells)
+        prov = _provenance(row_cells)
         out.append(Indicator(
             level1=texts["level1"], level2=level2, core=core, level3=texts["level3"],
             value=texts["value"], explanation=texts["explanation"],

@@ -67,6 +67,7 @@ class Cell(_Model):
     bbox: Optional[BBox] = None
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
     origin: Origin = "text"
+    line: Optional[int] = Field(default=None, description="1-based line of a text dump")
 
 
 class Row(_Model):

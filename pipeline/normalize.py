@@ -40,6 +40,8 @@ def strip_markup(text: str) -> str:
 def clean_text(text: str) -> str:
     """Spaces folded, line breaks read as one space, ends stripped. (Markup is the reader's
     business: it is stripped once, where it is read, so that an unescaped ``&lt;`` stays.)"""
+    if text.isprintable() and "  " not in text:  # the common case: nothing to fold
+        return text.strip()
     if "\xa0" in text or "\u3000" in text or "  " in text or "\t" in text:
         text = _SPACES.sub(" ", text)
     if "\n" in text:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import logging
 import re
+import warnings
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Optional
 
-import jieba
+with warnings.catch_warnings():  # jieba 0.42 imports pkg_resources, which now warns on import
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+    import jieba
 
 from ..labels import LEXICON_DIR
 
