@@ -38,7 +38,7 @@ def _batch(folder: Path, quick: bool) -> int:
 
 
 def _direct(folder: Path, out: Path) -> float:
-    from flows.discover import discover
+    from pipeline.discover import discover
     from pipeline import db
     from pipeline.convert import convert
     from pipeline.settings import Settings

@@ -24,7 +24,7 @@ from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
 from pydantic import BaseModel, Field
 
-from flows.discover import discover
+from pipeline.discover import discover
 from pipeline import db
 from pipeline.convert import convert, file_sha256
 from pipeline.manifest import ManifestEntry, append_entry

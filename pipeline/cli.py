@@ -7,11 +7,12 @@ import importlib
 import logging
 import sys
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import List, Optional
 
 import typer
 
 from .convert import iter_document
+from .discover import discover
 from .models import Form
 from .settings import OcrSettings, PdfSettings, Settings
 from .writers import atomic_open, write_csv_tables, write_json, write_jsonl
@@ -47,15 +48,13 @@ def make_settings(password: Optional[str] = None, ocr_engine: Optional[str] = No
     return Settings(**{**base.model_dump(), "pdf": PdfSettings(**pdf.model_dump()), "ocr": ocr})
 
 
-def expand_paths(paths: List[Path]) -> Iterator[Path]:
-    """Files as given; folders walked recursively in sorted order (links to folders not followed)."""
-    for p in paths:
-        if p.is_dir():
-            for child in sorted(p.rglob("*")):
-                if child.is_file() and not child.name.startswith("."):
-                    yield child
-        else:
-            yield p
+def find_inputs(paths: List[Path]) -> tuple[list[Path], int]:
+    """Files as given; folders walked recursively (each real folder once, so symlink loops
+    end). A path that does not exist is reported on stderr; returns (files, how many missing)."""
+    found = discover([str(p) for p in paths], absolute=False)
+    for arg, reason in found.missing:
+        report(Path(arg), reason)
+    return found.files, len(found.missing)
 
 
 def setup_logging(debug: bool) -> None:
@@ -70,14 +69,14 @@ def report(path: Path, message: str) -> None:
 
 
 def run_extract(paths: List[Path], fmt: Format, out: Optional[Path], settings: Settings, debug: bool = False) -> int:
-    failed = 0
+    files, failed = find_inputs(paths)
     stream_out = sys.stdout if out is None and fmt != Format.csv else None
     all_forms: list[Form] = []  # only CSV and per-run JSON need them together
 
     if fmt == Format.json and stream_out is not None:
         stream_out.write("[")
     first = True
-    for path in expand_paths(paths):
+    for path in files:
         doc = iter_document(path, settings)
         try:
             if fmt == Format.csv:
@@ -151,8 +150,9 @@ def eval_(
     setup_logging(False)
     settings = make_settings(ocr_engine=ocr_engine.value if ocr_engine else None)
     truths = [json.loads(line) for line in truth.read_text(encoding="utf-8").splitlines() if line.strip()]
-    forms, failed = [], 0
-    for path in expand_paths(inputs):
+    forms = []
+    files, failed = find_inputs(inputs)
+    for path in files:
         result = convert(path, settings)
         if result.status == "failed":
             failed += 1
