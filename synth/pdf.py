@@ -52,6 +52,7 @@ class PdfStyle:
     narrow_labels: bool = True                        # header labels wrap inside narrow cells
     rule_with: Literal["lines", "rects"] = "lines"    # ruling as line segments or cell rectangles
     gap_before_indicators: float = 0.0                # 0: one connected table
+    double_glyphs: bool = False                       # every string drawn twice (a fake bold)
     header_widths: Optional[tuple[float, float, float, float]] = None
     indicator_widths: Optional[tuple[float, float, float, float, float]] = None
 
@@ -272,8 +273,10 @@ def place(rows: list[TRow], layout: Layout) -> None:
 
 
 def _min_lines_here(row: TRow) -> int:
-    """Lines a first part must hold: the merged cells' text stays in the row's first part."""
-    return max([len(c.lines) for c in row.cells if c.span > 1] + [1])
+    """Lines a first part must hold: merged cells' text and a header label stay whole in the
+    row's first part (a label cut in two by a page break is not a label any more)."""
+    keep = [c for c in row.cells if c.span > 1] + (row.cells[:1] if row.kind == "long" else [])
+    return max([len(c.lines) for c in keep] + [1])
 
 
 def _place_row(row: TRow, layout: Layout, header: Optional[TRow]) -> None:
@@ -305,7 +308,8 @@ def _draw_cell_text(c, cell: TCell, lines: list[str], top: float, layout: Layout
     for k, line in enumerate(lines):
         baseline = top + layout.pad + k * layout.leading + size * 0.88
         c.setFont(font, size)
-        c.drawString(cell.x0 + layout.pad, page_h - baseline, line)
+        for _ in range(2 if layout.style.double_glyphs else 1):
+            c.drawString(cell.x0 + layout.pad, page_h - baseline, line)
 
 
 def _rule(c, x0: float, top: float, x1: float, bottom: float, open_top: bool, open_bottom: bool,
