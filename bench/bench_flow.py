@@ -44,7 +44,7 @@ def _direct(folder: Path, out: Path) -> float:
     from pipeline.settings import Settings
     from pipeline.writers import atomic_open, write_json
 
-    from flows.ingest import write_tables_csv
+    from pipeline.writers import write_tables
 
     t0 = time.perf_counter()
     settings = Settings()
@@ -57,7 +57,7 @@ def _direct(folder: Path, out: Path) -> float:
             shas.append(result.sha256)
             with atomic_open(out / f"{path.name}.json") as f:
                 write_json(result.forms, f)
-    write_tables_csv(db.export_tables(engine, shas), out)
+    write_tables(db.export_tables(engine, shas), out)
     engine.dispose()
     return time.perf_counter() - t0
 

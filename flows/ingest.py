@@ -18,7 +18,6 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-import pandas as pd
 from prefect import flow, task
 from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
@@ -30,8 +29,7 @@ from pipeline.convert import convert, file_sha256
 from pipeline.manifest import ManifestEntry, append_entry
 from pipeline.models import DocumentResult
 from pipeline.settings import Settings, resolve
-from pipeline.tables import TABLES
-from pipeline.writers import atomic_open, escape_formula, write_json
+from pipeline.writers import atomic_open, write_json, write_tables
 
 try:
     CODE_VERSION = version("jixiao")
@@ -116,16 +114,6 @@ def json_target(out: Path, path: str, sha256: str, used: set[str]) -> Path:
         name = f"{Path(path).stem}.{sha256[:8]}{Path(path).suffix}"
     used.add(name)
     return out / f"{name}.json"
-
-
-def write_tables_csv(tables: dict[str, list[dict]], out: Path) -> None:
-    """The four tables as the database holds them for this run's files (UTF-8 with BOM)."""
-    for name in TABLES:
-        df = pd.DataFrame.from_records(tables[name]) if tables[name] else pd.DataFrame()
-        if not df.empty:
-            df = df.map(escape_formula)
-        with atomic_open(out / f"{name}.csv", newline="", encoding="utf-8-sig") as f:
-            df.to_csv(f, index=False)
 
 
 ProgressHook = Callable[[ManifestEntry], None]
@@ -223,7 +211,7 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
                 outcome = _failed(path, sha, _reason(exc), ctx)
             ctx.record(outcome)
         shas = [o.entry.sha256 for o in ctx.summary.outcomes if o.entry.sha256 and o.entry.status != "failed"]
-        write_tables_csv(db.export_tables(engine, shas), out_dir)
+        write_tables(db.export_tables(engine, shas), out_dir)
     finally:
         engine.dispose()
     return ctx.summary

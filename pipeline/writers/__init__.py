@@ -69,15 +69,15 @@ def escape_formula(value):
     return value
 
 
-def write_csv_tables(forms: Iterable[Form], out_dir: Path) -> dict[str, Path]:
-    """The four tables as ``forms.csv``, ``indicators.csv``, ``calc_terms.csv``, ``findings.csv``
-    (UTF-8 with BOM so that spreadsheet programs read the Chinese text)."""
+def write_tables(tables: dict[str, list[dict]], out_dir: Path) -> dict[str, Path]:
+    """Table records as ``forms.csv``, ``indicators.csv``, ``calc_terms.csv``, ``findings.csv``
+    (UTF-8 with BOM so that spreadsheet programs read the Chinese text; formula-looking text
+    escaped)."""
     import pandas as pd  # only CSV needs it; JSON output starts faster without
 
-    tables = forms_to_tables(forms)
     paths = {}
     for name in TABLES:
-        df = pd.DataFrame.from_records(tables[name]) if tables[name] else pd.DataFrame()
+        df = pd.DataFrame.from_records(tables.get(name) or [])
         if not df.empty:
             df = df.map(escape_formula)
         path = out_dir / f"{name}.csv"
@@ -87,4 +87,10 @@ def write_csv_tables(forms: Iterable[Form], out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-__all__ = ["atomic_open", "escape_formula", "form_json", "write_csv_tables", "write_json", "write_jsonl"]
+def write_csv_tables(forms: Iterable[Form], out_dir: Path) -> dict[str, Path]:
+    """The four normalised tables of these forms, as CSV files in ``out_dir``."""
+    return write_tables(forms_to_tables(forms), out_dir)
+
+
+__all__ = ["atomic_open", "escape_formula", "form_json", "write_csv_tables", "write_json", "write_jsonl",
+           "write_tables"]
