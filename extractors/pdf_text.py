@@ -209,7 +209,28 @@ def open_pdf(path: Path, password: Optional[str]):
             if password:
                 raise InputError("password-protected PDF: the password given does not open it") from exc
             raise InputError("password-protected PDF (use --password)") from exc
-        raise InputError(f"not a readable PDF ({type(inner).__name__}: {inner or 'damaged file'})") from exc
+        raise InputError(f"damaged or truncated PDF ({type(inner).__name__}: {inner or 'unreadable'})") from exc
+
+
+def _damaged_contents(page) -> bool:
+    """A page that shows nothing although it declares content: a stream that is missing or
+    failed to decode (pdfminer only logs those)."""
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    if page.objects:
+        return False
+    declared = page.page_obj.attrs.get("Contents")
+    if declared is None:
+        return False
+    streams = resolve1(declared)
+    streams = streams if isinstance(streams, list) else [streams]
+    size = 0
+    for s in streams:
+        s = resolve1(s)
+        if not isinstance(s, PDFStream):
+            return True  # a reference to nothing
+        size += int(resolve1(s.attrs.get("Length", 0)) or 0)
+    return size > 200
 
 
 def _ocr_pages(path: Path, pages: list[int], reasons: dict[int, str], ctx: ReadContext) -> Iterator[Row]:
@@ -257,6 +278,8 @@ def read_pdf(path: Path, ctx: ReadContext) -> Iterator[Row]:
                     reasons[number] = triage.reason
                     flow = Flow()
                     continue
+                if triage.verdict == "blank" and _damaged_contents(page):
+                    ctx.page_error(number, "pdf", "page content could not be decoded (damaged stream); nothing read")
                 rows = page_to_rows(page, number, triage, settings.pdf) if triage.verdict == "text" else []
             except Exception as exc:  # one bad page: the others are still read
                 log.debug("page %d failed", number, exc_info=True)
