@@ -328,7 +328,7 @@ def _rule(c, x0: float, top: float, x1: float, bottom: float, open_top: bool, op
 def draw(layout: Layout, path: Path, fonts: dict[int, str]) -> None:
     style = layout.style
     page_h = style.page_size[1]
-    c = rl_canvas.Canvas(str(path), pagesize=style.page_size, pageCompression=0, invariant=1)
+    c = rl_canvas.Canvas(str(path), pagesize=style.page_size, pageCompression=1, invariant=1)
     c.setLineWidth(0.6)
     by_page: dict[int, list[tuple[TRow, Part]]] = {}
     for row in layout.placed:
