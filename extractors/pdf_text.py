@@ -164,6 +164,7 @@ class Flow:
     open_row: bool = False
     band_head: Optional[tuple[str, ...]] = None  # the open table's first row, to spot its repeat
     last_band: Optional[int] = None
+    last_table_index: int = -1
     heads: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
@@ -171,8 +172,9 @@ def _texts(row: PageRow) -> tuple[str, ...]:
     return tuple(c.text for c in row.cells)
 
 
-def mark_continuations(rows: list[PageRow], number: int, flow: Flow) -> Iterator[Row]:
+def mark_continuations(rows: list[PageRow], number: int, flow: Flow) -> list[Row]:
     """Rows of one page as IR rows; the first table row continuing an open row is marked."""
+    out: list[Row] = []
     pending, head = flow.open_row, flow.band_head
     heads: dict[int, tuple[str, ...]] = {}
     last_table: Optional[PageRow] = None
@@ -186,12 +188,61 @@ def mark_continuations(rows: list[PageRow], number: int, flow: Flow) -> Iterator
                 else:
                     cont, pending = True, False
             last_table = r
-        yield Row(cells=r.cells, page=number, continuation=cont)
+            flow.last_table_index = len(out)
+        out.append(Row(cells=r.cells, page=number, continuation=cont))
     if last_table is not None and last_table.table is not None:
         flow.open_row = last_table.table.open_bottom
         flow.band_head = heads.get(last_table.table.band)
     else:
         flow.open_row, flow.band_head = False, None
+    return out
+
+
+def _splits_first_cell(held: Row, cont: Row) -> bool:
+    """The continuation carries text in the column of the open row's first cell: a label (or
+    first value) cut in two, which only makes sense once joined back."""
+    first = next((c for c in held.cells if c.text.strip()), None)
+    return first is not None and any(c.col == first.col and c.text.strip() for c in cont.cells)
+
+
+def join_split_row(held: Row, cont: Row) -> list[Row]:
+    """The open row with the continuation's text appended cell by cell (by column), and an
+    empty continuation row that still notes the new page."""
+    cells = list(held.cells)
+    for c in cont.cells:
+        i = next((k for k, h in enumerate(cells) if h.col == c.col), None)
+        if i is None:
+            cells.append(c)
+        else:
+            cells[i] = cells[i].model_copy(update={"text": join_lines([cells[i].text, c.text])})
+    return [held.model_copy(update={"cells": cells}), Row(cells=[], page=cont.page, continuation=True)]
+
+
+@dataclass
+class Stitcher:
+    """Page row lists -> one stream. An open row at a page bottom is held until the next page
+    shows its continuation; when the cut went through the row's first cell (a label split in
+    two) the parts are joined here, else the continuation row is passed on as it is."""
+
+    held: list[Row] = field(default_factory=list)
+
+    def feed(self, rows: list[Row], open_at: Optional[int]) -> list[Row]:
+        tail: list[Row] = []
+        if open_at is not None:
+            rows, tail = rows[:open_at], rows[open_at:]
+        if self.held:
+            k = next((i for i, r in enumerate(rows) if r.continuation), None)
+            if k is not None and _splits_first_cell(self.held[0], rows[k]):
+                joined, note = join_split_row(self.held[0], rows[k])
+                rows = [joined] + self.held[1:] + rows[:k] + [note] + rows[k + 1:]
+            else:
+                rows = self.held + rows
+        self.held = tail
+        return rows
+
+    def flush(self) -> list[Row]:
+        rows, self.held = self.held, []
+        return rows
 
 
 # --------------------------------------------------------------------------- file
@@ -265,7 +316,7 @@ def read_pdf(path: Path, ctx: ReadContext) -> Iterator[Row]:
         if total > limit:
             ctx.page_error(limit + 1, "read", f"{total} pages; only the first {limit} read (limits.max_pages)")
         ctx.pages = min(total, limit)
-        flow = Flow()
+        flow, stitch = Flow(), Stitcher()
         queue: list[int] = []
         reasons: dict[int, str] = {}
         for index in range(ctx.pages):
@@ -274,6 +325,7 @@ def read_pdf(path: Path, ctx: ReadContext) -> Iterator[Row]:
             try:
                 triage = triage_page(page.chars, bool(page.images), bool(page.lines or page.rects), settings.pdf)
                 if triage.verdict == "ocr":
+                    yield from stitch.flush()
                     queue.append(number)
                     reasons[number] = triage.reason
                     flow = Flow()
@@ -291,7 +343,10 @@ def read_pdf(path: Path, ctx: ReadContext) -> Iterator[Row]:
             if queue:
                 yield from _ocr_pages(path, queue, reasons, ctx)
                 queue = []
-            yield from mark_continuations(rows, number, flow)
+            flow.last_table_index = -1
+            marked = mark_continuations(rows, number, flow)
+            yield from stitch.feed(marked, flow.last_table_index if flow.open_row else None)
+        yield from stitch.flush()
         if queue:
             yield from _ocr_pages(path, queue, reasons, ctx)
     finally:

@@ -53,6 +53,7 @@ class PdfStyle:
     rule_with: Literal["lines", "rects"] = "lines"    # ruling as line segments or cell rectangles
     gap_before_indicators: float = 0.0                # 0: one connected table
     double_glyphs: bool = False                       # every string drawn twice (a fake bold)
+    keep_labels_whole: bool = True                    # False: a page break may cut a header label
     header_widths: Optional[tuple[float, float, float, float]] = None
     indicator_widths: Optional[tuple[float, float, float, float, float]] = None
 
@@ -272,10 +273,10 @@ def place(rows: list[TRow], layout: Layout) -> None:
         layout.placed.append(row)
 
 
-def _min_lines_here(row: TRow) -> int:
+def _min_lines_here(row: TRow, style: PdfStyle) -> int:
     """Lines a first part must hold: merged cells' text and a header label stay whole in the
     row's first part (a label cut in two by a page break is not a label any more)."""
-    keep = [c for c in row.cells if c.span > 1] + (row.cells[:1] if row.kind == "long" else [])
+    keep = [c for c in row.cells if c.span > 1] + (row.cells[:1] if row.kind == "long" and style.keep_labels_whole else [])
     return max([len(c.lines) for c in keep] + [1])
 
 
@@ -292,7 +293,7 @@ def _place_row(row: TRow, layout: Layout, header: Optional[TRow]) -> None:
         fit = int((layout.bottom - layout.y - 2 * layout.pad) // layout.leading)
         at_top = layout.y <= layout.top + (layout.height(header.text_lines) if header and style.repeat_header else 0) + 0.1
         splittable = row.kind in ("long", "indicator") and (style.split_rows or at_top)
-        if splittable and fit >= max(1, _min_lines_here(row) - first) and fit < total - first:
+        if splittable and fit >= max(1, _min_lines_here(row, style) - first) and fit < total - first:
             end = first + fit
             bottom = layout.y + layout.height(fit)
             row.parts.append(Part(layout.page, layout.y, bottom, first, end, open_top=first > 0, open_bottom=True))

@@ -179,3 +179,18 @@ def test_cli_extract_pdf_jsonl(golden_pdf):
     forms = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [f["header"]["project_code"] for f in forms] == [t["header"]["project_code"] for t in truth]
     assert {f["source"]["kind"] for f in forms} == {"pdf"}
+
+
+def test_label_cut_by_a_page_break_is_joined_back(tmp_path):
+    path = tmp_path / "cut.pdf"
+    style = PdfStyle(keep_labels_whole=False, narrow_labels=True, page_break_mode="flow", repeat_header=False)
+    truth = render_pdf(list(random_forms(8, 6)), path, seed=8, style=style)
+    rows = rows_of(path)
+    # the file really cuts a label: one page ends inside "长期目标（跨度多年的项目需填）："
+    with pdfplumber.open(path) as pdf:
+        cut = any(re.search(r"长期目标（跨?$", "".join(c["text"] for c in sorted(p.chars, key=lambda c: (round(c["top"]), c["x0"])) if c["x0"] < 80)) for p in pdf.pages)
+    assert cut
+    assert any(c.text.startswith("长期目标（跨度多年的项目需填）") for r in rows for c in r.cells)
+    result = convert(path)
+    assert differences(truth, result.forms) == []
+    assert [f.source.pages for f in result.forms] == [t["source"]["pages"] for t in truth]
