@@ -302,7 +302,8 @@ def _ocr_pages(path: Path, pages: list[int], reasons: dict[int, str], ctx: ReadC
 
 def read_pdf(path: Path, ctx: ReadContext) -> Iterator[Row]:
     settings = ctx.settings
-    pdf = open_pdf(path, settings.pdf.password)
+    secret = settings.pdf.password
+    pdf = open_pdf(path, secret.get_secret_value() if secret else None)
     ctx.kind = "pdf"
     try:
         try:

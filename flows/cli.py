@@ -31,10 +31,6 @@ def prefect_env(debug: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if debug else "WARNING")
     if not debug:
         import logging
-        import warnings
-
-        # jieba imports pkg_resources, whose deprecation notice is noise for users of ours
-        warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
         logging.getLogger("distributed").setLevel(logging.ERROR)
 

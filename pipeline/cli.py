@@ -42,10 +42,10 @@ def make_settings(password: Optional[str] = None, ocr_engine: Optional[str] = No
                   dpi: Optional[int] = None, workers: Optional[int] = None) -> Settings:
     """Settings from command-line options (validated once, here)."""
     base = Settings()
-    pdf = base.pdf.model_copy(update={"password": password}) if password else base.pdf
+    pdf = PdfSettings(**{**base.pdf.model_dump(), "password": password}) if password else base.pdf
     ocr_update = {k: v for k, v in {"engine": ocr_engine, "dpi": dpi, "workers": workers}.items() if v is not None}
     ocr = OcrSettings(**{**base.ocr.model_dump(), **ocr_update}) if ocr_update else base.ocr
-    return Settings(**{**base.model_dump(), "pdf": PdfSettings(**pdf.model_dump()), "ocr": ocr})
+    return base.model_copy(update={"pdf": pdf, "ocr": ocr})
 
 
 def find_inputs(paths: List[Path]) -> tuple[list[Path], int]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 class _Settings(BaseModel):
@@ -59,7 +59,9 @@ class PdfSettings(_Settings):
     min_chars_per_page: int = Field(default=20, ge=0, description="fewer chars: the page has no text layer")
     max_cid_share: float = Field(default=0.10, ge=0, le=1, description="more (cid:N) glyphs: garbage layer")
     min_cjk_share: float = Field(default=0.20, ge=0, le=1, description="fewer CJK chars: garbage layer")
-    password: Optional[str] = None
+    password: Optional[SecretStr] = Field(
+        default=None, description="for encrypted PDFs; masked wherever settings are serialised (e.g. by Prefect)"
+    )
 
 
 class OcrSettings(_Settings):
