@@ -32,7 +32,7 @@ def is_available(engine: Optional[str] = None) -> bool:
 
 def jobs_for(path: Path, kind: Literal["pdf", "image"], pages: Sequence[int], ctx, engine: Optional[str] = None) -> list[PageJob]:
     s = ctx.settings
-    password = s.pdf.password if kind == "pdf" else None
+    password = s.pdf.password.get_secret_value() if kind == "pdf" and s.pdf.password else None
     return [PageJob(path=str(path), kind=kind, page=p, dpi=s.ocr.dpi, engine=engine or s.ocr.engine,
                     max_pixels=s.limits.max_pixels, password=password) for p in pages]
 
