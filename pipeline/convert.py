@@ -10,8 +10,11 @@ reason is on the result (``status`` and ``errors``), with the stage and page it 
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional
@@ -31,6 +34,9 @@ STAGES: tuple[Stage, ...] = (calculate, validate)
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """The content hash of a regular file (a FIFO or device raises OSError instead of blocking)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file (a folder, FIFO or device)", str(path))
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(chunk):
@@ -81,7 +87,10 @@ class Document:
         from extractors import ReadContext, reader_for
 
         try:
-            size = self.path.stat().st_size
+            st = self.path.stat()
+            if not stat.S_ISREG(st.st_mode):
+                raise InputError("not a regular file (a folder, FIFO or device)")
+            size = st.st_size
             if size == 0:
                 raise InputError("empty file")
             if size > self.settings.limits.max_file_bytes:

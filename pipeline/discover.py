@@ -46,9 +46,10 @@ def walk_folder(root: Path, exclude: frozenset[tuple[int, int]] = frozenset()) -
                 keep.append(d)
         dirnames[:] = keep
         for name in sorted(filenames):
-            p = Path(dirpath) / name
-            if not _hidden(name) and p.is_file():
-                yield p
+            # every entry is yielded, dangling links and FIFOs included: reading them says
+            # what is wrong, so nothing in a folder is dropped without a word
+            if not _hidden(name):
+                yield Path(dirpath) / name
 
 
 def _split_glob(pattern: str) -> tuple[Path, str]:
