@@ -64,6 +64,8 @@ class Table:
     xs: tuple[int, ...]  # vertical rule positions, left to right
     ys: tuple[int, ...]  # horizontal rule positions, top to bottom
     cells: tuple[GridCell, ...]
+    open_top: bool = False  # the vertical rules run on above the first horizontal one:
+    open_bottom: bool = False  # a row split by a page break (drawn open at the break)
 
 
 def ink_to_line_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -110,8 +112,12 @@ def masks_to_tables(horiz: np.ndarray, vert: np.ndarray, dpi: float) -> list[Tab
     return sorted(tables, key=lambda t: t.box.y0)
 
 
-def _coverage(mask: np.ndarray) -> float:
-    return float(np.count_nonzero(mask.max(axis=0 if mask.shape[0] < mask.shape[1] else 1))) / max(1, max(mask.shape))
+def _coverage(mask: np.ndarray, along: int) -> float:
+    """Share of positions along axis ``along`` (1: x, a horizontal rule; 0: y, a vertical
+    one) where the band holds rule pixels."""
+    if mask.size == 0:
+        return 0.0
+    return float(np.count_nonzero(mask.max(axis=1 - along))) / mask.shape[along]
 
 
 def table_to_cells(horiz: np.ndarray, vert: np.ndarray, box: Box, dpi: float) -> "Table | None":
@@ -124,6 +130,18 @@ def table_to_cells(horiz: np.ndarray, vert: np.ndarray, box: Box, dpi: float) ->
     xs = [box.x0 + (a + b) // 2 for a, b in _positions(v.sum(axis=0), min_h, merge_gap)]
     if len(xs) < 2 or len(ys) < 2:
         return None
+    # a row split by a page break is drawn without its closing rule: the vertical rules
+    # run on past the last horizontal one; close the row there
+    rows_with_rules = np.flatnonzero(v.max(axis=1))
+    open_top = open_bottom = False
+    if rows_with_rules.size:
+        top, bottom = box.y0 + int(rows_with_rules[0]), box.y0 + int(rows_with_rules[-1])
+        if ys[0] - top > dpi * 0.1:
+            ys.insert(0, top)
+            open_top = True
+        if bottom - ys[-1] > dpi * 0.1:
+            ys.append(bottom)
+            open_bottom = True
     nr, nc = len(ys) - 1, len(xs) - 1
     parent = list(range(nr * nc))
 
@@ -145,11 +163,11 @@ def table_to_cells(horiz: np.ndarray, vert: np.ndarray, box: Box, dpi: float) ->
             pad_x = max(1, (xb - xa) // 6)
             if c + 1 < nc:  # rule on the right?
                 seg = vert[ya + pad_y:yb - pad_y, max(0, xb - band):xb + band + 1]
-                if seg.size == 0 or _coverage(seg) < 0.5:
+                if _coverage(seg, 0) < 0.5:
                     union(r * nc + c, r * nc + c + 1)
             if r + 1 < nr:  # rule below?
                 seg = horiz[max(0, yb - band):yb + band + 1, xa + pad_x:xb - pad_x]
-                if seg.size == 0 or _coverage(seg) < 0.5:
+                if _coverage(seg, 1) < 0.5:
                     union(r * nc + c, (r + 1) * nc + c)
     groups: dict[int, list[tuple[int, int]]] = {}
     for r in range(nr):
@@ -163,7 +181,8 @@ def table_to_cells(horiz: np.ndarray, vert: np.ndarray, box: Box, dpi: float) ->
         c1 = max(c for _, c in members) + 1
         cells.append(GridCell(r0, c0, r1, c1, Box(xs[c0], ys[r0], xs[c1], ys[r1])))
     cells.sort(key=lambda g: (g.r0, g.c0))
-    return Table(box=Box(xs[0], ys[0], xs[-1], ys[-1]), xs=tuple(xs), ys=tuple(ys), cells=tuple(cells))
+    return Table(box=Box(xs[0], ys[0], xs[-1], ys[-1]), xs=tuple(xs), ys=tuple(ys), cells=tuple(cells),
+                 open_top=open_top, open_bottom=open_bottom)
 
 
 def remove_lines(gray: np.ndarray, horiz: np.ndarray, vert: np.ndarray) -> np.ndarray:

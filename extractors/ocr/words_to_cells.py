@@ -129,14 +129,20 @@ def tables_to_rows(tables: Sequence[Table], cells: Sequence[CellWords], free: Se
         for i, cw in enumerate(cells):
             if cw.table != ti or not cw.words:
                 continue
-            text = texts.get(i, lines_text(words_to_lines(cw.words)))
+            text = texts[i] if i in texts else lines_text(words_to_lines(cw.words))
             if not text:
                 continue
             col, span = column_span(cw.cell.box.x0, cw.cell.box.x1, table.box)
             by_row.setdefault(cw.cell.r0, []).append(_cell(text, col, span, cw.cell.box, cw.words, geo))
         for r, row_cells in by_row.items():
             row_cells.sort(key=lambda c: c.col)
-            keyed.append((table.ys[r], len(keyed), Row(cells=row_cells, page=geo.page)))
+            # the first row of a table drawn open at the top is the rest of a row split by the
+            # page break (only when nothing but the table's own rule ends are above it)
+            continuation = table.open_top and r == 0 and ti == 0 and not any(
+                w.box.y1 <= table.ys[0] for w in free)
+            if continuation:  # the tail of a wrapped label ("需填）：") is not part of the value
+                row_cells = [c for c in row_cells if not c.text.rstrip().endswith(("：", ":"))] or row_cells
+            keyed.append((table.ys[r], len(keyed), Row(cells=row_cells, page=geo.page, continuation=continuation)))
     for line in words_to_lines(free):
         box = line[0].box
         for w in line[1:]:

@@ -1,0 +1,71 @@
+"""OCR throughput: pages per minute of 300-dpi scans through the whole scan reader with the
+default engine on both cores, and the ratio to the bare engine's own time on the same page
+images in the same run (RapidOCR() called on each rendered page, one thread per process,
+two processes). Targets (issue 5): >= 30 pages/min, <= 1.2x the bare engine."""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from extractors import ReadContext
+from extractors.ocr import jobs_for, read_pages
+from extractors.ocr.pages import _discard_pool
+from extractors.ocr.render import pdf_page_count, pdf_page_image
+from pipeline.settings import Settings
+from synth.scan import SCAN_300, make_scanned_forms
+from synth.truth import random_forms
+
+_BARE = None
+
+
+def _bare_init() -> None:
+    global _BARE
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    from rapidocr import RapidOCR
+
+    _BARE = RapidOCR(params={"Global.log_level": "error",
+                             "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+                             "EngineConfig.onnxruntime.inter_op_num_threads": 1})
+
+
+def _bare_page(job: tuple[str, int, int]) -> int:
+    import cv2
+
+    path, page, dpi = job
+    gray = pdf_page_image(Path(path), page, dpi, 10**9).gray
+    out = _BARE(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+    return len(out.txts or ())
+
+
+def run(quick: bool = False) -> list[dict]:
+    settings = Settings()
+    workers = 2
+    forms = 4 if quick else 16
+    with tempfile.TemporaryDirectory() as tmp:
+        pdf = Path(tmp) / "scan300.pdf"
+        make_scanned_forms(list(random_forms(21, forms)), pdf, SCAN_300, seed=4)
+        pages = list(range(1, pdf_page_count(pdf) + 1))
+        # bare engine: its own pool, warmed up on one page per worker first
+        with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_bare_init) as pool:
+            list(pool.map(_bare_page, [(str(pdf), 1, settings.ocr.dpi)] * workers))
+            t0 = time.perf_counter()
+            list(pool.map(_bare_page, [(str(pdf), p, settings.ocr.dpi) for p in pages]))
+            bare = time.perf_counter() - t0
+        ctx = ReadContext(settings=settings, kind="scan")
+        list(read_pages(jobs_for(pdf, "pdf", [1, 1], ctx), ctx))  # warm the reader's pool
+        t0 = time.perf_counter()
+        rows = list(read_pages(jobs_for(pdf, "pdf", pages, ctx), ctx))
+        ours = time.perf_counter() - t0
+        _discard_pool(workers)
+    ppm = len(pages) / ours * 60
+    ratio = ours / bare
+    return [
+        {"name": f"scan reader, {settings.ocr.engine}, 300-dpi scans ({len(pages)} pages)", "value": round(ppm, 1),
+         "unit": "pages/min", "target": ">= 30 pages/min", "ok": ppm >= 30, "rows": len(rows)},
+        {"name": "scan reader vs bare engine, same pages", "value": round(ours, 2), "unit": "s",
+         "baseline": round(bare, 2), "ratio": round(ratio, 3), "target": "<= 1.2x", "ok": ratio <= 1.2},
+    ]

@@ -1,0 +1,53 @@
+"""Real engines on a few pages (kept in the default run): one 200-dpi skewed, noisy,
+JPEG-compressed scanned page through RapidOCR and the whole reader, and one cell through
+Tesseract with the digit whitelist. The big accuracy runs are in test_ocr_accuracy.py (slow)."""
+from __future__ import annotations
+
+import random
+
+import cv2
+import numpy as np
+import pytest
+from helpers import read_image_rows, rows_to_forms, settings
+from layout import draw_form
+from PIL import Image
+
+from extractors.ocr.engines import create_engine, engine_available
+from pipeline.evaluate import score
+from synth.scan import SCAN_200_SKEWED, degrade, encode
+
+
+@pytest.mark.skipif(not engine_available("rapidocr"), reason="rapidocr not installed")
+def test_rapidocr_reads_a_skewed_200dpi_scan(tmp_path, truth):
+    page, _ = draw_form(truth, dpi=200, text=True)
+    img, angle = degrade(page, SCAN_200_SKEWED, random.Random(7))
+    assert abs(angle) > 0.5
+    path = tmp_path / "scan.jpg"
+    path.write_bytes(encode(img, SCAN_200_SKEWED))
+    s = settings(engine="rapidocr")
+    rows, ctx = read_image_rows(path, s)
+    assert not ctx.errors
+    forms = rows_to_forms(rows, s)
+    report = score([truth], forms)
+    assert report.forms_found == 1
+    assert report.header_accuracy >= 0.93, report.misses  # 14 of 15 fields at least
+    assert report.indicator_accuracy >= 0.9, report.misses
+    assert report.long_text_similarity >= 0.97
+    form = forms[0]
+    assert form.source.kind == "image"
+    assert all(form.provenance[k].origin == "ocr" for k in form.provenance)
+    assert 0.5 < form.confidence["project_code"] <= 1.0
+
+
+@pytest.mark.skipif(not engine_available("tesseract"), reason="tesseract chi_sim not installed")
+def test_tesseract_reads_a_code_cell_with_the_digit_whitelist():
+    code = "440304241230100000005"
+    im = Image.new("L", (900, 70), 255)
+    from PIL import ImageDraw, ImageFont
+
+    ImageDraw.Draw(im).text((12, 14), code, fill=0, font=ImageFont.truetype(
+        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 36))
+    crop = cv2.GaussianBlur(np.array(im), (3, 3), 0)
+    text, conf = create_engine("tesseract").read_line(crop, digits=True)
+    assert text == code
+    assert 0 < conf <= 1
