@@ -124,6 +124,11 @@ def correct_cells(cells: Sequence[CellWords], tables: Sequence[Table], gray: np.
         # the last line of a label wrapped onto the next row or page ("需填）：", "："): never a value
         if len(t) <= 8 and t.endswith(("：", ":")) and vocab.header_key(t, fuzzy_score=LABEL_FUZZY) is None:
             texts[i] = ""
+        elif t and len(t) <= 8 and vocab.column(t) is None:
+            # a (repeated) indicator header cell misread: 一级指标标 -> 一级指标
+            near = snap(t, tuple(vocab.columns), 80)
+            if near != t and near in vocab.columns:
+                texts[i] = near
     dropped = {i for i, t in texts.items() if not t}
     texts = {i: t for i, t in texts.items() if t}
     ink = None

@@ -1,0 +1,25 @@
+"""Domain correction of recognised text (pure functions)."""
+from __future__ import annotations
+
+import pytest
+
+from extractors.ocr.correct import PATTERNS, clean_cell_text
+from extractors.ocr.engines.rapidocr import CONFUSABLE_DIGITS
+
+
+@pytest.mark.parametrize("raw,fixed", [
+    ("资料印刷107份50元/份=5350元", "资料印刷107份*50元/份=5350元"),
+    ("硕士研究生25人4500元/人6个月=67.5万元", "硕士研究生25人*4500元/人*6个月=67.5万元"),
+    ("见习人员11个月·200元/个月=2200元", "见习人员11个月*200元/个月=2200元"),
+    ("餐费补助71台*1500元/台*3个月=319500元", "餐费补助71台*1500元/台*3个月=319500元"),
+    ("服务对象 满意度", "服务对象满意度"),
+    ("2025年预计经费400万元", "2025年预计经费400万元"),
+])
+def test_cell_text_corrections(raw, fixed):
+    assert clean_cell_text(raw) == fixed
+
+
+def test_confusable_letters_make_a_code_match_its_pattern():
+    assert not PATTERNS["project_code"].match("44O3O424123OlOOOOOOS")
+    assert PATTERNS["project_code"].match("44O3O424123OlOOOOOOS".translate(CONFUSABLE_DIGITS))
+    assert PATTERNS["total_amount"].match("9,528.09") and not PATTERNS["total_amount"].match("9,52.8")
