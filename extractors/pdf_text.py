@@ -12,7 +12,7 @@ the table rows. Every cell has its page and box; origin ``pdf``, confidence 1.0.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -214,8 +214,8 @@ def join_split_row(held: Row, cont: Row) -> list[Row]:
         if i is None:
             cells.append(c)
         else:
-            cells[i] = cells[i].model_copy(update={"text": join_lines([cells[i].text, c.text])})
-    return [held.model_copy(update={"cells": cells}), Row(cells=[], page=cont.page, continuation=True)]
+            cells[i] = cells[i].with_text(join_lines([cells[i].text, c.text]))
+    return [replace(held, cells=cells), Row(cells=[], page=cont.page, continuation=True)]
 
 
 @dataclass

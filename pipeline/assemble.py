@@ -139,14 +139,14 @@ def row_to_pairs(
         if new_key is None:
             m = _LABEL_SPLIT.match(cell.text.strip())
             if m:
-                new_key = _label_of(cell.model_copy(update={"text": m.group(1)}), vocab, settings)
+                new_key = _label_of(cell.with_text(m.group(1)), vocab, settings)
                 rest = m.group(2) if new_key else None
         if new_key is not None:
             if key is not None and (values or label_cell is not None):
                 pairs.append((key, values, label_cell))
             key, values, label_cell = new_key, [], cell
             if rest:
-                values.append(cell.model_copy(update={"text": rest}))
+                values.append(cell.with_text(rest))
         elif key is not None:
             values.append(cell)
     if key is not None and (values or label_cell is not None):
@@ -209,7 +209,7 @@ def _starts_with_label(row: Row, vocab: Vocabulary, settings: AssemblySettings) 
     if _label_of(first, vocab, settings):
         return True
     m = _LABEL_SPLIT.match(first.text.strip()) if len(first.text) < 200 else None
-    return bool(m and _label_of(first.model_copy(update={"text": m.group(1)}), vocab, settings))
+    return bool(m and _label_of(first.with_text(m.group(1)), vocab, settings))
 
 
 def rows_to_drafts(

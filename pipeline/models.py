@@ -9,6 +9,7 @@ numbers without float noise (``9528.09``, never ``9528.089999``).
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Annotated, Literal, Optional, Union
 
@@ -40,7 +41,13 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- reader IR
 
 
-class BBox(_Model):
+# The reader IR is slotted dataclasses, not pydantic models: a dump of ten thousand forms
+# makes a million cells, readers build them from values they have already checked, and
+# validating each one cost a third of the text path's time. The contract below is pydantic.
+
+
+@dataclass(slots=True)
+class BBox:
     """Box on a page in PDF points (x right, y down from the page top), or pixels for images."""
 
     x0: float
@@ -49,37 +56,41 @@ class BBox(_Model):
     bottom: float
 
     def union(self, other: "BBox") -> "BBox":
-        return BBox(
-            x0=min(self.x0, other.x0),
-            top=min(self.top, other.top),
-            x1=max(self.x1, other.x1),
-            bottom=max(self.bottom, other.bottom),
-        )
+        return BBox(min(self.x0, other.x0), min(self.top, other.top),
+                    max(self.x1, other.x1), max(self.bottom, other.bottom))
 
 
-class Cell(_Model):
-    """One table cell as a reader saw it."""
+@dataclass(slots=True)
+class Cell:
+    """One table cell as a reader saw it.
+
+    ``col`` is the grid column of the cell's left edge and ``colspan`` how many it covers;
+    ``page`` is 1-based (None for text dumps), ``line`` the dump's 1-based line (None for
+    pages); ``confidence`` is 0..1 (1.0 from a text layer); ``origin`` is text, pdf or ocr."""
 
     text: str
-    col: int = Field(ge=0, description="grid column of the cell's left edge")
-    colspan: int = Field(default=1, ge=1)
-    page: Optional[int] = Field(default=None, description="1-based page; None for text dumps")
+    col: int
+    colspan: int = 1
+    page: Optional[int] = None
     bbox: Optional[BBox] = None
-    confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    confidence: float = 1.0
     origin: Origin = "text"
-    line: Optional[int] = Field(default=None, description="1-based line of a text dump")
+    line: Optional[int] = None
+
+    def with_text(self, text: str) -> "Cell":
+        return replace(self, text=text)
 
 
-class Row(_Model):
-    """One table row: the unit every reader emits and the assembler consumes."""
+@dataclass(slots=True)
+class Row:
+    """One table row: the unit every reader emits and the assembler consumes.
+
+    ``continuation`` marks the rest of the previous row, split by a page break."""
 
     cells: list[Cell]
     page: Optional[int] = None
-    line: Optional[int] = Field(default=None, description="1-based line of a text dump")
-    continuation: bool = Field(
-        default=False,
-        description="this row is the rest of the previous row, split by a page break",
-    )
+    line: Optional[int] = None
+    continuation: bool = False
 
 
 # --------------------------------------------------------------------------- provenance and errors
