@@ -366,6 +366,13 @@ def draft_to_header(
     return header, findings, {k: confidence[k] for k in HEADER_KEYS if k in confidence}, provenance
 
 
+def _field_text(cells: list[Cell]) -> tuple[str, bool]:
+    """A field's text and whether OCR read any of it (one cell of a text dump: the fast path)."""
+    if len(cells) == 1 and cells[0].origin == "text":
+        return clean_text(cells[0].text), False
+    return _text(cells), any(c.origin == "ocr" for c in cells)
+
+
 def draft_to_indicators(draft: FormDraft, vocab: Vocabulary) -> list[Indicator]:
     out: list[Indicator] = []
     for ind in draft.indicators:
@@ -377,12 +384,13 @@ def draft_to_indicators(draft: FormDraft, vocab: Vocabulary) -> list[Indicator]:
             if not cells:
                 texts[name] = ind.filled.get(name, "")
                 continue
-            row_cells.extend(cells)
-            texts[name] = _text(cells)
-            ocr = ocr or any(c.origin == "ocr" for c in cells)
+            row_cells += cells
+            texts[name], by_ocr = _field_text(cells)
+            ocr = ocr or by_ocr
         level2 = texts["level2"]
         core = level2.startswith(("*", "＊"))
-        level2 = level2.lstrip("*＊ ").strip()
+        if core:
+            level2 = level2.lstrip("*＊ ")
         if ocr:
             texts["level1"] = snap(texts["level1"], vocab.level1_values, 70)
             level2 = snap(level2, vocab.level2_values, 70)

@@ -102,17 +102,19 @@ _NUM_SPACED = re.compile(r"(?<=[\d,.，])\s+(?=[\d,.，])")
 _FULLWIDTH_NUM = str.maketrans("０１２３４５６７８９．，－＋", "0123456789.,-+")
 
 
+_PLAIN_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)")
+
+
 def parse_decimal(text: str) -> Decimal:
     """An amount as written: ``9, 528. 09`` -> 9528.09, ``1,025.16``, ``50,000.00``, ``１２３``."""
+    if text.isascii() and text.replace(".", "", 1).isdigit():  # the common case: 1750, 17.5
+        return Decimal(text)
     raw = text
     text = text.translate(_FULLWIDTH_NUM).strip()
     text = _NUM_SPACED.sub("", text).replace(",", "").replace("，", "")
-    if not re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)", text):
+    if not _PLAIN_NUMBER.fullmatch(text):
         raise ParseError(f"not a number: {raw!r}")
-    try:
-        return Decimal(text)
-    except InvalidOperation as exc:  # pragma: no cover - regex above guards this
-        raise ParseError(f"not a number: {raw!r}") from exc
+    return Decimal(text)
 
 
 _AMOUNT = re.compile(r"[-+]?\d[\d,，\s]*(?:[.．]\s*\d+)?")

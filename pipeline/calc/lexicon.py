@@ -84,6 +84,8 @@ def _word_after_unit(rest: str) -> bool:
     return bool(rest) and not rest[0].isdigit()
 
 
+_AFTER_LAST_NUMBER = re.compile(r"[\d.]*\d[\d.]*[^\d]*$")
+_LEADING_NUMBER = re.compile(r"^[\d.]+")
 _NUMBERING = re.compile(r"^(?:[（(]?\d{1,2}[）)]|\d{1,2}[、.．]|[一二三四五六七八九十]+、|[①-⑳])+")
 
 
@@ -93,9 +95,9 @@ def label_of(prefix: str, max_chars: int = 20) -> Optional[str]:
     ``分别为大专生`` -> 大专生; ``4、产业空间扶持2024年已出租面积`` -> 出租面积."""
     prefix = prefix.strip()
     prefix = _NUMBERING.sub("", prefix)
-    m = re.search(r"[\d.]+[^\d]*$", prefix)
-    if m and re.search(r"\d", prefix):  # words after the last number (2024年已出租面积)
-        prefix = re.sub(r"^[\d.]+", "", prefix[m.start():])
+    m = _AFTER_LAST_NUMBER.search(prefix)
+    if m:  # words after the last number (2024年已出租面积)
+        prefix = _LEADING_NUMBER.sub("", prefix[m.start():])
     prefix = prefix.strip(" ：:，,、（）()")
     if not prefix:
         return None

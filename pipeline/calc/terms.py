@@ -32,6 +32,7 @@ RESULT = re.compile(
 )
 AMOUNT_BEFORE = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>万元|万|亿元|亿|元)?\Z")
 _LEFT_WINDOW = 40
+_CJK_WORDS = re.compile(r"[\u4e00-\u9fff]{2,10}")
 _KEEP = "（）：，；"  # CJK punctuation that reads as a delimiter stays as it is
 _FULLWIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP}
                            | {"\u3000": " "})
@@ -149,7 +150,7 @@ def _read_chain(text: str, left: re.Match, op: re.Match) -> Optional[Span]:
 def term_label(text: str, start: int, end: int) -> Optional[str]:
     """The words naming a term: before it in its clause (大专生100人次*…), after it inside
     parentheses (（8*1000年终考核）), or before the colon that introduces it (伙食采购:38人*…)."""
-    after = re.match(r"[\u4e00-\u9fff]{2,10}", text[end:end + 12])
+    after = _CJK_WORDS.match(text, end, end + 12)
     suffix = after.group(0) if after and unit_prefix(after.group(0)) is None else None
     if start > 0 and text[start - 1] in "（(" and suffix:
         return suffix

@@ -33,6 +33,7 @@ _TOTAL = re.compile(
     rf"(?P<mark>合计|共计|总计|小计|总共|共需|总额|(?<=[，,；;。\s])共)\s*[:：为]?\s*(?P<approx>约)?\s*"
     rf"(?P<num>{NUM})\s*(?P<unit>万元|万|亿元|亿|元)"
 )
+_CONTENT = re.compile(r"[\d\u4e00-\u9fff]")
 _GRAND = re.compile(r"以上|上述|综上|全部|总计")
 _MONEY = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>万元|亿元|元|万(?![\u4e00-\u9fff]))")
 
@@ -94,7 +95,7 @@ def find_totals(text: str) -> list[Total]:
 
 
 def _tail_is_empty(text: str, pos: int) -> bool:
-    return not re.search(r"[\d\u4e00-\u9fff]", text[pos:])
+    return not _CONTENT.search(text, pos)
 
 
 def item_amount(text: str, item: Item, terms: list[Span], totals: list[Total]) -> Optional[Decimal]:
