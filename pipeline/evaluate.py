@@ -49,6 +49,7 @@ class EvalReport(BaseModel):
     header_exact: int = 0
     indicator_rows: int = 0
     indicator_exact: int = 0
+    extra_rows: int = 0
     long_text_similarity: float = 1.0
     misses: list[FieldMiss] = Field(default_factory=list)
 
@@ -58,7 +59,8 @@ class EvalReport(BaseModel):
 
     @property
     def indicator_accuracy(self) -> float:
-        return self.indicator_exact / self.indicator_rows if self.indicator_rows else 1.0
+        rows = self.indicator_rows + self.extra_rows
+        return self.indicator_exact / rows if rows else 1.0
 
     def summary(self) -> str:
         return (f"forms {self.forms_found}/{self.forms_expected}; header fields "
@@ -98,5 +100,9 @@ def score(truths: Iterable[dict], forms: Iterable[Form | dict]) -> EvalReport:
             else:
                 report.misses.append(FieldMiss(form=i, field=f"indicators[{n}]", expected=list(exp),
                                                got=list(have) if have else None))
+        if len(rows) > len(truth["indicators"]):  # rows that should not be there are misses too
+            report.extra_rows += len(rows) - len(truth["indicators"])
+            report.misses.append(FieldMiss(form=i, field="indicators", expected=len(truth["indicators"]),
+                                           got=len(rows)))
     report.long_text_similarity = sum(sims) / len(sims) if sims else 1.0
     return report

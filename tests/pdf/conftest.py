@@ -1,41 +1,20 @@
 """PDF fixtures, generated into temporary folders by synth.pdf with their truth."""
 from __future__ import annotations
 
-import json
-import unicodedata
 from pathlib import Path
 
 import pytest
 
+from pipeline.evaluate import score
 from synth.pdf import PdfStyle, render_pdf
 from synth.truth import load_golden, random_forms
 
-INDICATOR_KEYS = ("level1", "level2", "core", "level3", "value", "explanation")
-
-
-def norm(v):
-    """As tests/golden/check_golden.py compares: NFKC, white space ignored, 4.0 == 4."""
-    if isinstance(v, str):
-        return "".join(unicodedata.normalize("NFKC", v).split())
-    if isinstance(v, float) and v.is_integer():
-        return int(v)
-    return v
-
-
 def differences(truths: list[dict], forms) -> list[str]:
-    """Header and indicator differences between truth records and extracted forms."""
-    got = [json.loads(f.model_dump_json()) for f in forms]
-    diffs = [] if len(got) == len(truths) else [f"forms: expected {len(truths)}, got {len(got)}"]
-    for i, (t, g) in enumerate(zip(truths, got)):
-        for k, v in t["header"].items():
-            if norm(v) != norm(g["header"].get(k)):
-                diffs.append(f"form {i} header.{k}: expected {v!r}, got {g['header'].get(k)!r}")
-        er = [tuple(norm(r[k]) for k in INDICATOR_KEYS) for r in t["indicators"]]
-        gr = [tuple(norm(r[k]) for k in INDICATOR_KEYS) for r in g["indicators"]]
-        if er != gr:
-            diffs.append(f"form {i} indicators: expected {len(er)} rows, got {len(gr)}; "
-                         f"first difference {next((a, b) for a, b in zip(er + [None] * len(gr), gr + [None] * len(er)) if a != b)}")
-    return diffs
+    """Header and indicator differences between truth records and extracted forms, compared
+    as the golden check compares them (pipeline.evaluate.score)."""
+    report = score(truths, forms)
+    diffs = [] if len(forms) == len(truths) else [f"forms: expected {len(truths)}, got {len(forms)}"]
+    return diffs + [f"form {m.form} {m.field}: expected {m.expected!r}, got {m.got!r}" for m in report.misses]
 
 
 @pytest.fixture(scope="session")

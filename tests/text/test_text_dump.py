@@ -100,3 +100,13 @@ def test_bad_inputs_fail_with_a_reason(tmp_path, content, reason):
     assert result.status == "failed"
     assert reason in result.error_line
     assert result.forms == []
+
+
+def test_evaluation_counts_extra_and_missing_rows(write_dump):
+    from pipeline.evaluate import score
+
+    result = convert(write_dump(TRUTHS[:1]))
+    fewer = {**TRUTHS[0], "indicators": TRUTHS[0]["indicators"][:-1]}
+    report = score([fewer], result.forms)
+    assert report.extra_rows == 1 and report.indicator_accuracy < 1.0
+    assert score(TRUTHS[:1], result.forms).indicator_accuracy == 1.0
