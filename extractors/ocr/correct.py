@@ -48,10 +48,19 @@ _MISSING_TIMES = re.compile(rf"(?<=\d{_CJK_CHAR})(?=\d+(?:\.\d+)?元/)|(?<=\d{_C
                             rf"|(?<=元/{_CJK_CHAR})(?=\d+个月)|(?<=元/{_CJK_CHAR}{_CJK_CHAR})(?=\d+个月)")
 
 
+_UNITS = "人次|批次|个月|平方米|人|家|份|台|场|天|次"
+_MISSING_TIMES_UNIT = re.compile(rf"(?<=\d)({_UNITS})(?=\d+(?:\.\d+)?万?元(?!/))")
+# a document number 〔2021〕 whose closing bracket was read as ）or ]
+_DOC_YEAR = re.compile(r"〔(\d{4})[）)\]]")
+
+
 def clean_cell_text(text: str) -> str:
     text = join_cjk_spaces(text).strip()
-    if "元/" in text:
+    if "元" in text:
         text = _MISSING_TIMES.sub("*", _DOT_TIMES.sub("*", text))
+        text = _MISSING_TIMES_UNIT.sub(lambda m: m.group(1) + "*", text)
+    if "〔" in text:
+        text = _DOC_YEAR.sub(r"〔\1〕", text)
     return text
 
 

@@ -71,12 +71,13 @@ class RapidOcrEngine:
 
     def read_page(self, gray: np.ndarray, regions: Sequence[Box], dpi: float) -> list[Word]:
         pieces = split_at_regions(self.detect(gray, dpi), regions)
+        found = len(pieces)
         pieces += inked_regions_without_text(gray, regions, pieces)
         crops = [gray[b.y0:b.y1, b.x0:b.x1] for b in pieces]
         words = []
-        for box, (text, score) in zip(pieces, self.recognize(crops)):
+        for k, (box, (text, score)) in enumerate(zip(pieces, self.recognize(crops))):
             text = clean_word_text(text)
-            if text:
+            if text and (k < found or score >= 0.6):  # leftover ink: keep only a clear reading
                 words.append(Word(text=text, box=box, confidence=max(0.0, min(1.0, score))))
         return words
 
@@ -89,21 +90,27 @@ class RapidOcrEngine:
 
 
 def inked_regions_without_text(gray: np.ndarray, regions: Sequence[Box], pieces: Sequence[Box]) -> list[Box]:
-    """Cells the detector found nothing in although they hold ink (a lone 是/否 or digit
-    is sometimes missed): recognised whole, trimmed to their ink."""
+    """Ink inside a cell that no detected line covers — a lone 是/否 or digit, or a closing
+    ）or 。 wrapped onto a line of its own, which the detector misses — as extra pieces."""
     out = []
     for r in regions:
-        if any(p.intersect(r) for p in pieces):
+        x0, y0, x1, y1 = r.x0 + 4, r.y0 + 4, r.x1 - 4, r.y1 - 4
+        if x1 - x0 < 4 or y1 - y0 < 4:
             continue
-        inner = gray[r.y0 + 4:r.y1 - 4, r.x0 + 4:r.x1 - 4]
-        if inner.size == 0:
+        ink = (gray[y0:y1, x0:x1] < 128).astype(np.uint8)
+        for p in pieces:
+            q = p.intersect(r)
+            if q is not None:
+                ink[max(0, q.y0 - y0 - 2):max(0, q.y1 - y0 + 2), max(0, q.x0 - x0 - 2):max(0, q.x1 - x0 + 2)] = 0
+        if int(ink.sum()) < 15:
             continue
-        ys, xs = np.nonzero(inner < 128)
-        if ys.size < 15:
-            continue
-        pad = 6
-        out.append(Box(r.x0 + 4 + max(0, int(xs.min()) - pad), r.y0 + 4 + max(0, int(ys.min()) - pad),
-                       r.x0 + 4 + min(inner.shape[1], int(xs.max()) + pad), r.y0 + 4 + min(inner.shape[0], int(ys.max()) + pad)))
+        grown = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (25, 9)))
+        n, _labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+        for i in range(1, n):
+            x, y, w, h, _a = stats[i]
+            if int(ink[y:y + h, x:x + w].sum()) < 15 or h < 12:
+                continue
+            out.append(Box(x0 + x, y0 + y, x0 + x + w, y0 + y + h))
     return out
 
 
