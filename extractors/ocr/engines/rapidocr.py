@@ -100,8 +100,9 @@ def inked_regions_without_text(gray: np.ndarray, regions: Sequence[Box], pieces:
         ink = (gray[y0:y1, x0:x1] < 128).astype(np.uint8)
         for p in pieces:
             q = p.intersect(r)
-            if q is not None:
-                ink[max(0, q.y0 - y0 - 2):max(0, q.y1 - y0 + 2), max(0, q.x0 - x0 - 2):max(0, q.x1 - x0 + 2)] = 0
+            if q is not None:  # generous margins: glyph edges outside a line box are not text
+                m = max(3, q.height // 4)
+                ink[max(0, q.y0 - y0 - m):max(0, q.y1 - y0 + m), max(0, q.x0 - x0 - m):max(0, q.x1 - x0 + m)] = 0
         if int(ink.sum()) < 15:
             continue
         grown = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (25, 9)))
