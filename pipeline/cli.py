@@ -7,13 +7,13 @@ import importlib
 import logging
 import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 import typer
 
 from .convert import iter_document
 from .discover import discover
-from .models import Form
+from .models import ErrorItem, Form
 from .settings import OcrSettings, PdfSettings, Settings
 from .writers import atomic_open, write_csv_tables, write_json, write_jsonl
 
@@ -68,55 +68,52 @@ def report(path: Path, message: str) -> None:
     print(f"{path}: {message}", file=sys.stderr, flush=True)
 
 
-def run_extract(paths: List[Path], fmt: Format, out: Optional[Path], settings: Settings, debug: bool = False) -> int:
-    files, failed = find_inputs(paths)
-    stream_out = sys.stdout if out is None and fmt != Format.csv else None
-    all_forms: list[Form] = []  # only CSV and per-run JSON need them together
+class Batch:
+    """The inputs of one run: forms streamed file by file, each file's problems reported on
+    stderr when it is done (``PATH: reason`` for a failed file), failures counted."""
 
-    if fmt == Format.json and stream_out is not None:
-        stream_out.write("[")
-    first = True
-    for path in files:
-        doc = iter_document(path, settings)
+    def __init__(self, files: list[Path], settings: Settings, debug: bool, failed: int = 0):
+        self.files, self.settings, self.debug, self.failed = files, settings, debug, failed
+
+    def forms_of(self, path: Path) -> Iterator[Form]:
+        doc = iter_document(path, self.settings)
         try:
-            if fmt == Format.csv:
-                all_forms.extend(doc.forms())
-            elif stream_out is not None:
-                for form in doc.forms():
-                    if fmt == Format.jsonl:
-                        write_jsonl([form], stream_out)
-                    else:
-                        stream_out.write("\n" if first else ",\n")
-                        stream_out.write(form.model_dump_json())
-                        first = False
-                    stream_out.flush()
-            else:
-                assert out is not None
-                target = out / f"{path.name}.{fmt.value}"
-                with atomic_open(target) as f:
-                    (write_jsonl if fmt == Format.jsonl else write_json)(doc.forms(), f)
-                if doc.status == "failed":
-                    target.unlink(missing_ok=True)
+            yield from doc.forms()
         except Exception as exc:  # a bug must not take the batch down; say where it happened
-            if debug:
+            if self.debug:
                 raise
             doc.failed = True
-            report(path, f"internal error: {type(exc).__name__}: {exc}")
-            failed += 1
-            continue
+            doc.errors.insert(0, ErrorItem(stage="internal", message=f"internal error: {type(exc).__name__}: {exc}"))
         if doc.status == "failed":
-            failed += 1
+            self.failed += 1
             report(path, doc.errors[0].message if doc.errors else "failed")
-        elif doc.errors:
-            for e in doc.errors:
-                page = f" page {e.page}" if e.page else ""
-                print(f"{path}:{page} {e.stage}: {e.message}", file=sys.stderr)
+        for e in doc.errors if doc.status == "partial" else ():
+            page = f" page {e.page}" if e.page else ""
+            print(f"{path}:{page} {e.stage}: {e.message}", file=sys.stderr)
         log.info("%s: %d forms (%s)", path, doc.form_count, doc.status)
-    if fmt == Format.json and stream_out is not None:
-        stream_out.write("\n]\n")
+
+    def forms(self) -> Iterator[Form]:
+        for path in self.files:
+            yield from self.forms_of(path)
+
+
+def run_extract(paths: List[Path], fmt: Format, out: Optional[Path], settings: Settings, debug: bool = False) -> int:
+    files, missing = find_inputs(paths)
+    batch = Batch(files, settings, debug, failed=missing)
+    write = write_jsonl if fmt == Format.jsonl else write_json
     if fmt == Format.csv:
-        write_csv_tables(all_forms, out or Path("output"))
-    return 1 if failed else 0
+        write_csv_tables(batch.forms(), out or Path("output"))
+    elif out is None:
+        write(batch.forms(), sys.stdout)  # streamed: one form at a time, in document order
+    else:
+        for path in files:
+            target = out / f"{path.name}.{fmt.value}"
+            failed_before = batch.failed
+            with atomic_open(target) as f:
+                write(batch.forms_of(path), f)
+            if batch.failed > failed_before:
+                target.unlink(missing_ok=True)  # no output file for an input that could not be read
+    return 1 if batch.failed else 0
 
 
 @app.command()

@@ -39,10 +39,12 @@ def form_json(form: Form) -> str:
 
 
 def write_jsonl(forms: Iterable[Form], out: IO[str]) -> int:
+    """One form per line, flushed as it comes (a consumer of stdout sees forms as they are read)."""
     n = 0
     for form in forms:
         out.write(form_json(form))
         out.write("\n")
+        out.flush()
         n += 1
     return n
 
