@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional
 
 import typer
+from pydantic import ValidationError
 
 from .convert import iter_document
 from .discover import discover
@@ -39,9 +40,16 @@ class Engine(str, enum.Enum):
 
 
 def make_settings(password: Optional[str] = None, ocr_engine: Optional[str] = None,
-                  dpi: Optional[int] = None, workers: Optional[int] = None) -> Settings:
+                  dpi: Optional[int] = None, workers: Optional[int] = None,
+                  overrides: Optional[List[str]] = None) -> Settings:
     """Settings from command-line options (validated once, here)."""
-    base = Settings()
+    try:
+        base = Settings().with_overrides(overrides or [])
+    except ValidationError as exc:
+        raise typer.BadParameter("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+                                 param_hint="--set")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--set")
     pdf = PdfSettings(**{**base.pdf.model_dump(), "password": password}) if password else base.pdf
     ocr_update = {k: v for k, v in {"engine": ocr_engine, "dpi": dpi, "workers": workers}.items() if v is not None}
     ocr = OcrSettings(**{**base.ocr.model_dump(), **ocr_update}) if ocr_update else base.ocr
@@ -123,11 +131,13 @@ def extract(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (csv: default output/)"),
     password: Optional[str] = typer.Option(None, help="password of encrypted PDFs"),
     ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine", help="OCR engine for scans and images"),
+    set_: List[str] = typer.Option([], "--set", help="a setting, e.g. limits.max_pages=50 (repeatable)"),
     debug: bool = typer.Option(False, "--debug", help="tracebacks instead of one-line errors"),
 ) -> None:
     """Extract forms from text dumps, PDFs, scans and images."""
     setup_logging(debug)
-    settings = make_settings(password=password, ocr_engine=ocr_engine.value if ocr_engine else None)
+    settings = make_settings(password=password, ocr_engine=ocr_engine.value if ocr_engine else None,
+                             overrides=set_)
     raise typer.Exit(run_extract(paths, format, out, settings, debug))
 
 

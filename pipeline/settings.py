@@ -90,6 +90,20 @@ class Settings(_Settings):
     ocr: OcrSettings = OcrSettings()
     limits: Limits = Limits()
 
+    def with_overrides(self, assignments: list[str]) -> "Settings":
+        """Settings with ``section.key=value`` assignments applied (``limits.max_pages=50``),
+        validated like everything else: an unknown key or a bad value raises ``ValueError``."""
+        data = self.model_dump()
+        for item in assignments:
+            key, sep, value = item.partition("=")
+            section, _, name = key.strip().partition(".")
+            if not sep or not name or section not in data or name not in data[section]:
+                raise ValueError(f"not a setting: {key!r} (use section.key=value, e.g. limits.max_pages=50)")
+            data[section][name] = value.strip()
+        if self.pdf.password is not None:
+            data["pdf"]["password"] = self.pdf.password  # model_dump masks it
+        return Settings.model_validate(data)
+
     def fingerprint(self) -> str:
         """A short content hash of every setting that changes what is extracted."""
         data = self.model_dump_json(exclude={"pdf": {"password"}})

@@ -77,3 +77,12 @@ def test_csv_cells_that_look_like_formulas_are_escaped(tmp_path):
     assert run("extract", dump, "--format", "csv", "--out", tmp_path).returncode == 0
     text = (tmp_path / "forms.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text
+
+
+def test_settings_from_the_command_line(sample_path):
+    small = run("extract", sample_path, "--set", "limits.max_file_bytes=1000")
+    assert small.returncode == 1 and "over the limit of 1000" in small.stderr
+    unknown = run("extract", sample_path, "--set", "limits.nope=3")
+    assert unknown.returncode == 2 and "not a setting" in unknown.stderr
+    bad = run("extract", sample_path, "--set", "limits.max_pages=abc")
+    assert bad.returncode == 2 and "limits.max_pages" in bad.stderr and "integer" in bad.stderr
