@@ -221,7 +221,12 @@ def rows_to_drafts(
     vocab = vocab or load_vocabulary()
     draft = FormDraft()
     in_table = False
+    level1 = frozenset(vocab.level1_values)
     for row in rows:
+        if in_table and not row.continuation and draft.columns is not None and row.cells and row.cells[0].text in level1:
+            # the common indicator row (产出指标 | *数量指标 | …): nothing else starts like it
+            _add_indicator(draft, row)
+            continue
         if row.continuation and not draft.empty:
             _append_continuation(draft, row, in_table)
             _note_pages(draft, row)
@@ -240,11 +245,7 @@ def rows_to_drafts(
             _note_pages(draft, row)
             continue
         if in_table and draft.columns is not None and not _starts_with_label(row, vocab, settings):
-            previous = draft.indicators[-1] if draft.indicators else None
-            ind = row_to_indicator(row, draft.columns, previous)
-            if ind.cells and any(n in ind.cells for n in ("level3", "value", "explanation")):
-                draft.indicators.append(ind)
-                _note_pages(draft, row)
+            _add_indicator(draft, row)
             continue
         pairs = row_to_pairs(row, vocab, settings, None if in_table else draft.last_key)
         labelled = [p for p in pairs if p[2] is not None]
@@ -261,6 +262,15 @@ def rows_to_drafts(
             _note_pages(draft, row)
     if not draft.empty:
         yield draft
+
+
+def _add_indicator(draft: FormDraft, row: Row) -> None:
+    assert draft.columns is not None
+    previous = draft.indicators[-1] if draft.indicators else None
+    ind = row_to_indicator(row, draft.columns, previous)
+    if ind.cells and ("level3" in ind.cells or "value" in ind.cells or "explanation" in ind.cells):
+        draft.indicators.append(ind)
+        _note_pages(draft, row)
 
 
 def _note_pages(draft: FormDraft, row: Row) -> None:
