@@ -29,10 +29,10 @@ _STYLES = {
     "circled": re.compile(r"(?P<n>[①-⑳])"),
 }
 _TOTAL = re.compile(
-    rf"(?P<lead>[^。；;，,\d]{{0,10}}?)"
     rf"(?P<mark>合计|共计|总计|小计|总共|共需|总额|(?<=[，,；;。\s])共)\s*[:：为]?\s*(?P<approx>约)?\s*"
     rf"(?P<num>{NUM})\s*(?P<unit>万元|万|亿元|亿|元)"
 )
+_LEAD_STOP = re.compile(r"[。；;，,\d]")
 _CONTENT = re.compile(r"[\d\u4e00-\u9fff]")
 _GRAND = re.compile(r"以上|上述|综上|全部|总计")
 _MONEY = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>万元|亿元|元|万(?![\u4e00-\u9fff]))")
@@ -89,7 +89,11 @@ def find_totals(text: str) -> list[Total]:
     out = []
     for m in _TOTAL.finditer(text):
         yuan, _ = amount_yuan(m.group("num"), m.group("unit"))
-        grand = bool(_GRAND.search(m.group("lead"))) or m.group("mark") in ("总计", "总共", "共需", "总额")
+        lead = text[max(0, m.start() - 10):m.start()]  # the words before the mark, in its clause
+        stops = list(_LEAD_STOP.finditer(lead))
+        if stops:
+            lead = lead[stops[-1].end():]
+        grand = bool(_GRAND.search(lead)) or m.group("mark") in ("总计", "总共", "共需", "总额")
         out.append(Total(start=m.start("mark"), end=m.end(), yuan=yuan, grand=grand))
     return out
 
