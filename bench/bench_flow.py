@@ -2,9 +2,10 @@
 
 Mixed batch: the real sample dump, synthetic dumps of several sizes, PDFs from data/samples
 when present, and two bad files. "direct" = convert + load into SQLite + JSON per file + the
-CSV tables: the same work without Prefect. The flow runs twice in one process against one temporary API
-server: the first run pays the fixed start-up (server start, flow registration), the second
-is compared with direct. Target: flow <= 1.10x direct beyond the fixed start-up.
+CSV tables: the same work without Prefect. All flow runs share one temporary API server in
+this process: a first run on an empty folder pays the fixed start-up (server start, flow
+registration) and is reported apart; then direct and flow passes alternate on the batch and
+the flow's total is compared with direct's. Target: flow <= 1.10x direct beyond the start-up.
 """
 from __future__ import annotations
 
@@ -70,28 +71,37 @@ def run(quick: bool = False) -> list[dict]:
     os.environ.setdefault("PREFECT_HOME", str(work / "prefect"))
     try:
         files = _batch(work / "in", quick)
-        direct = _direct(work / "in", work / "direct")
         t0 = time.perf_counter()
-        from flows.ingest import ingest  # noqa: E402 (import is part of the start-up)
+        from flows.ingest import ingest, without_heartbeats  # noqa: E402 (import is part of the start-up)
 
-        # Warm-up run on an empty folder: server start + flow registration = fixed start-up.
-        (work / "nothing").mkdir()
-        ingest([str(work / "nothing")], out=str(work / "warm"))
-        startup = time.perf_counter() - t0
-        t1 = time.perf_counter()
-        summary = ingest([str(work / "in")], out=str(work / "flow"))
-        flow_s = time.perf_counter() - t1
-        t2 = time.perf_counter()
-        again = ingest([str(work / "in")], out=str(work / "flow"))
-        skip_s = time.perf_counter() - t2
-        assert summary.forms() and again.by_status().get("skipped")
-        ratio = flow_s / direct
+        with without_heartbeats():  # as `jixiao ingest` runs it
+            # Warm-up run on an empty folder: server start + flow registration = fixed start-up.
+            (work / "nothing").mkdir()
+            ingest([str(work / "nothing")], out=str(work / "warm"))
+            startup = time.perf_counter() - t0
+            # Direct and flow alternate (the machine's load drifts); each flow pass has its own
+            # output and database, and refresh=True so no pass reads another's cached extraction.
+            direct_s, flow_s, forms = [], [], 0
+            for i in range(1 if quick else 2):
+                direct_s.append(_direct(work / "in", work / f"direct{i}"))
+                t1 = time.perf_counter()
+                summary = ingest([str(work / "in")], out=str(work / f"flow{i}"), refresh=True)
+                flow_s.append(time.perf_counter() - t1)
+                forms = summary.forms()
+            t2 = time.perf_counter()
+            again = ingest([str(work / "in")], out=str(work / "flow0"))
+            skip_s = time.perf_counter() - t2
+        assert forms and again.by_status().get("skipped")
+        direct, flow_t = sum(direct_s), sum(flow_s)
+        ratio = flow_t / direct
+        n = len(direct_s)
         return [
-            {"name": f"direct pipeline, {files} files, {summary.forms()} forms", "value": round(direct, 2),
+            {"name": f"direct pipeline, {files} files, {forms} forms (mean of {n})", "value": round(direct / n, 2),
              "unit": "s"},
-            {"name": "flow fixed start-up (API server + first run)", "value": round(startup, 2), "unit": "s"},
-            {"name": "flow run on the same batch", "value": round(flow_s, 2), "unit": "s",
-             "baseline": round(direct, 2), "ratio": round(ratio, 3), "target": "<= 1.10x", "ok": ratio <= 1.10},
+            {"name": "flow fixed start-up (API server + first, empty run)", "value": round(startup, 2), "unit": "s"},
+            {"name": f"flow run on the same batch, beyond start-up (mean of {n})", "value": round(flow_t / n, 2),
+             "unit": "s", "baseline": round(direct / n, 2), "ratio": round(ratio, 3), "target": "<= 1.10x",
+             "ok": ratio <= 1.10},
             {"name": "flow re-run, everything skipped", "value": round(skip_s, 2), "unit": "s"},
         ]
     finally:

@@ -300,27 +300,76 @@ def _ocr_pages(path: Path, pages: list[int], reasons: dict[int, str], ctx: ReadC
     yield from ocr.ocr_pdf_pages(path, pages, ctx)
 
 
-def read_pdf(path: Path, ctx: ReadContext) -> Iterator[Row]:
-    settings = ctx.settings
+def _open_settings_pdf(path: Path, settings):
     secret = settings.pdf.password
-    pdf = open_pdf(path, secret.get_secret_value() if secret else None)
+    return open_pdf(path, secret.get_secret_value() if secret else None)
+
+
+def _page_list(pdf) -> list:
+    try:
+        pages = pdf.pages
+    except Exception as exc:
+        raise InputError(f"not a readable PDF (page tree: {exc})") from exc
+    if len(pages) == 0:
+        raise InputError("PDF has no pages")
+    return pages
+
+
+def pages_to_read(path: Path, settings) -> int:
+    """How many pages :func:`read_pdf` reads (the page count capped by ``limits.max_pages``),
+    from the page tree only. Raises InputError like the reader."""
+    pdf = _open_settings_pdf(path, settings)
+    try:
+        return min(len(_page_list(pdf)), settings.limits.max_pages)
+    finally:
+        pdf.close()
+
+
+def ocr_page_numbers(path: Path, settings) -> list[int]:
+    """The 1-based pages :func:`read_pdf` would hand to OCR (same triage, same settings)."""
+    pdf = _open_settings_pdf(path, settings)
+    out: list[int] = []
+    try:
+        pages = _page_list(pdf)
+        for index in range(min(len(pages), settings.limits.max_pages)):
+            page = pages[index]
+            try:
+                triage = triage_page(page.chars, bool(page.images), bool(page.lines or page.rects), settings.pdf)
+            except Exception:  # an unreadable page is reported by the reader, not OCRed
+                continue
+            finally:
+                page.close()
+            if triage.verdict == "ocr":
+                out.append(index + 1)
+    finally:
+        pdf.close()
+    return out
+
+
+def read_pdf(path: Path, ctx: ReadContext) -> Iterator[Row]:
+    return read_pdf_pages(path, ctx)
+
+
+def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[int] = None) -> Iterator[Row]:
+    """Rows of pages ``first``..``last`` (1-based, inclusive; default: to the end). A range
+    that starts on an OCR page or right after one reads exactly as those pages read inside the
+    whole file (an OCR page ends every open text-layer row), so such ranges can be read apart
+    and their rows concatenated (see :mod:`pipeline.chunks`)."""
+    settings = ctx.settings
+    pdf = _open_settings_pdf(path, settings)
     ctx.kind = "pdf"
     try:
-        try:
-            pages = pdf.pages
-        except Exception as exc:
-            raise InputError(f"not a readable PDF (page tree: {exc})") from exc
+        pages = _page_list(pdf)
         total = len(pages)
-        if total == 0:
-            raise InputError("PDF has no pages")
         limit = settings.limits.max_pages
-        if total > limit:
+        if total > limit and first <= 1:
             ctx.page_error(limit + 1, "read", f"{total} pages; only the first {limit} read (limits.max_pages)")
         ctx.pages = min(total, limit)
         flow, stitch = Flow(), Stitcher()
         queue: list[int] = []
         reasons: dict[int, str] = {}
-        for index in range(ctx.pages):
+        end = ctx.pages if last is None else min(last, ctx.pages)
+        for index in range(max(first, 1) - 1, end):
             number = index + 1
             page = pages[index]
             try:
@@ -356,4 +405,5 @@ def read_pdf(path: Path, ctx: ReadContext) -> Iterator[Row]:
 
 register("pdf", FunctionReader(name="pdf-text", kind="pdf", func=read_pdf))
 
-__all__ = ["chars_to_lines", "join_lines", "mark_continuations", "open_pdf", "page_to_rows", "read_pdf"]
+__all__ = ["chars_to_lines", "join_lines", "mark_continuations", "ocr_page_numbers", "open_pdf", "page_to_rows",
+           "pages_to_read", "read_pdf", "read_pdf_pages"]

@@ -91,7 +91,7 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
     setup_logging(debug)
     from rich.console import Console
 
-    from flows.ingest import ingest
+    from flows.ingest import ingest, without_heartbeats
 
     settings = make_settings(password=password, ocr_engine=ocr_engine)
     flow = ingest
@@ -100,7 +100,7 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
 
         flow = ingest.with_options(task_runner=DaskTaskRunner(address=dask_address))
     console = Console(stderr=True)
-    with _Bar(sys.stderr.isatty() and not debug) as bar:
+    with _Bar(sys.stderr.isatty() and not debug) as bar, without_heartbeats():
         try:
             summary = flow(paths=list(paths), out=str(out), db_url=db_url, settings=settings,
                            refresh=refresh, progress=bar)

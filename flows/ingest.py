@@ -11,20 +11,23 @@ same files, e.g. a shared mount).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import Counter
 from datetime import timedelta
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
-from prefect import flow, task
+from prefect import flow, task, unmapped
 from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
+from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from pipeline.discover import discover
 from pipeline import db
+from pipeline.chunks import PdfPlan, RowChunk, assemble_chunks, plan_pdf, read_chunk
 from pipeline.convert import convert, file_sha256
 from pipeline.manifest import ManifestEntry, append_entry
 from pipeline.models import DocumentResult
@@ -55,9 +58,47 @@ def content_key(_ctx: TaskRunContext, params: dict[str, Any]) -> str:
     return f"jixiao-extract-{params['sha256']}-{settings.fingerprint()}-{CODE_VERSION}"
 
 
-@task(name="hash", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only)
-def hash_file(path: str) -> str:
-    return file_sha256(Path(path))
+def pages_key(_ctx: TaskRunContext, params: dict[str, Any]) -> str:
+    """Cache key of a page chunk: content hash, settings fingerprint, page range, code version."""
+    settings: Settings = resolve(params.get("settings"))
+    return (f"jixiao-pages-{params['sha256']}-{settings.fingerprint()}-{params['first']}-{params['last']}"
+            f"-{CODE_VERSION}")
+
+
+class FileId(BaseModel):
+    """What the flow needs to route a file: its content hash, its type (text, pdf, image) and,
+    for a PDF, how many pages the reader would read (0 when unknown or unreadable)."""
+
+    sha256: str
+    file_type: str
+    pages: int = 0
+
+
+def identify_file(path: str, settings: Optional[Settings] = None) -> FileId:
+    from extractors import detect_type
+
+    p = Path(path)
+    sha = file_sha256(p)
+    with open(p, "rb") as f:
+        head = f.read(4096)
+    file_type = detect_type(p, head)
+    pages = 0
+    if file_type == "pdf":
+        from extractors.pdf_text import pages_to_read
+        from pipeline.errors import JixiaoError
+
+        try:
+            pages = pages_to_read(p, resolve(settings))
+        except JixiaoError:  # the extract task says what is wrong with it
+            pages = 0
+    return FileId(sha256=sha, file_type=file_type, pages=pages)
+
+
+@task(name="hash", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only,
+      persist_result=False)
+def hash_file(path: str, settings: Optional[Settings] = None) -> FileId:
+    """Content hash and routing facts of one file (retried on I/O)."""
+    return identify_file(path, settings)
 
 
 def with_path(result: DocumentResult, path: str) -> DocumentResult:
@@ -78,6 +119,48 @@ def extract(path: str, sha256: str, settings: Optional[Settings] = None) -> Docu
         with open(path, "rb"):  # raises the real OSError
             pass
     return result
+
+
+# A text dump converts faster (>2,000 forms/s) than its pickled result is written and read
+# back, so its extraction is neither cached nor persisted; PDFs and images (layout, OCR) are.
+@task(name="extract-text", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only, persist_result=False)
+def extract_uncached(path: str, sha256: str, settings: Optional[Settings] = None) -> DocumentResult:
+    return extract.fn(path, sha256, settings)
+
+
+@task(name="plan-pages", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only,
+      persist_result=False)
+def plan_pages(path: str, settings: Optional[Settings] = None) -> PdfPlan:
+    """Triage a long PDF's pages and cut it into chunks of about ``ocr.task_pages`` OCR pages."""
+    settings = resolve(settings)
+    return plan_pdf(path, settings, settings.ocr.task_pages)
+
+
+@task(name="read-pages", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only,
+      cache_key_fn=pages_key, cache_expiration=timedelta(days=7), persist_result=True)
+def read_pages(path: str, sha256: str, first: int, last: int, settings: Optional[Settings] = None) -> RowChunk:
+    """Rows of one page range (text layer or OCR): one task per chunk of a long scan."""
+    return read_chunk(path, first, last, settings)
+
+
+@task(name="assemble", persist_result=False)
+def assemble(path: str, sha256: str, chunks: list[RowChunk], settings: Optional[Settings] = None) -> DocumentResult:
+    """The chunks' rows in page order -> the document, as ``convert`` gives it."""
+    return assemble_chunks(path, sha256, chunks, settings)
+
+
+def submit_extraction(path: str, fid: FileId, settings: Settings, refresh: bool,
+                      plan: Optional[PdfPlan] = None) -> PrefectFuture:
+    """The task(s) extracting one file: page chunks when the plan has more OCR pages than
+    ``ocr.task_pages``, else one extract task (cached unless it is a text dump)."""
+    if plan is not None and len(plan.ocr_pages) > settings.ocr.task_pages and len(plan.ranges) > 1:
+        reader = read_pages.with_options(refresh_cache=True) if refresh else read_pages
+        chunks = [reader.submit(path, fid.sha256, first, last, settings) for first, last in plan.ranges]
+        return assemble.submit(path, fid.sha256, chunks, settings)
+    if fid.file_type == "text":
+        return extract_uncached.submit(path, fid.sha256, settings)
+    task_ = extract.with_options(refresh_cache=True) if refresh else extract
+    return task_.submit(path, fid.sha256, settings)
 
 
 class FileOutcome(BaseModel):
@@ -163,7 +246,23 @@ def _current_run_id() -> str:
     return str(flow_run.id or "")
 
 
-@flow(name="ingest", log_prints=False)
+@contextlib.contextmanager
+def without_heartbeats() -> Iterator[None]:
+    """Flow runs inside the block send no heartbeats. Prefect's heartbeat thread sleeps in
+    one-second steps and every run waits for it to stop (about 1 s per run); heartbeats only
+    serve crash detection on a long-lived server, not a one-off ``jixiao ingest``."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+        yield
+
+
+# Extraction is CPU-bound Python (the GIL) except OCR, which runs in its own processes: two
+# threads per core keep OCR waits overlapped without a convoy of threads fighting for the GIL.
+TASK_RUNNER = ThreadPoolTaskRunner(max_workers=2 * (os.cpu_count() or 1))
+
+
+@flow(name="ingest", log_prints=False, task_runner=TASK_RUNNER)
 def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
            settings: Optional[Settings] = None, refresh: bool = False,
            progress: Optional[Any] = None) -> IngestSummary:
@@ -172,7 +271,6 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
     ``refresh``: extract again even when a cached extraction exists (e.g. after installing an
     OCR engine). ``progress``: optional callable told about each finished file (CLI progress bar)."""
     settings = resolve(settings)
-    extract_task = extract.with_options(refresh_cache=True) if refresh else extract
     out_dir = Path(out).absolute()
     out_dir.mkdir(parents=True, exist_ok=True)
     url = db_url or db.default_url(out_dir)
@@ -184,26 +282,39 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
         for arg, reason in found.missing:
             ctx.record(_failed(arg, None, reason, ctx))
         files = [str(p) for p in found.files]
-        hashes: dict[str, Optional[str]] = {}
-        for path, fut in zip(files, hash_file.map(files)):
+        ids: dict[str, FileId] = {}
+        for path, fut in zip(files, hash_file.map(files, settings=unmapped(settings))):
             try:
-                hashes[path] = fut.result()
+                ids[path] = fut.result()
             except Exception as exc:
-                hashes[path] = None
                 ctx.record(_failed(path, None, _reason(exc), ctx))
-        done = db.ingested(engine, [h for h in hashes.values() if h], ctx.fingerprint)
-        pending: list[tuple[str, str, PrefectFuture]] = []
+        done = db.ingested(engine, [i.sha256 for i in ids.values()], ctx.fingerprint)
+        todo: list[tuple[str, FileId]] = []
         claimed: set[str] = set()
-        for path, sha in hashes.items():
-            if sha is None:
-                continue
+        for path, fid in ids.items():
+            sha = fid.sha256
             if sha in done or sha in claimed:  # loaded before, or a copy earlier in this run
                 ctx.record(FileOutcome(entry=ManifestEntry(
                     path=path, sha256=sha, status="skipped", forms=done.get(sha, 0),
                     settings=ctx.fingerprint, run_id=ctx.run_id)))
                 continue
             claimed.add(sha)
-            pending.append((path, sha, extract_task.submit(path, sha, settings)))
+            todo.append((path, fid))
+        long_pdfs = {path: plan_pages.submit(path, settings) for path, fid in todo
+                     if fid.file_type == "pdf" and fid.pages > settings.ocr.task_pages}
+        pending: list[tuple[str, str, PrefectFuture]] = []
+        for path, fid in todo:
+            if path not in long_pdfs:
+                pending.append((path, fid.sha256, submit_extraction(path, fid, settings, refresh)))
+        for path, fid in todo:  # long PDFs once their plan is known
+            if path in long_pdfs:
+                try:
+                    plan: Optional[PdfPlan] = long_pdfs[path].result()
+                except Exception:  # unreadable: the extract task reports why
+                    plan = None
+                pending.append((path, fid.sha256, submit_extraction(path, fid, settings, refresh, plan)))
+        order = {path: i for i, (path, _) in enumerate(todo)}
+        pending.sort(key=lambda item: order[item[0]])
         for path, sha, fut in pending:
             try:
                 outcome = _finish(with_path(fut.result(), path), path, ctx)
@@ -217,4 +328,5 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
     return ctx.summary
 
 
-__all__ = ["IngestSummary", "content_key", "extract", "hash_file", "ingest", "io_only", "with_path"]
+__all__ = ["FileId", "IngestSummary", "assemble", "content_key", "extract", "hash_file", "identify_file", "ingest",
+           "io_only", "pages_key", "plan_pages", "read_pages", "with_path", "without_heartbeats"]

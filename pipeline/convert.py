@@ -17,7 +17,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 from .assemble import draft_to_form, rows_to_drafts
 from .calc import calculate
@@ -26,6 +26,9 @@ from .labels import load_vocabulary
 from .models import DocumentResult, ErrorItem, Form, Row, Source
 from .settings import Settings, resolve
 from .validate import validate
+
+if TYPE_CHECKING:
+    from extractors import ReadContext
 
 log = logging.getLogger("jixiao")
 
@@ -106,10 +109,16 @@ class Document:
             self._fail(exc)
             return
         ctx = ReadContext(settings=self.settings)
+        yield from self.forms_from(lambda: reader.read(self.path, ctx), ctx)
+
+    def forms_from(self, read: Callable[[], Iterator[Row]], ctx: "ReadContext") -> Iterator[Form]:
+        """Forms of the rows ``read()`` yields (its reader reporting on ``ctx``): assembly,
+        stages, and the document's status and errors, as :meth:`forms` does after opening
+        the file. Also used to assemble rows read in page chunks (:mod:`pipeline.chunks`)."""
         vocab = load_vocabulary()
         broken: list[JixiaoError] = []
         try:
-            rows = _until_error(lambda: reader.read(self.path, ctx), broken)
+            rows = _until_error(read, broken)
             for draft in rows_to_drafts(rows, self.settings.assembly, vocab):
                 source = Source(path=str(self.path), sha256=self.sha256, kind=ctx.kind, form_index=self.form_count)
                 form = run_stages(draft_to_form(draft, source, vocab), self.settings)

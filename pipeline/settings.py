@@ -71,6 +71,8 @@ class OcrSettings(_Settings):
     dpi: int = Field(default=200, ge=72, le=600, description="resolution OCR works at")
     workers: int = Field(default=0, ge=0, description="page processes; 0 = one per core")
     page_timeout_s: float = Field(default=300.0, gt=0)
+    task_pages: int = Field(default=8, ge=1, description="ingest: a PDF with more OCR pages than this is read "
+                            "in chunks of about this many OCR pages, one task each (spread over workers)")
 
 
 class Limits(_Settings):

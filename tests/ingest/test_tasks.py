@@ -15,8 +15,9 @@ from .conftest import SAMPLE, write_dump
 
 def test_hash_and_extract(tmp_path):
     truths = write_dump(tmp_path / "a.txt", seed=5, n=3)
-    sha = hash_file.fn(str(tmp_path / "a.txt"))
-    assert sha == file_sha256(tmp_path / "a.txt")
+    fid = hash_file.fn(str(tmp_path / "a.txt"))
+    sha = fid.sha256
+    assert sha == file_sha256(tmp_path / "a.txt") and fid.file_type == "text"
     result = extract.fn(str(tmp_path / "a.txt"), sha, Settings())
     assert result.status == "ok" and result.sha256 == sha
     assert [f.header.project_code for f in result.forms] == [t["header"]["project_code"] for t in truths]

@@ -1,0 +1,125 @@
+"""A PDF read in page chunks, e.g. one chunk per worker for a long scan, assembled into the
+very :class:`~pipeline.models.DocumentResult` that :func:`pipeline.convert.convert` gives.
+
+    plan_pdf(path, settings, chunk_ocr_pages)  -> PdfPlan: pages read, OCR pages, page ranges
+    read_chunk(path, first, last, settings)     -> RowChunk: that range's rows, errors, kind
+    assemble_chunks(path, sha256, chunks, ...)  -> DocumentResult (chunks in page order)
+
+A range boundary is only placed before an OCR page or right after one: an OCR page ends
+every table row the text layer left open, so the ranges read apart give the same rows as
+the whole file read at once; a form whose pages fall into two chunks is assembled whole
+because assembly runs once, over all rows in page order. Plain data (no Prefect): the
+orchestrator decides where each chunk runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional, Sequence
+
+from .errors import JixiaoError
+from .models import DocumentResult, ErrorItem, Row
+from .settings import Settings, resolve
+
+PageRange = tuple[int, int]  # 1-based, inclusive
+
+
+@dataclass(frozen=True)
+class PdfPlan:
+    pages: int                      # pages the reader reads (after limits.max_pages)
+    ocr_pages: tuple[int, ...]      # pages without a usable text layer
+    ranges: tuple[PageRange, ...]   # chunks covering 1..pages, in order
+
+
+@dataclass
+class RowChunk:
+    """What reading one page range produced. ``kinds[i]`` is the source kind the reader had
+    reported when it yielded ``rows[i]`` (``pdf`` turns ``scan`` at the first OCR page), so
+    the forms' ``source.kind`` comes out as in a whole-file read."""
+
+    first: int
+    last: int
+    rows: list[Row] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    final_kind: str = "pdf"
+    errors: list[ErrorItem] = field(default_factory=list)
+    broken: Optional[ErrorItem] = None  # the read stopped: the file as a whole failed here
+
+
+def split_ranges(pages: int, ocr_pages: Sequence[int], chunk_ocr_pages: int) -> tuple[PageRange, ...]:
+    """Page ranges holding about ``chunk_ocr_pages`` OCR pages each, cut only where a cut is
+    safe (the new range starts on an OCR page or right after one)."""
+    ocr = set(ocr_pages)
+    ranges: list[PageRange] = []
+    start, in_chunk = 1, 0
+    for p in range(1, pages + 1):
+        safe = p in ocr or (p - 1) in ocr
+        if in_chunk >= chunk_ocr_pages and safe and p > start:
+            ranges.append((start, p - 1))
+            start, in_chunk = p, 0
+        in_chunk += p in ocr
+    if pages >= start:
+        ranges.append((start, pages))
+    return tuple(ranges)
+
+
+def plan_pdf(path: Path | str, settings: Optional[Settings], chunk_ocr_pages: int) -> PdfPlan:
+    """Triage every page (as the reader does) and cut the PDF into chunks of about
+    ``chunk_ocr_pages`` OCR pages. Raises :class:`InputError` when the PDF cannot be opened."""
+    from extractors.pdf_text import ocr_page_numbers, pages_to_read
+
+    settings = resolve(settings)
+    pages = pages_to_read(Path(path), settings)
+    ocr = tuple(ocr_page_numbers(Path(path), settings))
+    return PdfPlan(pages=pages, ocr_pages=ocr, ranges=split_ranges(pages, ocr, max(1, chunk_ocr_pages)))
+
+
+def read_chunk(path: Path | str, first: int, last: int, settings: Optional[Settings] = None) -> RowChunk:
+    """Rows of pages ``first``..``last``: text-layer pages by the PDF reader, the others by
+    OCR (``extractors.ocr.ocr_pdf_pages``). Never raises for bad input: a read that broke off
+    is on ``broken``; an OSError (the file went away) is raised, for the caller to retry."""
+    from extractors import ReadContext
+    from extractors.pdf_text import read_pdf_pages
+
+    ctx = ReadContext(settings=resolve(settings), kind="pdf")
+    chunk = RowChunk(first=first, last=last)
+    try:
+        for row in read_pdf_pages(Path(path), ctx, first, last):
+            chunk.rows.append(row)
+            chunk.kinds.append(ctx.kind)
+    except JixiaoError as exc:
+        chunk.broken = ErrorItem(stage=exc.stage, page=exc.page, message=exc.message)
+    chunk.final_kind = ctx.kind
+    chunk.errors = list(ctx.errors)
+    return chunk
+
+
+def assemble_chunks(path: Path | str, sha256: str, chunks: Sequence[RowChunk],
+                    settings: Optional[Settings] = None) -> DocumentResult:
+    """The document of the chunks' rows in page order: the same forms, errors and status as
+    :func:`~pipeline.convert.convert` on the whole file."""
+    from extractors import ReadContext
+
+    from .convert import iter_document
+
+    doc = iter_document(path, settings)
+    doc.sha256 = sha256
+    ctx = ReadContext(settings=doc.settings, kind="pdf")
+    ordered = sorted(chunks, key=lambda c: c.first)
+
+    def rows() -> Iterator[Row]:
+        for chunk in ordered:
+            for row, kind in zip(chunk.rows, chunk.kinds):
+                ctx.kind = kind  # type: ignore[assignment]
+                yield row
+            ctx.kind = chunk.final_kind  # type: ignore[assignment]
+            ctx.errors.extend(chunk.errors)
+            if chunk.broken is not None:
+                b = chunk.broken
+                raise JixiaoError(b.message, page=b.page, stage=b.stage)
+
+    forms = list(doc.forms_from(rows, ctx))
+    return doc.result(forms)
+
+
+__all__ = ["PdfPlan", "RowChunk", "assemble_chunks", "plan_pdf", "read_chunk", "split_ranges"]
