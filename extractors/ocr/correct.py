@@ -28,7 +28,6 @@ from pipeline.normalize import join_cjk_spaces
 from .engines.base import OcrEngine
 from .engines.rapidocr import CONFUSABLE_DIGITS
 from .grid import Table
-from .preprocess import binarize
 from .words_to_cells import CellWords, lines_text, words_to_lines
 
 AMOUNT = re.compile(r"^-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
@@ -102,27 +101,121 @@ def _single_line_crop(gray: np.ndarray, cw: CellWords) -> Optional[np.ndarray]:
     return gray[y0:y1, x0:x1]
 
 
-def has_leading_mark(ink: np.ndarray, cw: CellWords) -> bool:
-    """A small mark (the ``*`` of a core 二级指标, 9 pt: a few pixels) before the first
-    character of the cell's first line, in its upper part. The recogniser drops it."""
+def _first_text_line(ink: np.ndarray) -> Optional[tuple[int, int]]:
+    """(top, bottom) of the first full text line in an ink band: runs of inked rows (gaps of
+    one row bridged), the first at least 0.6 times as tall as the tallest (a loose detector
+    box can take in the tops of the next line)."""
+    runs = _ink_row_runs(ink)
+    if not runs:
+        return None
+    tallest = max(b - a for a, b in runs)
+    return next((a, b) for a, b in runs if b - a >= 0.6 * tallest)
+
+
+def has_leading_mark(gray: np.ndarray, cw: CellWords) -> bool:
+    """The ``*`` of a core 二级指标 before the first character of the cell's first line.
+
+    At 9 pt the star is a blob a third of the line high, at its top, often touching the next
+    character after blur; the recogniser drops it. Found as the leftmost ink component of
+    the first line (with any pieces of it in the same columns) that is small, in the upper
+    half, with no ink below the middle of the line in its columns (the left edge of a
+    character such as 可 or 生 always reaches lower), and followed closely by more text."""
     lines = words_to_lines(cw.words)
     if not lines:
         return False
-    first = lines[0][0].box
-    line_h = max(1, first.height)
-    x0 = cw.cell.box.x0 + 4
-    region = ink[first.y0:first.y1, x0:max(x0, first.x1)]
-    if region.size == 0:
+    b = cw.cell.box
+    y0 = max(b.y0 + 2, min(w.box.y0 for w in lines[0]) - 3)
+    y1 = min(b.y1 - 2, max(w.box.y1 for w in lines[0]) + 3)
+    band = gray[y0:y1, b.x0 + 3:b.x1 - 3]
+    if band.size == 0 or band.shape[0] < 8:
         return False
-    n, _labels, stats, _ = cv2.connectedComponentsWithStats(region, connectivity=8)
-    blobs = sorted((tuple(stats[i]) for i in range(1, n) if stats[i][4] >= 3), key=lambda b: b[0])
-    if len(blobs) < 2:
+    _, ink = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= 4  # scanner dust
+    ink = keep[labels].astype(np.uint8)
+    line = _first_text_line(ink)
+    if line is None or line[1] - line[0] < 8:
         return False
-    (x, y, w, h, _a), nxt = blobs[0], blobs[1]
-    small = w <= 0.45 * line_h and h <= 0.45 * line_h and w >= 2 and h >= 2
-    high = y + h / 2 < 0.6 * line_h
-    close = 0 < nxt[0] - (x + w) < 0.8 * line_h and nxt[3] > 0.5 * line_h
-    return bool(small and high and close)
+    ink = ink[line[0]:line[1]]
+    lh = line[1] - line[0]
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    comps = sorted((tuple(int(v) for v in stats[i][:4]) for i in range(1, n) if stats[i][4] >= 4), key=lambda c: c[0])
+    if len(comps) < 2:
+        return False
+    x, y, w, h = comps[0]
+    for x2, y2, w2, h2 in comps[1:]:  # a star broken into pieces by noise or JPEG
+        if x2 < x + w and x2 + w2 <= x + 0.55 * lh:
+            y_end, x_end = max(y + h, y2 + h2), max(x + w, x2 + w2)
+            y, h, w = min(y, y2), y_end - min(y, y2), x_end - x
+    below = bool(ink[int(np.ceil(0.55 * lh)):, x:x + w].any())
+    nxt = next((c for c in comps if c[0] >= x + w), None)
+    return bool(not below and 0.15 * lh <= w <= 0.55 * lh and 0.18 * lh <= h <= 0.55 * lh
+                and y <= 0.25 * lh and nxt is not None and nxt[0] - (x + w) <= 0.6 * lh)
+
+
+def _ink_row_runs(ink: np.ndarray) -> list[tuple[int, int]]:
+    rows = ink.any(axis=1)
+    runs: list[tuple[int, int]] = []
+    i, n = 0, len(rows)
+    while i < n:
+        if not rows[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and (rows[j] or (j + 1 < n and rows[j + 1])):
+            j += 1
+        runs.append((i, j))
+        i = j
+    return runs
+
+
+def trailing_mark(gray: np.ndarray, cw: CellWords) -> Optional[str]:
+    """A closing ）or a 。 wrapped alone onto the last line of a cell, below every recognised
+    line (the detector finds no text line in a single narrow mark): ``"）"`` for a tall thin
+    blob, ``"。"`` for a small one on the baseline, else None."""
+    b = cw.cell.box
+    band = gray[b.y0 + 4:b.y1 - 4, b.x0 + 4:b.x1 - 4]
+    if band.size == 0 or not cw.words:
+        return None
+    _, ink = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= 6
+    ink = keep[labels].astype(np.uint8)
+    runs = _ink_row_runs(ink)
+    if len(runs) < 2:
+        return None
+    lh = max(b1 - a for a, b1 in runs)
+    top, bottom = runs[-1]
+    last_words = max(w.box.y1 + w.box.y0 for w in cw.words) / 2 - (b.y0 + 4)  # centre of the lowest word
+    if top <= last_words or lh < 8:
+        return None
+    cols = np.flatnonzero(ink[top:bottom].any(axis=0))
+    width, height = int(cols[-1] - cols[0] + 1), bottom - top
+    if cols[0] > 1.5 * lh or width > 0.6 * lh:
+        return None  # not a lone mark at the start of a line
+    if height >= 0.6 * lh and width <= 0.45 * lh:
+        return "）"
+    if height <= 0.45 * lh and width <= 0.45 * lh:
+        return "。"
+    return None
+
+
+_OPEN = re.compile(r"[（(]")
+
+
+def _label_before_bracket(text: str, vocab: Vocabulary) -> Optional[str]:
+    """A label cell whose bracketed remark was misread so that it no longer names its field:
+    the text before the bracket, when that alone is a label exactly."""
+    if len(text) > 40 or not _OPEN.search(text) or vocab.header_key(text):
+        return None
+    head = _OPEN.split(text, 1)[0].strip()
+    return head + "：" if len(head) >= 2 and vocab.header_key(head) else None
+
+
+def _unclosed(text: str) -> bool:
+    return text.count("（") + text.count("(") > text.count("）") + text.count(")")
 
 
 def correct_cells(cells: Sequence[CellWords], tables: Sequence[Table], gray: np.ndarray,
@@ -133,6 +226,8 @@ def correct_cells(cells: Sequence[CellWords], tables: Sequence[Table], gray: np.
         # the last line of a label wrapped onto the next row or page ("需填）：", "："): never a value
         if len(t) <= 8 and t.endswith(("：", ":")) and vocab.header_key(t, fuzzy_score=LABEL_FUZZY) is None:
             texts[i] = ""
+        elif (cut := _label_before_bracket(t, vocab)) is not None:
+            texts[i] = cut  # 长期目标（跨(跨度多年…：with a doubled piece -> 长期目标：
         elif t and len(t) <= 8 and vocab.column(t) is None:
             # a (repeated) indicator header cell misread: 一级指标标 -> 一级指标
             near = snap(t, tuple(vocab.columns), 80)
@@ -140,13 +235,15 @@ def correct_cells(cells: Sequence[CellWords], tables: Sequence[Table], gray: np.
                 texts[i] = near
     dropped = {i for i, t in texts.items() if not t}
     texts = {i: t for i, t in texts.items() if t}
-    ink = None
     for i, t in texts.items():
         if t[0] not in "*＊" and snap(t.lstrip("·.,，、"), vocab.level2_values, 90) in vocab.level2_values:
-            if ink is None:
-                ink = binarize(gray)
-            if has_leading_mark(ink, cells[i]):
+            if has_leading_mark(gray, cells[i]):
                 texts[i] = "*" + t.lstrip("·.,，、")
+    for i, t in texts.items():
+        if _unclosed(t) or (len(t) >= 12 and t[-1] not in "。.；;"):
+            mark = trailing_mark(gray, cells[i])
+            if mark == "）" and _unclosed(t) or mark == "。" and t[-1] not in "。.；;":
+                texts[i] = t + mark
     for i, key in digit_field_cells(cells, tables, texts, vocab):
         pattern = PATTERNS[key]
         text = _compact(texts[i])

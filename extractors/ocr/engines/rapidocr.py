@@ -97,7 +97,7 @@ def inked_regions_without_text(gray: np.ndarray, regions: Sequence[Box], pieces:
         x0, y0, x1, y1 = r.x0 + 4, r.y0 + 4, r.x1 - 4, r.y1 - 4
         if x1 - x0 < 4 or y1 - y0 < 4:
             continue
-        ink = (gray[y0:y1, x0:x1] < 128).astype(np.uint8)
+        ink = (gray[y0:y1, x0:x1] < 170).astype(np.uint8)  # faint lone digits stay above 128
         for p in pieces:
             q = p.intersect(r)
             if q is not None:  # generous margins: glyph edges outside a line box are not text
