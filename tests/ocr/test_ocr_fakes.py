@@ -75,3 +75,29 @@ def test_oversized_image_is_refused_before_decoding(tmp_path):
     result = convert(path, settings(max_pixels=100_000))
     assert result.status == "failed"
     assert "over the limit" in result.errors[0].message and "400" in result.errors[0].message
+
+
+def test_low_engine_confidence_becomes_a_low_confidence_finding(tmp_path, truth):
+    """Word confidences travel to the form's provenance; a field read under the threshold
+    (settings.validation.low_confidence) gets a LOW_CONFIDENCE finding, the others none."""
+    from dataclasses import replace
+
+    from pipeline.settings import ValidationSettings
+    from pipeline.validate import validate
+
+    img, words = draw_form(truth, dpi=200)
+    name = truth["header"]["project_name"]
+    shaky = [replace(w, confidence=0.42) if w.text == name else w for w in words]
+    assert sum(w.confidence == 0.42 for w in shaky) == 1
+    path = tmp_path / "form.png"
+    Image.fromarray(img).save(path, dpi=(200, 200))
+    ReplayEngine.words, ReplayEngine.seed = shaky, 3
+    s = settings()
+    rows, ctx = read_image_rows(path, s, engine=REPLAY)
+    form = validate(rows_to_forms(rows, s)[0], s)
+    low = [f for f in form.findings if f.code == "LOW_CONFIDENCE"]
+    assert [f.field for f in low] == ["project_name"]
+    assert "0.42" in low[0].message and "page 1" in low[0].message
+    lenient = s.model_copy(update={"validation": ValidationSettings(low_confidence=0.4)})
+    form = validate(rows_to_forms(rows, lenient)[0], lenient)
+    assert not [f for f in form.findings if f.code == "LOW_CONFIDENCE"]
