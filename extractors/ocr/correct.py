@@ -53,11 +53,31 @@ _MISSING_TIMES_UNIT = re.compile(rf"(?<=\d)({_UNITS})(?=\d+(?:\.\d+)?万?元(?!/
 _DOC_YEAR = re.compile(r"〔(\d{4})[）)\]]")
 
 
+def nested_title_marks(text: str) -> str:
+    """A title inside a title is bracketed 〈…〉; the recogniser reads its opening 〈 as 《.
+    An inner 《 (one opened while another is open) that is closed by 〉 becomes 〈."""
+    out = list(text)
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "《":
+            if depth:
+                close = next((c for c in text[i + 1:] if c in "》〉《〈"), "")
+                if close == "〉":
+                    out[i] = "〈"
+                    continue
+            depth += 1
+        elif ch == "》":
+            depth = max(0, depth - 1)
+    return "".join(out)
+
+
 def clean_cell_text(text: str) -> str:
     text = join_cjk_spaces(text).strip()
     if "元" in text:
         text = _MISSING_TIMES.sub("*", _DOT_TIMES.sub("*", text))
         text = _MISSING_TIMES_UNIT.sub(lambda m: m.group(1) + "*", text)
+    if "〉" in text:
+        text = nested_title_marks(text)
     if "〔" in text:
         text = _DOC_YEAR.sub(r"〔\1〕", text)
     return text
