@@ -203,12 +203,16 @@ ProgressHook = Callable[[ManifestEntry], None]
 
 
 def _finish(result: DocumentResult, path: str, ctx: "_Run") -> FileOutcome:
-    """Load, write JSON and the manifest line for one extracted file (runs in the flow)."""
+    """Write JSON, load, and make the manifest line for one extracted file (runs in the flow).
+
+    The database commit comes last of the outputs: it is what marks the file as ingested, so
+    a crash before it leaves the file to be done again, and a crash after it leaves nothing
+    missing (the JSON is already in place, written to a temporary name and renamed)."""
     size = Path(path).stat().st_size if Path(path).exists() else None
-    db.load_result(ctx.engine, result, path, ctx.fingerprint, size)
     if result.status != "failed":
         with atomic_open(json_target(ctx.out, path, result.sha256, ctx.names)) as f:
             write_json(result.forms, f)
+    db.load_result(ctx.engine, result, path, ctx.fingerprint, size)
     entry = ManifestEntry(path=path, sha256=result.sha256 or None, status=result.status,
                           forms=len(result.forms), error=result.error_line, kind=result.kind,
                           settings=ctx.fingerprint, run_id=ctx.run_id)

@@ -79,3 +79,25 @@ def test_a_failed_file_is_failed_with_its_reason_and_the_others_load(db_url, tmp
     assert counts["forms"] == len(truths)
     assert counts["indicators"] == expected_counts(truths)["indicators"]
     engine.dispose()
+
+
+def test_a_file_is_in_the_database_only_once_its_json_is_written(db_url, tmp_path, monkeypatch):
+    """The database commit marks a file as ingested, so it must come after the JSON output:
+    a crash while writing the JSON must leave the file to be done again, not skipped."""
+    import flows.ingest as ingest_module
+
+    inbox, out = tmp_path / "in", tmp_path / "out"
+    write_dump(inbox / "a.txt", seed=31, n=2)
+    real_write_json = ingest_module.write_json
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(ingest_module, "write_json", crash)
+    first = ingest([str(inbox)], out=str(out), db_url=db_url)
+    assert first.by_status() == {"failed": 1}
+    assert db.counts(db.connect(db_url))["forms"] == 0
+    monkeypatch.setattr(ingest_module, "write_json", real_write_json)
+    second = ingest([str(inbox)], out=str(out), db_url=db_url)
+    assert second.by_status() == {"ok": 1}
+    assert len(json.loads((out / "a.txt.json").read_text(encoding="utf-8"))) == 2
