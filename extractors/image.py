@@ -11,10 +11,17 @@ from typing import Iterator
 from pipeline.models import Row
 
 from . import FunctionReader, ReadContext, register
-from .ocr import is_available, ocr_image
+
+
+def is_available() -> bool:
+    from .ocr import is_available as ocr_available  # OpenCV and the engines load only when needed
+
+    return ocr_available()
 
 
 def read_image(path: Path, ctx: ReadContext) -> Iterator[Row]:
+    from .ocr import ocr_image
+
     ctx.kind = "image"
     return ocr_image(path, ctx)
 

@@ -86,3 +86,13 @@ def test_settings_from_the_command_line(sample_path):
     assert unknown.returncode == 2 and "not a setting" in unknown.stderr
     bad = run("extract", sample_path, "--set", "limits.max_pages=abc")
     assert bad.returncode == 2 and "limits.max_pages" in bad.stderr and "integer" in bad.stderr
+
+
+def test_text_dumps_never_load_the_ocr_or_pdf_stack(sample_path):
+    """Start-up and memory of text runs stay small: OpenCV, onnxruntime, pdfplumber and
+    Prefect are imported only by the inputs that need them."""
+    code = ("import sys; from pipeline.convert import convert; r = convert(sys.argv[1]); "
+            "heavy = [m for m in ('cv2', 'onnxruntime', 'rapidocr', 'pdfplumber', 'prefect') if m in sys.modules]; "
+            "print(len(r.forms), heavy)")
+    p = subprocess.run([sys.executable, "-c", code, str(sample_path)], capture_output=True, text=True, cwd=ROOT)
+    assert p.stdout.strip() == "10 []", p.stdout + p.stderr
