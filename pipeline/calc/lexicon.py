@@ -119,6 +119,7 @@ MULTIPLIERS = (("百万", Decimal(1_000_000)), ("万", Decimal(10_000)), ("亿",
                ("千元", Decimal(1_000)))
 
 
+@lru_cache(maxsize=1024)
 def unit_multiplier(unit: Optional[str]) -> Decimal:
     """How many 元 (or items) one of this unit stands for: 万元/人 -> 10000; 人 -> 1."""
     if not unit:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 from typing import Optional
 
@@ -54,14 +55,22 @@ class Item:
     style: str
 
 
+@lru_cache(maxsize=16)
+def _marks(text: str) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Every item-number candidate of every style: (position, ordinal), one scan per style
+    per text however often items are looked up in it."""
+    return {style: tuple((m.start(), _ordinal(style, m.group("n"))) for m in rx.finditer(text))
+            for style, rx in _STYLES.items()}
+
+
 def find_items(text: str, style: str, start: int = 0, end: Optional[int] = None) -> list[Item]:
     """Numbered items of one style in text[start:end], numbered 1, 2, 3… in order."""
     end = len(text) if end is None else end
     marks = []
     expected = 1
-    for m in _STYLES[style].finditer(text, start, end):
-        if _ordinal(style, m.group("n")) == expected:
-            marks.append(m.start())
+    for pos, ordinal in _marks(text)[style]:
+        if start <= pos < end and ordinal == expected:
+            marks.append(pos)
             expected += 1
     return [Item(number=i + 1, start=s, end=(marks[i + 1] if i + 1 < len(marks) else end), style=style)
             for i, s in enumerate(marks)]
