@@ -346,9 +346,9 @@ def draft_to_header(
     provenance: dict[str, ProvenanceItem] = {}
     ocr = False
     for key, cells in draft.fields.items():
-        text = _text(cells)
+        text, by_ocr = _field_text(cells)
+        ocr = ocr or by_ocr
         prov = _provenance(cells)
-        ocr = ocr or any(c.origin == "ocr" for c in cells)
         if not text:
             continue
         try:
