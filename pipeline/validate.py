@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Callable, Optional
 
 from .models import CalcTerm, Finding, Form
-from .settings import Settings, ValidationSettings
+from .settings import Settings, ValidationSettings, resolve
 
 WAN = Decimal(10_000)
 
@@ -19,8 +19,7 @@ def fmt(value: Decimal) -> str:
     q = value.normalize()
     if q == q.to_integral_value():
         return f"{int(q):,}"
-    text = f"{q:,f}"
-    return text
+    return f"{q:,f}"
 
 
 def term_tolerance(term: CalcTerm) -> Decimal:
@@ -114,8 +113,6 @@ CHECKS: tuple[Callable[[Form, Settings], list[Finding]], ...] = (
 
 
 def validate(form: Form, settings: Optional[Settings] = None) -> Form:
-    from .settings import resolve
-
     settings = resolve(settings)
     findings = list(form.findings)
     for check in CHECKS:

@@ -11,7 +11,7 @@ from decimal import InvalidOperation, localcontext
 from typing import Optional
 
 from ..errors import ParseError
-from ..models import Calculation, Form
+from ..models import Calculation, Finding, Form
 from ..settings import CalcSettings, Settings, resolve
 from .implicit import find_implicit
 from .terms import find_terms, to_halfwidth
@@ -32,8 +32,6 @@ def parse_calculation(text: str, settings: Optional[CalcSettings] = None) -> Cal
             if settings.implicit_products:
                 spans = sorted(spans + find_implicit(half, spans), key=lambda s: s.start)
             total, how = supported_total(half, spans)
-    except ParseError:
-        raise
     except (ValueError, ArithmeticError, InvalidOperation, IndexError, RecursionError) as exc:
         raise ParseError(f"calculation text could not be read: {type(exc).__name__}") from exc
     return Calculation(terms=[s.term for s in spans], total_yuan=total, total_source=how)
@@ -46,8 +44,6 @@ def calculate(form: Form, settings: Optional[Settings] = None) -> Form:
     try:
         calc = parse_calculation(text, settings.calc)
     except ParseError as exc:
-        from ..models import Finding
-
         finding = Finding(code="CALCULATION_UNREADABLE", severity="warning", field="calculation_basis",
                           message=exc.message)
         return form.model_copy(update={"calculation": Calculation(), "findings": [*form.findings, finding]})
