@@ -34,7 +34,7 @@ def parse_calculation(text: str, settings: Optional[CalcSettings] = None) -> Cal
             total, how = supported_total(half, spans)
     except (ValueError, ArithmeticError, InvalidOperation, IndexError, RecursionError) as exc:
         raise ParseError(f"calculation text could not be read: {type(exc).__name__}") from exc
-    return Calculation(terms=[s.term for s in spans], total_yuan=total, total_source=how)
+    return Calculation.model_validate({"terms": [s.term for s in spans], "total_yuan": total, "total_source": how})
 
 
 def calculate(form: Form, settings: Optional[Settings] = None) -> Form:

@@ -126,11 +126,11 @@ def item_amount(text: str, item: Item, terms: list[Span], totals: list[Total]) -
         known = [a for a in amounts if a is not None]
         return sum(known, Decimal(0)) if known else None
     own = [s for s in terms if item.start <= s.start < item.end]
-    if own and own[-1].term.stated_yuan is not None and _tail_is_empty(text, own[-1].end):
-        return own[-1].term.stated_yuan
+    if own and own[-1].term["stated_yuan"] is not None and _tail_is_empty(text, own[-1].end):
+        return own[-1].term["stated_yuan"]
     if own and _tail_is_empty(text[: item.end], own[-1].end):
         t = own[-1].term
-        return t.stated_yuan if t.stated_yuan is not None else t.product_yuan
+        return t["stated_yuan"] if t["stated_yuan"] is not None else t["product_yuan"]
     return _last_money(text, body_start, item.end)
 
 
@@ -158,6 +158,6 @@ def supported_total(text: str, terms: list[Span]) -> tuple[Optional[Decimal], Op
     if totals:
         return sum((t.yuan for t in totals), Decimal(0)), "sections"
     if terms:
-        return sum((s.term.stated_yuan if s.term.stated_yuan is not None else s.term.product_yuan
+        return sum((s.term["stated_yuan"] if s.term["stated_yuan"] is not None else s.term["product_yuan"]
                     for s in terms), Decimal(0)), "terms"
     return None, None
