@@ -135,10 +135,19 @@ def parse_amount_wan(text: str) -> Decimal:
     return value
 
 
+_DIGITS = re.compile(r"\d+")
+_NOT_DIGIT = re.compile(r"\D")
+_TICKED = re.compile(r"[☑✔√■]\s*([是否])")
+_BOXES = re.compile(r"[\s□☐]")
+_TYPE_CODE = re.compile(r"(\d+)\s*[-、.．:：]?\s*(.*)")
+_TRUE = frozenset(("是", "Y", "y", "yes", "Yes", "YES", "true", "True", "1"))
+_FALSE = frozenset(("否", "N", "n", "no", "No", "NO", "false", "False", "0"))
+
+
 def parse_int(text: str) -> int:
     """A small whole number written in digits or Chinese numerals: ``4``, ``5年``, ``五年``."""
     t = text.translate(_FULLWIDTH_NUM).strip()
-    m = re.search(r"\d+", t)
+    m = _DIGITS.search(t)
     if m:
         return int(m.group(0))
     m = CN_NUMBER.search(t)
@@ -150,13 +159,15 @@ def parse_int(text: str) -> int:
 def parse_bool(text: str) -> bool:
     """是/否 (with stray ticks and boxes: ☑是 □否)."""
     t = text.strip()
-    ticked = re.findall(r"[☑✔√■]\s*([是否])", t)
+    if t in _TRUE or t in _FALSE:  # the common case
+        return t in _TRUE
+    ticked = _TICKED.findall(t)
     if len(ticked) == 1:
         return ticked[0] == "是"
-    t = re.sub(r"[\s□☐]", "", t)
-    if t in ("是", "Y", "y", "yes", "Yes", "YES", "true", "True", "1"):
+    t = _BOXES.sub("", t)
+    if t in _TRUE:
         return True
-    if t in ("否", "N", "n", "no", "No", "NO", "false", "False", "0"):
+    if t in _FALSE:
         return False
     raise ParseError(f"not 是/否: {text!r}")
 
@@ -164,14 +175,14 @@ def parse_bool(text: str) -> bool:
 def parse_project_type(text: str) -> tuple[Optional[str], Optional[str]]:
     """``01 其他项目`` -> ("01", "其他项目"); ``其他项目`` -> (None, "其他项目")."""
     t = clean_text(text).translate(_FULLWIDTH_NUM)
-    m = re.fullmatch(r"(\d+)\s*[-、.．:：]?\s*(.*)", t)
+    m = _TYPE_CODE.fullmatch(t)
     if m:
         return m.group(1), (m.group(2).strip() or None)
     return None, (t or None)
 
 
 def digits_only(text: str) -> str:
-    return re.sub(r"\D", "", text.translate(_FULLWIDTH_NUM))
+    return _NOT_DIGIT.sub("", text.translate(_FULLWIDTH_NUM))
 
 
 # --------------------------------------------------------------------------- indicator targets
