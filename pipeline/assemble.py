@@ -133,7 +133,7 @@ def row_to_pairs(
             continue
         new_key = _label_of(cell, vocab, settings)
         rest = None
-        if new_key is None:
+        if new_key is None and _may_split(cell.text):
             m = _LABEL_SPLIT.match(cell.text.strip())
             if m:
                 new_key = _label_of(cell.with_text(m.group(1)), vocab, settings)
@@ -151,9 +151,14 @@ def row_to_pairs(
     return pairs
 
 
+def _may_split(text: str) -> bool:
+    """A colon where ``_LABEL_SPLIT`` could find one (a cheap test before the regex)."""
+    return "：" in text or ":" in text
+
+
 def row_to_indicator(row: Row, columns: dict[int, str], previous: Optional[IndicatorDraft]) -> IndicatorDraft:
     """One indicator row; an empty 一级/二级 cell (a merged cell) takes the value above."""
-    draft = IndicatorDraft()
+    found: dict[str, list[Cell]] = {}
     for cell in row.cells:
         if not cell.text.strip():
             continue
@@ -161,12 +166,16 @@ def row_to_indicator(row: Row, columns: dict[int, str], previous: Optional[Indic
         if name is None and cell.colspan > 1:
             name = next((columns[c] for c in range(cell.col + 1, cell.col + cell.colspan) if c in columns), None)
         if name:
-            draft.cells.setdefault(name, []).append(cell)
-    if previous is not None:
+            if name in found:
+                found[name].append(cell)
+            else:
+                found[name] = [cell]
+    draft = IndicatorDraft(found, {})
+    if previous is not None and ("level1" not in found or "level2" not in found):
         for name in ("level1", "level2"):
-            if name not in draft.cells:
+            if name not in found:
                 draft.filled[name] = previous.text(name)
-        if "level1" in draft.cells and "level2" not in draft.cells and previous.text("level1") != draft.text("level1"):
+        if "level1" in found and "level2" not in found and previous.text("level1") != draft.text("level1"):
             draft.filled.pop("level2", None)  # a new 一级指标 never inherits the old 二级指标
     return draft
 
@@ -347,8 +356,15 @@ def draft_to_header(
         prov = _provenance(cells)
         if not text:
             continue
+        parser = _PARSERS.get(key)
+        if parser is None:  # a text field: kept as written
+            values[key] = text
+            if prov is not None:
+                provenance[key] = prov
+                confidence[key] = round(prov["confidence"], 4)
+            continue
         try:
-            parsed = _PARSERS[key](text) if key in _PARSERS else {key: text}
+            parsed = parser(text)
         except ParseError as exc:
             findings.append(Finding(code="MISSING_FIELD", severity="error", field=key,
                                     message=f"{key} could not be read: {exc.message}"))

@@ -6,6 +6,7 @@ them all. Messages quote the numbers, so a reviewer can act without opening the 
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 from typing import Callable, Optional
 
 from .models import CalcTerm, Finding, Form
@@ -45,10 +46,15 @@ def check_terms(form: Form, settings: Settings) -> list[Finding]:
     return out
 
 
+@lru_cache(maxsize=8)
+def _tolerances(v: ValidationSettings) -> tuple[Decimal, Decimal]:
+    """(absolute in 元, relative) as decimals, converted once per settings object."""
+    return Decimal(str(v.total_abs_tolerance_yuan)), Decimal(str(v.total_rel_tolerance))
+
+
 def _close(a: Decimal, b: Decimal, v: ValidationSettings, unit: Decimal) -> bool:
-    tolerance = max(Decimal(str(v.total_abs_tolerance_yuan)), unit / 2,
-                    abs(b) * Decimal(str(v.total_rel_tolerance)))
-    return abs(a - b) <= tolerance
+    absolute, relative = _tolerances(v)
+    return abs(a - b) <= max(absolute, unit / 2, abs(b) * relative)
 
 
 def _declared_unit_yuan(amount: Decimal) -> Decimal:
