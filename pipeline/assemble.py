@@ -254,8 +254,9 @@ def rows_to_drafts(
             _add_indicator(draft, row)
             continue
         pairs = row_to_pairs(row, vocab, settings, None if in_table else draft.last_key)
-        labelled = [p for p in pairs if p[2] is not None]
-        if labelled and any(key in draft.fields for key, _, _ in labelled) and (draft.indicators or in_table):
+        labelled = any(label is not None for _, _, label in pairs)
+        if labelled and (draft.indicators or in_table) and any(
+                key in draft.fields for key, _, label in pairs if label is not None):
             yield draft  # a new form without a title row
             draft = FormDraft()
         if labelled:

@@ -6,7 +6,6 @@ them all. Messages quote the numbers, so a reviewer can act without opening the 
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
 from typing import Callable, Optional
 
 from .models import CalcTerm, Finding, Form
@@ -46,14 +45,13 @@ def check_terms(form: Form, settings: Settings) -> list[Finding]:
     return out
 
 
-@lru_cache(maxsize=8)
 def _tolerances(v: ValidationSettings) -> tuple[Decimal, Decimal]:
-    """(absolute in 元, relative) as decimals, converted once per settings object."""
+    """(absolute in 元, relative) as decimals."""
     return Decimal(str(v.total_abs_tolerance_yuan)), Decimal(str(v.total_rel_tolerance))
 
 
-def _close(a: Decimal, b: Decimal, v: ValidationSettings, unit: Decimal) -> bool:
-    absolute, relative = _tolerances(v)
+def _close(a: Decimal, b: Decimal, tolerances: tuple[Decimal, Decimal], unit: Decimal) -> bool:
+    absolute, relative = tolerances
     return abs(a - b) <= max(absolute, unit / 2, abs(b) * relative)
 
 
@@ -71,11 +69,12 @@ def check_total(form: Form, settings: Settings) -> list[Finding]:
         return []
     declared = annual * WAN
     unit = _declared_unit_yuan(annual)
-    if _close(total, declared, v, unit):
+    tolerances = _tolerances(v)  # converted once here, not once per power of ten tried
+    if _close(total, declared, tolerances, unit):
         return []
     for power in v.unit_powers:
         scale = Decimal(10) ** power
-        if declared != 0 and _close(total, declared / scale, v, unit / scale):
+        if declared != 0 and _close(total, declared / scale, tolerances, unit / scale):
             hint = "元 written into a 万元 field?" if power == 4 else f"off by 10^{power}"
             return [Finding(
                 code="UNIT_SUSPECT", severity="error", field="annual_amount",
