@@ -24,6 +24,7 @@ from .calc import calculate
 from .errors import InputError, JixiaoError, NotAFormError
 from .labels import load_vocabulary
 from .models import DocumentResult, ErrorItem, Form, Row, Source
+from .ocr_repair import repair_calculation
 from .settings import Settings, resolve
 from .validate import validate
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("jixiao")
 
 Stage = Callable[[Form, Settings], Form]
-STAGES: tuple[Stage, ...] = (calculate, validate)
+STAGES: tuple[Stage, ...] = (repair_calculation, calculate, validate)
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:

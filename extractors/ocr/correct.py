@@ -12,7 +12,10 @@
 
 Closed vocabularies (一级/二级指标, 项目类型, 分配方式) are snapped later, in the assembler,
 for every cell whose origin is ``ocr`` (``pipeline.labels.snap``); the calculation terms'
-arithmetic is the cross-check of amounts (``pipeline.validate``).
+arithmetic is the cross-check of amounts: a ``*`` that the recogniser may have dropped where
+a page alone cannot tell (``200元/人800人``, ``8000（81000年终考核）``, ``100人次1000元``) is
+put back per form, only where the form's own numbers multiply out
+(``pipeline.ocr_repair``); ``pipeline.validate`` then checks every term.
 """
 from __future__ import annotations
 
@@ -46,9 +49,8 @@ _DOT_TIMES = re.compile(rf"(?<={_CJK_CHAR})[·•∙⋅](?=\d)")
 _MISSING_TIMES = re.compile(rf"(?<=\d{_CJK_CHAR})(?=\d+(?:\.\d+)?元/)|(?<=\d{_CJK_CHAR}{_CJK_CHAR})(?=\d+(?:\.\d+)?元/)"
                             rf"|(?<=元/{_CJK_CHAR})(?=\d+个月)|(?<=元/{_CJK_CHAR}{_CJK_CHAR})(?=\d+个月)")
 
-
-_UNITS = "人次|批次|个月|平方米|人|家|份|台|场|天|次"
-_MISSING_TIMES_UNIT = re.compile(rf"(?<=\d)({_UNITS})(?=\d+(?:\.\d+)?万?元(?!/))")
+# A quantity followed by an amount (``100人次1000元``, ``20批次8万元``) may or may not be a
+# product: that is decided by the arithmetic, per form, in ``pipeline.ocr_repair``.
 # a document number 〔2021〕 whose closing bracket was read as ）or ]
 _DOC_YEAR = re.compile(r"〔(\d{4})[）)\]]")
 
@@ -75,7 +77,6 @@ def clean_cell_text(text: str) -> str:
     text = join_cjk_spaces(text).strip()
     if "元" in text:
         text = _MISSING_TIMES.sub("*", _DOT_TIMES.sub("*", text))
-        text = _MISSING_TIMES_UNIT.sub(lambda m: m.group(1) + "*", text)
     if "〉" in text:
         text = nested_title_marks(text)
     if "〔" in text:

@@ -1,0 +1,428 @@
+"""Stage: the ``*`` of an OCR'd calculation text put back where the form's arithmetic says so.
+
+The × of a calculation term, written ``*``, is a few pixels high and the recogniser often
+drops it. Where a page alone can tell, ``extractors.ocr.correct`` puts it back
+(``107份50元/份`` can only be a product). Where it cannot, a missing ``*`` is decided here,
+per form, by the numbers the form itself writes, never by the pattern alone:
+
+* candidates — an amount or a rate followed by a number (``200元/人800人``, ``20万5家``), a quantity followed by a
+  number (``100人次1000元``, ``20批次8万元``, ``12个月120人``), a bracketed remark followed
+  by a number (``506元/人/月（定额标准）12月``), and a digit run that would read as a product if
+  split (``8000（81000年终考核）`` -> ``8*1000``, ``236012个月*120人=339.84万元`` -> ``2360*12``);
+* evidence, in order — (1) the term the ``*`` makes has a stated result (after ``=`` / 共 /
+  计, or the amount before the parenthesis holding it) that its product matches within the
+  rounding of the precision it is written in; (2) the terms before a 合计/共计/小计 written
+  in the text (since the previous one) then sum to it; (3) the total the whole text supports
+  then equals 本年度项目金额 (and did not before). ``20批次8万元`` gets none of these
+  (20 × 8万 = 160万 fits nothing), so it stays as written;
+* refusals — a repair is made only when exactly one candidate (or one set of candidates for
+  (2) and (3)) fits; when two fit, the text is left as read and an ``OCR_REPAIR_AMBIGUOUS``
+  warning lists them for a reviewer.
+
+Every repair is recorded as an ``OCR_REPAIRED`` info finding quoting the text before and after
+and the arithmetic that decided it. Text dumps and text-layer PDFs return at once, untouched:
+only forms from scans and images whose 测算依据 came from OCR are looked at.
+
+The calculation parser itself (``pipeline.calc``) is reused for every check: a candidate is
+judged by parsing the text with it in place.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+from functools import lru_cache
+from decimal import Decimal, InvalidOperation, localcontext
+from itertools import combinations, product
+from typing import Any, Iterable, Optional, Sequence
+
+from .calc import parse_calculation
+from .calc.terms import find_terms, to_halfwidth
+from .calc.totals import find_totals
+from .errors import ParseError
+from .models import Finding, Form
+from .settings import Settings, resolve
+
+REPAIRED = "OCR_REPAIRED"
+AMBIGUOUS = "OCR_REPAIR_AMBIGUOUS"
+WAN = Decimal(10_000)
+_MAX_SET = 4    # (3): at most this many places are tried in every combination (2^4 parses)
+_MAX_OPTIONS = 256  # (1): combinations of the unexplained places of one clause tried, at most
+_MAX_GROUP = 6  # (2): between two totals, every combination of up to 6 places; more: all at once
+
+_CJK = r"[\u4e00-\u9fff]"
+# 200元/人800人, 15.8万元/人15=237万元, 20万5家, 500元12个月: an amount or a rate, then a number
+_RATE_THEN_NUMBER = re.compile(rf"\d(?:[万千亿]元?|元)(?:/{_CJK}{{1,4}})*(?=约?\d)")
+# 100人次1000元, 300人2万元, 12个月120人: a quantity, then another number (correct.py used to
+# put a * after 人次 and the like before an amount by the pattern alone)
+_UNITS = "人次|批次|个月|平方米|人|家|份|台|场|天|次|名|户|套|项|批|期|件|月"
+_QTY_THEN_NUMBER = re.compile(rf"(?<=\d)(?:{_UNITS})(?=约?\d)")
+# 506元/人/月（定额标准）12月: a factor, a remark in brackets, then a number
+_REMARK_THEN_NUMBER = re.compile(r"\d[^\d\s，,。；;：:（）()=]{0,8}[（(][^（）()\d]{1,15}[）)](?=\d)")
+# a digit run that a dropped * may have joined: not part of a decimal, a thousands group, a
+# percentage or a document number (a factor of a term may be one: 8*103402 -> 8*10340*2)
+_RUN = re.compile(r"(?<![\d.,])\d{2,9}(?![\d.,%号〕\]])")
+_RESULT_AHEAD = re.compile(r"[^。；;，,]{0,30}?(?:=|≈|共计|合计|共|计)")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One way to repair one place: ``*`` inserted at these offsets of the original text."""
+
+    site: int                   # the place (the offset of the first insertion's site)
+    at: tuple[int, ...]         # insertion offsets, ascending
+    kind: str                   # amount-number | quantity-number | remark-number | split
+
+
+@dataclass(frozen=True)
+class Repair:
+    candidates: tuple[Candidate, ...]
+    why: str
+
+
+@dataclass
+class Outcome:
+    text: str
+    repairs: list[Repair]
+    ambiguous: list[tuple[tuple[Candidate, ...], ...]]  # rival repairs that fit alike, per place
+
+
+def _get(term: Any, key: str) -> Any:
+    return term[key] if isinstance(term, dict) else getattr(term, key)
+
+
+def _tolerance(term: Any) -> Decimal:
+    """The rule of ``validate.term_tolerance``: half a unit of the stated precision (a whole
+    unit when the term says 约/≈)."""
+    unit = _get(term, "stated_unit_yuan")
+    unit = unit if unit is not None else Decimal("0.01")
+    return unit if _get(term, "approximate") else unit / 2
+
+
+def _fits(term: Any) -> bool:
+    stated = _get(term, "stated_yuan")
+    return stated is not None and abs(_get(term, "product_yuan") - stated) <= _tolerance(term)
+
+
+def _fmt(value: Decimal) -> str:
+    q = value.normalize()
+    return f"{int(q):,}" if q == q.to_integral_value() else f"{q:,f}"
+
+
+def apply(text: str, offsets: Iterable[int]) -> str:
+    out, prev = [], 0
+    for o in sorted(set(offsets)):
+        out += [text[prev:o], "*"]
+        prev = o
+    out.append(text[prev:])
+    return "".join(out)
+
+
+def _moved(offset: int, inserted: Sequence[int]) -> int:
+    """Where the ``*`` inserted at ``offset`` stands once all of ``inserted`` are in."""
+    return offset + sum(1 for o in inserted if o < offset)
+
+
+def candidates(half: str) -> list[Candidate]:
+    """Every place a dropped ``*`` may be, with each way to put it back (half-width text)."""
+    out: list[Candidate] = []
+    for m in _RATE_THEN_NUMBER.finditer(half):
+        out.append(Candidate(m.end(), (m.end(),), "amount-number"))
+    for m in _QTY_THEN_NUMBER.finditer(half):
+        out.append(Candidate(m.end(), (m.end(),), "quantity-number"))
+    for m in _REMARK_THEN_NUMBER.finditer(half):
+        out.append(Candidate(m.end(), (m.end(),), "remark-number"))
+    for m in _RUN.finditer(half):
+        if not _may_hold_a_term(half, m):
+            continue
+        digits, base = m.group(0), m.start()
+        cuts = [i for i in range(1, len(digits)) if digits[i] != "0"]  # no factor starts with 0
+        for n in (1, 2):
+            for chosen in combinations(cuts, n):
+                out.append(Candidate(base, tuple(base + c for c in chosen), "split"))
+    return out
+
+
+def _may_hold_a_term(half: str, m: re.Match) -> bool:
+    """A digit run worth splitting: inside a parenthesis right after an amount
+    (``8000（81000…）``) or with a result mark ahead in its clause (``…=16万元``)."""
+    i = m.start()
+    if i >= 2 and half[i - 1] in "(（" and (half[i - 2].isdigit() or half[i - 2] in "元万"):
+        return True
+    return bool(_RESULT_AHEAD.match(half, m.end()))
+
+
+@lru_cache(maxsize=64)
+def _terms(text: str) -> tuple:
+    try:
+        with localcontext() as ctx:
+            ctx.prec = 80
+            return tuple(find_terms(to_halfwidth(text)))
+    except (ParseError, ValueError, ArithmeticError, InvalidOperation, IndexError, RecursionError):
+        return ()
+
+
+def _term_with(spans: Sequence, positions: Sequence[int]) -> Optional[Any]:
+    """The term (span) holding every one of ``positions`` (offsets of inserted ``*``)."""
+    for s in spans:
+        if all(s.start < p < s.end for p in positions):
+            return s
+    return None
+
+
+def _local(text: str, option: Sequence[Candidate]) -> Optional[str]:
+    """Evidence (1): every ``*`` of the option lies in a term with a stated result that its
+    product matches, and none lies in a term that already multiplied out before."""
+    at = sorted({o for c in option for o in c.at})
+    original = _terms(text)
+    if any(s.start < o < s.end and _fits(s.term) for o in at for s in original):
+        return None  # the place already reads as a term that multiplies out: nothing is missing
+    spans = _terms(apply(text, at))
+    why = []
+    for o in at:
+        span = _term_with(spans, [_moved(o, at)])
+        if span is None or not _fits(span.term):
+            return None
+        factors = " × ".join(_fmt(_get(f, "value")) for f in _get(span.term, "factors"))
+        line = (f"{factors} = {_fmt(_get(span.term, 'product_yuan'))} 元, the "
+                f"{_fmt(_get(span.term, 'stated_yuan'))} 元 written")
+        if line not in why:
+            why.append(line)
+    return "; ".join(why)
+
+
+def _consistent(spans: Sequence, moved: Sequence[int]) -> bool:
+    """Each inserted ``*`` makes a term, and no such term contradicts a result written beside it."""
+    for p in moved:
+        span = _term_with(spans, [p])
+        if span is None or (_get(span.term, "stated_yuan") is not None and not _fits(span.term)):
+            return False
+    return True
+
+
+def _group_sums(text: str, inserted: Sequence[int], positions: Sequence[int]) -> Optional[str]:
+    """Evidence (2): after the repair, the terms between the previous written total and the
+    next one (合计/共计/小计/总计) sum to it — and each position lies in such a stretch."""
+    repaired = apply(text, inserted)
+    half = to_halfwidth(repaired)
+    spans = _terms(repaired)
+    moved = [_moved(o, inserted) for o in positions]
+    if not _consistent(spans, moved):
+        return None
+    prev_end, why = 0, []
+    left = set(moved)
+    for total in find_totals(half):
+        inside = [s for s in spans if prev_end <= s.start and s.end <= total.start]
+        mine = {p for p in left if any(s.start < p < s.end for s in inside)}
+        if mine:
+            got = sum((_get(s.term, "stated_yuan") if _get(s.term, "stated_yuan") is not None
+                       else _get(s.term, "product_yuan") for s in inside), Decimal(0))
+            if abs(got - total.yuan) > Decimal("0.005"):
+                return None
+            terms = "the term before it then makes" if len(inside) == 1 else f"the {len(inside)} terms before it then sum to"
+            why.append(f"“{half[total.start:total.end]}”: {terms} {_fmt(got)} 元")
+            left -= mine
+        prev_end = total.end
+    return "; ".join(why) if not left else None
+
+
+def _annual_fits(text: str, annual: Optional[Decimal], calc_settings,
+                 moved: Sequence[int] = ()) -> Optional[bool]:
+    """Evidence (3): the total the text supports is the year's amount (None: no amount)."""
+    if annual is None:
+        return None
+    if moved and not _consistent(_terms(text), moved):
+        return False
+    try:
+        total = parse_calculation(text, calc_settings).total_yuan
+    except ParseError:
+        return None
+    if total is None:
+        return False
+    declared = annual * WAN
+    exponent = annual.as_tuple().exponent
+    unit = WAN * (Decimal(10) ** exponent) if isinstance(exponent, int) else WAN
+    return abs(total - declared) <= max(unit / 2, Decimal("0.005"))
+
+
+def _one_fitting(options: Sequence[tuple[Candidate, ...]], judge) -> tuple[Optional[Repair], Optional[tuple]]:
+    """The option ``judge`` finds evidence for (a repair), or the candidates of the several
+    it does (ambiguous). An option within another that fits is not a rival: both are
+    supported, the larger is kept; two fitting options neither within the other are."""
+    fitting = [(opt, why) for opt in options if (why := judge(opt)) is not None]
+    largest = [(opt, why) for opt, why in fitting
+               if not any(set(opt) < set(other) for other, _ in fitting)]
+    if len(largest) == 1:
+        return Repair(largest[0][0], largest[0][1]), None
+    if len(largest) > 1:
+        return None, tuple(opt for opt, _ in largest)
+    return None, None
+
+
+def _subsets(cands: Sequence[Candidate], limit: int) -> list[tuple[Candidate, ...]]:
+    """Every non-empty subset, largest first (only the whole set when there are too many)."""
+    if len(cands) > limit:
+        return [tuple(cands)]
+    return [sub for n in range(len(cands), 0, -1) for sub in combinations(cands, n)]
+
+
+_CLAUSE_END = re.compile(r"[，,。；;：:\n]")
+
+
+def _clauses(half: str, by_site: dict[int, list[Candidate]]) -> list[list[int]]:
+    """The candidate places grouped by the clause they stand in."""
+    ends = [m.end() for m in _CLAUSE_END.finditer(half)]
+    groups: dict[int, list[int]] = {}
+    for k in sorted(by_site):
+        groups.setdefault(bisect_right(ends, k), []).append(k)
+    return list(groups.values())
+
+
+def _combinations(per_site: Sequence[Sequence[Candidate]]) -> list[tuple[Candidate, ...]]:
+    """Every way to repair some of the places (at most one way per place); none when that is
+    too many."""
+    count = 1
+    for alts in per_site:
+        count *= len(alts) + 1
+    if count > _MAX_OPTIONS:
+        return []
+    out = []
+    for choice in product(*[[None, *alts] for alts in per_site]):
+        picked = tuple(c for c in choice if c is not None)
+        if picked:
+            out.append(picked)
+    return out
+
+
+def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_settings=None) -> Outcome:
+    """The calculation text with every ``*`` the arithmetic proves missing put back."""
+    half = to_halfwidth(text)
+    if not any(c.isdigit() for c in half):
+        return Outcome(text, [], [])
+    by_site: dict[int, list[Candidate]] = {}
+    for c in candidates(half):
+        by_site.setdefault(c.site, []).append(c)
+    accepted: list[Repair] = []
+    ambiguous: list[tuple[tuple[Candidate, ...], ...]] = []
+    unproven: list[Candidate] = []
+    # (1) on the text as read, clause by clause (a term never spans a comma): each place alone
+    # (its ways to repair it compete), then the places no single * explains, in combination
+    # (``118人次500元/人次6个月=35.4万元`` lost two)
+    for sites in _clauses(half, by_site):
+        proven: list[Candidate] = []
+        rest: list[int] = []
+        for k in sites:
+            repair, clash = _one_fitting([(c,) for c in by_site[k]], lambda opt: _local(text, opt))
+            if repair:
+                proven += repair.candidates
+            elif clash:
+                ambiguous.append(clash)
+            else:
+                rest.append(k)
+        if len(rest) >= 2:
+            combos = [opt for opt in _combinations([by_site[k] for k in rest]) if len(opt) >= 2]
+            repair, clash = _one_fitting(combos, lambda opt: _local(text, (*proven, *opt)))
+            if repair:
+                proven += repair.candidates
+                rest = [k for k in rest if not any(c.site == k for c in repair.candidates)]
+            elif clash:
+                ambiguous.append(clash)
+                rest = []
+        if proven:
+            why = _local(text, proven)  # together, as they will stand
+            if why is not None:
+                accepted.append(Repair(tuple(proven), why))
+            else:
+                ambiguous.append(tuple((c,) for c in proven))
+        # sums (2) and (3) judge single insertions only
+        unproven += [alts[0] for k in rest if len(alts := by_site[k]) == 1 and alts[0].kind != "split"]
+
+    def offsets(extra: Iterable[Candidate] = ()) -> list[int]:
+        return sorted({o for r in accepted for c in r.candidates for o in c.at} | {o for c in extra for o in c.at})
+
+    # (2) the places between two written totals, together: their terms must sum to the second
+    prev_end = 0
+    for total in find_totals(half):
+        here = [c for c in unproven if prev_end <= c.site < total.start]
+        prev_end = total.end
+        if not here:
+            continue
+        repair, clash = _one_fitting(
+            _subsets(here, _MAX_GROUP),
+            lambda opt: _group_sums(text, offsets(opt), [o for c in opt for o in c.at]))
+        if repair:
+            accepted.append(repair)
+            unproven = [c for c in unproven if c not in repair.candidates]
+        elif clash:
+            ambiguous.append(clash)
+            unproven = [c for c in unproven if not any(c in opt for opt in clash)]
+    # (3) the rest together: the text's total must then be the year's amount, and not before
+    if unproven and len(unproven) <= _MAX_SET and _annual_fits(apply(text, offsets()), annual_amount,
+                                                                 calc_settings) is False:
+        why = f"the calculation then supports 本年度项目金额 {_fmt(annual_amount)} 万元" if annual_amount else ""
+        repair, clash = _one_fitting(
+            _subsets(unproven, _MAX_SET),
+            lambda opt: why if _annual_fits(apply(text, offsets(opt)), annual_amount, calc_settings,
+                                            [_moved(o, offsets(opt)) for c in opt for o in c.at]) else None)
+        if repair:
+            accepted.append(repair)
+        elif clash:
+            ambiguous.append(clash)
+    if not accepted:
+        return Outcome(text, [], ambiguous)
+    return Outcome(apply(text, offsets()), accepted, ambiguous)
+
+
+def _excerpt(text: str, at: Sequence[int], insert: bool, width: int = 10) -> str:
+    """The text around the offsets ``at`` (with the ``*`` in when ``insert``), far-apart
+    places joined by …"""
+    windows: list[list[int]] = []
+    for o in sorted(set(at)):
+        lo, hi = max(0, o - width), min(len(text), o + width)
+        if windows and lo <= windows[-1][1]:
+            windows[-1][1] = hi
+        else:
+            windows.append([lo, hi])
+    return "…".join(apply(text[lo:hi], [o - lo for o in at if lo <= o <= hi]) if insert else text[lo:hi]
+                    for lo, hi in windows)
+
+
+def _offsets(option: Sequence[Candidate]) -> list[int]:
+    return sorted({o for c in option for o in c.at})
+
+
+def repair_calculation(form: Form, settings: Optional[Settings] = None) -> Form:
+    """Stage: put back the ``*`` of an OCR'd 测算依据 where the arithmetic proves it dropped.
+    Forms not read by OCR are returned as they are, at once."""
+    if form.source.kind not in ("scan", "image"):
+        return form
+    prov = form.provenance.get("calculation_basis")
+    text = form.header.calculation_basis
+    if not text or (prov is not None and prov.origin != "ocr"):
+        return form
+    settings = resolve(settings)
+    outcome = repair_text(text, form.header.annual_amount, settings.calc)
+    if not outcome.repairs and not outcome.ambiguous:
+        return form
+    findings = list(form.findings)
+    for r in outcome.repairs:
+        at = _offsets(r.candidates)
+        findings.append(Finding(
+            code=REPAIRED, severity="info", field="calculation_basis",
+            message=f"a × dropped by OCR put back: “{_excerpt(text, at, False)}” -> “{_excerpt(text, at, True)}” ({r.why})",
+        ))
+    for options in outcome.ambiguous:
+        every = sorted({o for opt in options for o in _offsets(opt)})
+        readings = " or ".join(f"“{_excerpt(text, _offsets(opt), True)}”" for opt in options)
+        findings.append(Finding(
+            code=AMBIGUOUS, severity="warning", field="calculation_basis",
+            message=(f"OCR text “{_excerpt(text, every, False)}” may have lost a ×, but {readings} "
+                     f"multiply out alike: left as read, for a reviewer"),
+        ))
+    update: dict[str, Any] = {"findings": findings}
+    if outcome.repairs:
+        update["header"] = form.header.model_copy(update={"calculation_basis": outcome.text})
+    return form.model_copy(update=update)
+
+
+__all__ = ["AMBIGUOUS", "REPAIRED", "Candidate", "Outcome", "candidates", "repair_calculation", "repair_text"]

@@ -1,0 +1,148 @@
+"""The arithmetic cross-check of OCR'd calculation text (``pipeline.ocr_repair``): a dropped
+``*`` is put back only where the form's own numbers multiply out, and never for text dumps.
+Pure text: no OCR needed."""
+from __future__ import annotations
+
+import random
+from decimal import Decimal
+from typing import Optional
+
+import pytest
+
+from extractors.ocr.correct import clean_cell_text
+from pipeline.calc import calculate, parse_calculation
+from pipeline.convert import STAGES, run_stages
+from pipeline.models import Form, Header, ProvenanceItem, Source
+from pipeline.ocr_repair import AMBIGUOUS, REPAIRED, repair_calculation, repair_text
+from pipeline.settings import Settings
+from pipeline.validate import term_tolerance
+from synth.truth import load_golden, random_forms
+
+
+def scanned(text: str, annual: Optional[str] = None, kind: str = "scan", origin: str = "ocr") -> Form:
+    return Form(source=Source(path="x.pdf", sha256="0", kind=kind, form_index=0),
+                header=Header(calculation_basis=text, annual_amount=Decimal(annual) if annual else None),
+                provenance={"calculation_basis": ProvenanceItem(origin=origin, page=1)})
+
+
+def stars(text: str) -> set[int]:
+    """Where the ``*`` stand, counted in the other characters (comparable across repairs)."""
+    out, k = set(), 0
+    for ch in text:
+        if ch == "*":
+            out.add(k)
+        elif not ch.isspace():
+            k += 1
+    return out
+
+
+REPAIRS = [
+    # a rate, then a quantity, with a result after =
+    ("2、职业技能鉴定（评价）补贴200元/人800人=16万元。", None, "补贴200元/人*800人=16万元"),
+    # a digit run inside the parenthesis after the amount it makes
+    ("2024年12月份工资96371.64+8000（81000年终考核）+165440（8*10340*2经济补偿金）=269811.64元。", None,
+     "8000（8*1000年终考核）"),
+    # a bracketed remark, then a number; an approximate result
+    ("（3）伙食采购：38人*506元/人/月（定额标准）12月≈23.07万元；", None, "（定额标准）*12月≈23.07万元"),
+    # a quantity, then an amount (the rule correct.py applied blindly before)
+    ("分别为大专生100人次1000元，本科300人2万元=600万元", None, "本科300人*2万元=600万元"),
+    # two lost in one chain: neither alone multiplies out
+    ("补贴100元/人20人2个月=4000元；", None, "100元/人*20人*2个月=4000元"),
+    ("一次性补助20万5家=100万元。", None, "20万*5家=100万元"),
+    # a split digit run, with the result after =
+    ("就业见习补贴236012个月*120人=339.84万元。", None, "2360*12个月*120人=339.84万元"),
+    # no result beside the terms: those before 共计 must sum to it
+    ("2025年预计经费400万元，分别为大专生100人次1000元，本科生1750人次1500元，硕士研究生300人次2500元，"
+     "博士研究生70人次*4500元，个人商业保险1050人*200元，共计400万元。", None,
+     "大专生100人次*1000元，本科生1750人次*1500元，硕士研究生300人次*2500元"),
+    # nothing written beside it at all: the year's amount decides
+    ("就业见习补贴2360*12个月120人。", "339.84", "2360*12个月*120人"),
+]
+
+
+@pytest.mark.parametrize("read,annual,fixed", REPAIRS)
+def test_a_dropped_star_is_put_back_where_the_arithmetic_fits(read, annual, fixed):
+    form = run_stages(scanned(read, annual), Settings())
+    text = form.header.calculation_basis
+    assert fixed in text and text.replace("*", "") == read.replace("*", "")
+    repaired = [f for f in form.findings if f.code == REPAIRED]
+    assert repaired and all(f.severity == "info" and f.field == "calculation_basis" for f in repaired)
+    assert "->" in repaired[0].message and "*" in repaired[0].message.split("->")[1]
+    codes = {f.code for f in form.findings}
+    assert "ARITHMETIC_MISMATCH" not in codes and AMBIGUOUS not in codes
+
+
+REFUSALS = [
+    # 20 × 8万 = 160万 fits nothing written (10万元 = 8万元 + 2万元 without the *)
+    ("2.（1）开展企业职业技能等级认定工作10万元(专家评审费用预计20批次8万元，抽检、评价、监督费用2万元)；"
+     "（2）财务及相关工作技术性辅助服务费用10万元；（3）伙食采购：38人*506元/人/月（定额标准）*12月≈23.07万元；"
+     "合计59.07万元。", "59.07"),
+    # the product is not the result written
+    ("补贴200元/人800人=15万元。", None),
+    # the year's amount does not follow either
+    ("就业见习补贴2360*12个月120人。", "339"),
+    # no number written to check against
+    ("分别为大专生100人次1000元，", "50"),
+    # the source's own arithmetic is off (500×12×1056 ≠ 6331788.36): nothing proves the *
+    ("3、小微企业社保补贴500元12个月约1056人=6331788.36元。", None),
+]
+
+
+@pytest.mark.parametrize("read,annual", REFUSALS)
+def test_no_star_is_put_where_the_arithmetic_does_not_fit(read, annual):
+    form = repair_calculation(scanned(read, annual), Settings())
+    assert form.header.calculation_basis == read
+    assert not [f for f in form.findings if f.code in (REPAIRED, AMBIGUOUS)]
+
+
+def test_two_repairs_that_fit_alike_are_left_for_a_reviewer():
+    read = "甲10人100元，乙10人100元，合计1000元。"  # either one × makes 1000元, both make 2000元
+    form = repair_calculation(scanned(read), Settings())
+    assert form.header.calculation_basis == read
+    [finding] = form.findings
+    assert finding.code == AMBIGUOUS and finding.severity == "warning"
+    assert "10人*100元" in finding.message
+
+
+@pytest.mark.parametrize("kind,origin", [("text", "text"), ("pdf", "pdf"), ("scan", "pdf")])
+def test_text_that_was_not_recognised_is_never_touched(kind, origin):
+    form = scanned("补贴200元/人800人=16万元。", kind=kind, origin=origin)
+    assert repair_calculation(form, Settings()) is form  # returned at once, as it came
+
+
+def test_the_stage_runs_before_the_calculation_for_every_reader():
+    # pipeline.chunks assembles page chunks through Document.forms_from -> run_stages(STAGES) too
+    assert STAGES.index(repair_calculation) < STAGES.index(calculate)
+
+
+def test_the_sample_forms_as_written_are_left_alone():
+    for truth in load_golden():
+        h = truth["header"]
+        text = h["calculation_basis"]
+        outcome = repair_text(text, Decimal(str(h["annual_amount"])))
+        assert outcome.text == text and not outcome.repairs and not outcome.ambiguous
+
+
+def _provable(text: str) -> set[int]:
+    """Where the form's stars stand, less those of terms whose own product is not the result
+    written beside them (no arithmetic can prove such a * lost)."""
+    out = stars(text)
+    for term in parse_calculation(text).terms:
+        if term.stated_yuan is not None and abs(term.product_yuan - term.stated_yuan) > term_tolerance(term):
+            start = text.find(term.text)
+            prefix = len(text[:start].replace("*", "").replace(" ", ""))
+            out -= {prefix + k for k in stars(term.text)}
+    return out
+
+
+@pytest.mark.parametrize("source", ["golden", "generated"])
+@pytest.mark.parametrize("keep", [0.0, 0.4])
+def test_every_lost_star_the_arithmetic_proves_comes_back(source, keep):
+    forms = list(load_golden()) if source == "golden" else list(random_forms(7, 60))
+    rng = random.Random(5)
+    for truth in forms:
+        h = truth["header"]
+        text = h["calculation_basis"]
+        read = clean_cell_text("".join(ch for ch in text if ch != "*" or rng.random() < keep))
+        outcome = repair_text(read, Decimal(str(h["annual_amount"])))
+        assert stars(outcome.text) == _provable(text) | (stars(read) & stars(text)), (read, outcome.text)
