@@ -2,7 +2,8 @@
 
     read (extractor by input type) -> rows
     assemble                       -> form drafts -> forms
-    STAGES (calculation, validation), each Form -> Form
+    STAGES (OCR'd calculation text repaired by its arithmetic, calculation, validation),
+                                   each Form -> Form
 
 ``iter_document`` streams forms (memory flat in the number of forms); ``convert`` collects
 them into a :class:`~pipeline.models.DocumentResult`. Neither raises for a bad input: the

@@ -401,6 +401,8 @@ def repair_calculation(form: Form, settings: Optional[Settings] = None) -> Form:
     if not text or (prov is not None and prov.origin != "ocr"):
         return form
     settings = resolve(settings)
+    if not settings.ocr.repair_calculation:
+        return form
     outcome = repair_text(text, form.header.annual_amount, settings.calc)
     if not outcome.repairs and not outcome.ambiguous:
         return form

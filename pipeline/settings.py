@@ -73,6 +73,9 @@ class OcrSettings(_Settings):
     page_timeout_s: float = Field(default=300.0, gt=0)
     task_pages: int = Field(default=8, ge=1, description="ingest: a PDF with more OCR pages than this is read "
                             "in chunks of about this many OCR pages, one task each (spread over workers)")
+    repair_calculation: bool = Field(default=True, description="put back a * the recogniser dropped from "
+                                     "the calculation text where the form's own arithmetic proves it "
+                                     "(pipeline.ocr_repair; each repair is an OCR_REPAIRED finding)")
 
 
 class Limits(_Settings):

@@ -110,6 +110,13 @@ def test_text_that_was_not_recognised_is_never_touched(kind, origin):
     assert repair_calculation(form, Settings()) is form  # returned at once, as it came
 
 
+def test_the_repair_can_be_switched_off():
+    form = scanned("补贴200元/人800人=16万元。")
+    off = Settings().with_overrides(["ocr.repair_calculation=false"])
+    assert repair_calculation(form, off) is form
+    assert "*" in repair_calculation(form, Settings()).header.calculation_basis
+
+
 def test_the_stage_runs_before_the_calculation_for_every_reader():
     # pipeline.chunks assembles page chunks through Document.forms_from -> run_stages(STAGES) too
     assert STAGES.index(repair_calculation) < STAGES.index(calculate)
