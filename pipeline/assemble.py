@@ -281,8 +281,11 @@ def _add_indicator(draft: FormDraft, row: Row) -> None:
 
 
 def _note_pages(draft: FormDraft, row: Row) -> None:
-    if row.page is not None:
-        draft.pages.add(row.page)
+    """The row's page and, for a row joined across a page break, its cells' pages. A row
+    without a page (a text dump's) has no paged cells either: nothing to note."""
+    if row.page is None:
+        return
+    draft.pages.add(row.page)
     for c in row.cells:
         if c.page is not None:
             draft.pages.add(c.page)

@@ -87,6 +87,7 @@ class Cell:
 class Row:
     """One table row: the unit every reader emits and the assembler consumes.
 
+    ``page`` is None only where there are no pages (text dumps), and then no cell has one;
     ``continuation`` marks the rest of the previous row, split by a page break."""
 
     cells: list[Cell]
