@@ -51,3 +51,27 @@ def test_tesseract_reads_a_code_cell_with_the_digit_whitelist():
     text, conf = create_engine("tesseract").read_line(crop, digits=True)
     assert text == code
     assert 0 < conf <= 1
+
+
+def _text_crop(text: str, size: int, pad: int) -> np.ndarray:
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", size)
+    x0, y0, x1, y1 = font.getbbox(text)
+    im = Image.new("L", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), 255)
+    ImageDraw.Draw(im).text((pad - x0, pad - y0), text, fill=0, font=font)
+    return cv2.GaussianBlur(np.array(im), (3, 3), 0)
+
+
+@pytest.mark.skipif(not engine_available("rapidocr"), reason="rapidocr not installed")
+def test_rapidocr_batches_crops_of_any_width_and_keeps_their_order():
+    # short and long crops, two of nearly the same width (one batch), at different heights:
+    # every text comes back for its own crop
+    texts = ["440304241230100000005", "是", "项目编码", "申请单位", "深圳市福田区人力资源局", "75.75", "4"]
+    crops = [_text_crop(t, size, pad) for t, size, pad in
+             zip(texts, [30, 34, 32, 32, 28, 36, 40], [6, 8, 5, 6, 4, 7, 9])]
+    engine = create_engine("rapidocr")
+    got = engine.recognize(crops)
+    assert [t for t, _ in got] == texts
+    assert all(0.5 < s <= 1.0 for _, s in got)
+    assert engine.recognize([]) == []

@@ -3,8 +3,10 @@ works offline). One onnxruntime thread: pages are parallelised by process instea
 
 Detection runs once on the page (downscaled to ``DET_DPI``: the detector needs no more);
 each detected line is cut at the table's cell borders and every piece is recognised at the
-page's full resolution in one batch — neighbouring cells never run together, and the
-engine's reading order is never used.
+page's full resolution — neighbouring cells never run together, and the engine's reading
+order is never used. Recognition batches pieces of similar width and pads short ones only
+to ``REC_MIN_WIDTH`` (see :meth:`RapidOcrEngine.recognize`): the model's time is
+proportional to the padded width, about 4 ms per 48 px on one thread.
 """
 from __future__ import annotations
 
@@ -20,6 +22,10 @@ from .base import EngineSpec, Word, clean_word_text, module_available, register_
 DET_DPI = 120.0  # measured: same boxes as at 150 dpi, 2.5x faster detection
 PAD_HEIGHTS = 0.8        # horizontal margin added to each line box, in line heights
 MIN_PIECE_HEIGHTS = 0.6   # a piece narrower than this many line heights is a box overhang
+REC_HEIGHT = 48            # the recognition model's input height
+REC_MIN_WIDTH = 160        # shorter crops padded to this width (RapidOCR: 320; same accuracy measured)
+REC_BATCH_SLACK = 1.1      # crops batched together when within this factor (+8 px) of the narrowest
+REC_BATCH_MAX = 32
 CONFUSABLE_DIGITS = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1",
                                    "丨": "1", "i": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
                                    "g": "9", "q": "9", "，": ",", "。": ".", "．": "."})
@@ -60,12 +66,38 @@ class RapidOcrEngine:
         return out
 
     def recognize(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
-        from rapidocr.ch_ppocr_rec import TextRecInput
+        """Text and confidence of each grayscale crop (any size), in order.
 
+        Each crop is scaled to the model's height and batched only with crops of nearly the
+        same width, padded to the widest of its batch: the model's time is proportional to
+        the padded width. (RapidOCR's own batching pads every crop to at least 320 px — 6.7
+        line heights — and groups six at a time, so short cell texts cost several times
+        their width.)"""
         if not crops:
             return []
-        res = self._rec(TextRecInput(img=[cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops]))
-        return [(t, float(s)) for t, s in zip(res.txts, res.scores)]
+        height = REC_HEIGHT
+        widths = [max(1, int(np.ceil(height * c.shape[1] / max(1, c.shape[0])))) for c in crops]
+        order = sorted(range(len(crops)), key=lambda i: widths[i])
+        out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
+        start = 0
+        while start < len(order):
+            end = start + 1
+            limit = widths[order[start]] * REC_BATCH_SLACK + 8
+            while end < len(order) and end - start < REC_BATCH_MAX and widths[order[end]] <= limit:
+                end += 1
+            batch = order[start:end]
+            wmax = max(REC_MIN_WIDTH, max(widths[i] for i in batch))
+            arr = np.zeros((len(batch), 3, height, wmax), dtype=np.float32)
+            for k, i in enumerate(batch):
+                img = cv2.resize(crops[i], (widths[i], height)).astype(np.float32)
+                arr[k, :, :, :widths[i]] = img * (2.0 / 255.0) - 1.0
+            preds = self._rec.session(arr)
+            lines, _ = self._rec.postprocess_op(preds, False, wh_ratio_list=[widths[i] / height for i in batch],
+                                                max_wh_ratio=wmax / height)
+            for i, (text, score) in zip(batch, lines):
+                out[i] = (text, float(score))
+            start = end
+        return out
 
     # ------------------------------------------------------------------ interface
 
