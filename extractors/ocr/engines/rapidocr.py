@@ -26,6 +26,9 @@ REC_HEIGHT = 48            # the recognition model's input height
 REC_MIN_WIDTH = 160        # shorter crops padded to this width (RapidOCR: 320; same accuracy measured)
 REC_BATCH_SLACK = 1.1      # crops batched together when within this factor (+8 px) of the narrowest
 REC_BATCH_MAX = 32
+# crops narrowed to this share of their width: measured on 70 scanned pages, 0.75 reads as
+# well as 1.0 (a few more * and （ right) at 20 % less model time; 0.55 loses characters
+REC_X_SCALE = 0.75
 CONFUSABLE_DIGITS = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1",
                                    "丨": "1", "i": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
                                    "g": "9", "q": "9", "，": ",", "。": ".", "．": "."})
@@ -68,15 +71,15 @@ class RapidOcrEngine:
     def recognize(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         """Text and confidence of each grayscale crop (any size), in order.
 
-        Each crop is scaled to the model's height and batched only with crops of nearly the
-        same width, padded to the widest of its batch: the model's time is proportional to
-        the padded width. (RapidOCR's own batching pads every crop to at least 320 px — 6.7
+        Each crop is scaled to the model's height (and narrowed by ``REC_X_SCALE``) and
+        batched only with crops of nearly the same width, padded to the widest of its
+        batch: the model's time is proportional to the padded width. (RapidOCR's own batching pads every crop to at least 320 px — 6.7
         line heights — and groups six at a time, so short cell texts cost several times
         their width.)"""
         if not crops:
             return []
         height = REC_HEIGHT
-        widths = [max(1, int(np.ceil(height * c.shape[1] / max(1, c.shape[0])))) for c in crops]
+        widths = [max(1, int(np.ceil(REC_X_SCALE * height * c.shape[1] / max(1, c.shape[0])))) for c in crops]
         order = sorted(range(len(crops)), key=lambda i: widths[i])
         out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         start = 0
