@@ -239,6 +239,19 @@ def _unclosed(text: str) -> bool:
     return text.count("（") + text.count("(") > text.count("）") + text.count(")")
 
 
+# what the recogniser makes of the small * before a core 二级指标, when it reads it at all
+_STAR_LOOKALIKES = "·•∙.,，、"
+
+
+def core_level2_candidate(text: str, vocab: Vocabulary) -> Optional[str]:
+    """A 二级指标 cell that may have lost its core ``*`` (or had it read as ``•``/``·``): the
+    name without the look-alike, for the image check to decide; None for anything else."""
+    if not text or text[0] in "*＊":
+        return None
+    bare = text.lstrip(_STAR_LOOKALIKES)
+    return bare if bare and snap(bare, vocab.level2_values, 90) in vocab.level2_values else None
+
+
 def correct_cells(cells: Sequence[CellWords], tables: Sequence[Table], gray: np.ndarray,
                   engine: OcrEngine, vocab: Vocabulary) -> dict[int, str]:
     """Corrected text of every cell that has words, by its index in ``cells`` ("" = drop it)."""
@@ -257,9 +270,9 @@ def correct_cells(cells: Sequence[CellWords], tables: Sequence[Table], gray: np.
     dropped = {i for i, t in texts.items() if not t}
     texts = {i: t for i, t in texts.items() if t}
     for i, t in texts.items():
-        if t[0] not in "*＊" and snap(t.lstrip("·.,，、"), vocab.level2_values, 90) in vocab.level2_values:
-            if has_leading_mark(gray, cells[i]):
-                texts[i] = "*" + t.lstrip("·.,，、")
+        bare = core_level2_candidate(t, vocab)
+        if bare is not None and has_leading_mark(gray, cells[i]):
+            texts[i] = "*" + bare
     for i, t in texts.items():
         if _unclosed(t) or (len(t) >= 12 and t[-1] not in "。.；;"):
             mark = trailing_mark(gray, cells[i])

@@ -32,3 +32,14 @@ def test_confusable_letters_make_a_code_match_its_pattern():
     assert not PATTERNS["project_code"].match("44O3O424123OlOOOOOOS")
     assert PATTERNS["project_code"].match("44O3O424123OlOOOOOOS".translate(CONFUSABLE_DIGITS))
     assert PATTERNS["total_amount"].match("9,528.09") and not PATTERNS["total_amount"].match("9,52.8")
+
+
+@pytest.mark.parametrize("text,bare", [
+    ("•成本指标", "成本指标"), ("·数量指标", "数量指标"), ("质量指标", "质量指标"),
+    ("*成本指标", None), ("成本", None), ("经济效益指标的说明文字很长", None),
+])
+def test_a_core_level2_whose_star_was_misread_is_a_candidate_for_the_image_check(text, bare):
+    from extractors.ocr.correct import core_level2_candidate
+    from pipeline.labels import load_vocabulary
+
+    assert core_level2_candidate(text, load_vocabulary()) == bare
