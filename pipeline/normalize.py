@@ -122,6 +122,8 @@ _AMOUNT = re.compile(r"[-+]?\d[\d,，\s]*(?:[.．]\s*\d+)?")
 
 def parse_amount_wan(text: str) -> Decimal:
     """A 万元 field: the number it holds (units written beside it are converted to 万元)."""
+    if text.isascii() and text.replace(".", "", 1).isdigit():  # the common case: 797.00
+        return Decimal(text)
     t = text.translate(_FULLWIDTH_NUM).strip()
     m = _AMOUNT.search(t)
     if not m:
@@ -182,6 +184,8 @@ def parse_project_type(text: str) -> tuple[Optional[str], Optional[str]]:
 
 
 def digits_only(text: str) -> str:
+    if text.isascii() and text.isdigit():  # the common case: a code as written
+        return text
     return _NOT_DIGIT.sub("", text.translate(_FULLWIDTH_NUM))
 
 
