@@ -91,12 +91,13 @@ def line_to_row(lineno: int, line: str, delimiter: str = "\t") -> Row | None:
     (their column index is what places the others)."""
     if not line.strip():
         return None
+    parts = line.split(delimiter)
+    if "<" in line or "&" in line:
+        parts = [strip_markup(p) if "<" in p or "&" in p else p for p in parts]
     cells = []
     col = -1
-    for text in line.split(delimiter):  # a million cells per big dump: positional, no enumerate
+    for text in parts:  # a million cells per big dump: positional, no enumerate
         col += 1
-        if "<" in text or "&" in text:
-            text = strip_markup(text)
         text = text.strip()
         if text:
             cells.append(Cell(text, col, 1, None, None, 1.0, "text", lineno))

@@ -334,6 +334,11 @@ def _provenance(cells: list[Cell]) -> Optional[dict]:
             "confidence": min(c.confidence for c in cells)}
 
 
+def _confidence(prov: dict) -> float:
+    c = prov["confidence"]
+    return c if c == 1.0 else round(c, 4)
+
+
 def _snap_closed(values: dict, vocab: Vocabulary, ocr: bool) -> dict:
     if not ocr:
         return values
@@ -365,7 +370,7 @@ def draft_to_header(
             values[key] = text
             if prov is not None:
                 provenance[key] = prov
-                confidence[key] = round(prov["confidence"], 4)
+                confidence[key] = _confidence(prov)
             continue
         try:
             parsed = parser(text)
@@ -379,7 +384,7 @@ def draft_to_header(
             values[k] = v
             if prov is not None:
                 provenance[k] = prov
-                confidence[k] = round(prov["confidence"], 4)
+                confidence[k] = _confidence(prov)
     values = _snap_closed(values, vocab, ocr)
     reported = {f.field for f in findings}
     for key in HEADER_KEYS:
@@ -439,7 +444,7 @@ def draft_to_form(draft: FormDraft, source: Source, vocab: Optional[Vocabulary] 
         findings.append(Finding(code="MISSING_FIELD", severity="warning", field="indicators",
                                 message="no indicator table found"))
     return Form.model_validate({
-        "source": source.model_copy(update={"pages": sorted(draft.pages)}),
+        "source": source.model_copy(update={"pages": sorted(draft.pages)}) if draft.pages or source.pages else source,
         "title": draft.title or TITLE,
         "header": header,
         "indicators": draft_to_indicators(draft, vocab),
