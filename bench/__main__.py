@@ -40,7 +40,8 @@ def main() -> int:
             r.setdefault("bench", short)
             print(f"   {r['name']:<48} {r.get('value')!s:>12} {r.get('unit', ''):<10} "
                   f"{('ratio ' + format(r['ratio'], '.2f')) if r.get('ratio') is not None else '':<12} "
-                  f"{r.get('target', '')} {'' if r.get('ok') is None else ('OK' if r['ok'] else 'MISSED')}",
+                  f"{r.get('target', '')} {'' if r.get('ok') is None else ('OK' if r['ok'] else 'MISSED')}"
+                  f"{'  runs ' + str(r['runs']) if r.get('runs') else ''}",
                   file=sys.stderr)
         rows.extend(result)
         print(f"   ({time.perf_counter() - t0:.1f}s)", file=sys.stderr)
