@@ -22,15 +22,41 @@ import json
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
+from decimal import Decimal
+
 from sqlalchemy import (
-    Boolean, Column, Engine, Float, ForeignKey, Integer, MetaData, String, Table, Text,
-    UniqueConstraint, create_engine, delete, event, func, select,
+    Boolean, Column, Engine, Float, ForeignKey, Integer, MetaData, Numeric, String, Table, Text,
+    TypeDecorator, UniqueConstraint, create_engine, delete, event, func, select,
 )
 
-from .models import HEADER_KEYS, DocumentResult
+from .models import HEADER_KEYS, DocumentResult, decimal_to_json
 from .tables import TABLES, forms_to_tables
 
 metadata = MetaData()
+
+
+class Amount(TypeDecorator):
+    """A decimal amount or number: exact ``NUMERIC`` on PostgreSQL, so that ``SUM()`` over a
+    year's forms gives 0.3 and not 0.30000000000000004; ``REAL`` on SQLite, which has no decimal
+    type. Records hold the JSON number (:func:`pipeline.models.decimal_to_json`), whose shortest
+    repr is the written decimal, so it is bound as that decimal and read back as that number."""
+
+    impl = Float
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(asdecimal=True))  # unconstrained: no rounding
+        return dialect.type_descriptor(Float())
+
+    def process_bind_param(self, value, dialect):
+        if value is None or dialect.name != "postgresql" or isinstance(value, Decimal):
+            return value
+        return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+    def process_result_value(self, value, dialect):
+        return decimal_to_json(value) if isinstance(value, Decimal) else value
+
 
 sources = Table(
     "sources", metadata,
@@ -46,7 +72,7 @@ sources = Table(
 )
 
 _HEADER_TYPES = {"implementation_period": Integer, "is_new_project": Boolean,
-                 "total_amount": Float, "annual_amount": Float}
+                 "total_amount": Amount, "annual_amount": Amount}
 
 forms = Table(
     "forms", metadata,
@@ -58,7 +84,7 @@ forms = Table(
     Column("pages", Text, doc="JSON list of 1-based pages"),
     Column("title", Text),
     *[Column(key, _HEADER_TYPES.get(key, Text)) for key in HEADER_KEYS],
-    Column("total_yuan", Float),
+    Column("total_yuan", Amount),
     Column("finding_codes", Text),
     Column("extra", Text),
     UniqueConstraint("source_sha256", "form_index", name="uq_forms_source_index"),
@@ -70,7 +96,7 @@ indicators = Table(
     Column("row_index", Integer, primary_key=True),
     Column("level1", Text), Column("level2", Text), Column("core", Boolean), Column("level3", Text),
     Column("value", Text), Column("explanation", Text),
-    Column("comparator", String(4)), Column("number", Float), Column("unit", Text),
+    Column("comparator", String(4)), Column("number", Amount), Column("unit", Text),
     Column("page", Integer),
     Column("extra", Text),
 )
@@ -80,7 +106,7 @@ calc_terms = Table(
     Column("form_id", String(40), ForeignKey("forms.id"), primary_key=True),
     Column("term_index", Integer, primary_key=True),
     Column("text", Text), Column("label", Text), Column("factors", Text, doc="JSON list of {value, unit}"),
-    Column("product_yuan", Float), Column("stated_yuan", Float),
+    Column("product_yuan", Amount), Column("stated_yuan", Amount),
     Column("approximate", Boolean), Column("implicit", Boolean),
     Column("extra", Text),
 )

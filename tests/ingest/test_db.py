@@ -2,9 +2,10 @@
 whole, rows equal to the CSV records of pipeline.tables."""
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from pipeline import db
 from pipeline.convert import convert
@@ -93,6 +94,28 @@ def test_database_rows_are_the_csv_records(db_url):
                     assert got[key] == value, (name, key)
                 else:  # a record key the schema does not know is kept, not dropped
                     assert got["extra"] and key in got["extra"], (name, key)
+
+
+def test_amounts_add_up_exactly_in_sql(db_url):
+    """Reviewers total amounts in SQL: on PostgreSQL the money columns are NUMERIC, so the sum
+    is the exact decimal sum of what the forms say (a REAL column gives 1e-12 off)."""
+    engine = db.connect(db_url)
+    result = convert(SAMPLE)
+    db.load_result(engine, result, result.path, FP)
+    want = {
+        (db.forms, "annual_amount"): sum(f.header.annual_amount for f in result.forms),
+        (db.forms, "total_yuan"): sum(f.calculation.total_yuan or 0 for f in result.forms),
+        (db.calc_terms, "product_yuan"): sum(t.product_yuan for f in result.forms for t in f.calculation.terms),
+    }
+    with engine.connect() as conn:
+        for (table, col), total in want.items():
+            got = conn.execute(text(f"SELECT SUM({col}) FROM {table.name}")).scalar_one()  # as a reviewer would
+            if engine.dialect.name == "postgresql":
+                assert isinstance(got, Decimal) and got == total, (col, got, total)
+            else:
+                assert abs(got - float(total)) < 1e-6, (col, got, total)
+            stored = conn.execute(select(table.c[col]).where(table.c[col].is_not(None)).limit(1)).scalar_one()
+            assert isinstance(stored, (int, float)), (col, type(stored))  # read back as the record's number
 
 
 def test_unknown_record_keys_go_to_extra():
