@@ -42,10 +42,10 @@ from .calc.totals import find_totals
 from .errors import ParseError
 from .models import Finding, Form
 from .settings import Settings, resolve
+from .validate import WAN, declared_unit_yuan, fmt, stated_tolerance
 
 REPAIRED = "OCR_REPAIRED"
 AMBIGUOUS = "OCR_REPAIR_AMBIGUOUS"
-WAN = Decimal(10_000)
 _MAX_SET = 4    # (3): at most this many places are tried in every combination (2^4 parses)
 _MAX_OPTIONS = 256  # (1): combinations of the unexplained places of one clause tried, at most
 _MAX_GROUP = 6  # (2): between two totals, every combination of up to 6 places; more: all at once
@@ -87,26 +87,12 @@ class Outcome:
     ambiguous: list[tuple[tuple[Candidate, ...], ...]]  # rival repairs that fit alike, per place
 
 
-def _get(term: Any, key: str) -> Any:
-    return term[key] if isinstance(term, dict) else getattr(term, key)
-
-
-def _tolerance(term: Any) -> Decimal:
-    """The rule of ``validate.term_tolerance``: half a unit of the stated precision (a whole
-    unit when the term says 约/≈)."""
-    unit = _get(term, "stated_unit_yuan")
-    unit = unit if unit is not None else Decimal("0.01")
-    return unit if _get(term, "approximate") else unit / 2
-
-
-def _fits(term: Any) -> bool:
-    stated = _get(term, "stated_yuan")
-    return stated is not None and abs(_get(term, "product_yuan") - stated) <= _tolerance(term)
-
-
-def _fmt(value: Decimal) -> str:
-    q = value.normalize()
-    return f"{int(q):,}" if q == q.to_integral_value() else f"{q:,f}"
+def _fits(term: dict) -> bool:
+    """The term (a span's CalcTerm fields) has a stated result its product matches, by the
+    rule ``validate`` applies."""
+    stated = term["stated_yuan"]
+    return stated is not None and abs(term["product_yuan"] - stated) <= stated_tolerance(
+        term["stated_unit_yuan"], term["approximate"])
 
 
 def apply(text: str, offsets: Iterable[int]) -> str:
@@ -116,6 +102,11 @@ def apply(text: str, offsets: Iterable[int]) -> str:
         prev = o
     out.append(text[prev:])
     return "".join(out)
+
+
+def _offsets(option: Iterable[Candidate]) -> list[int]:
+    """The insertion offsets of the candidates, ascending, each once."""
+    return sorted({o for c in option for o in c.at})
 
 
 def _moved(offset: int, inserted: Sequence[int]) -> int:
@@ -173,7 +164,7 @@ def _term_with(spans: Sequence, positions: Sequence[int]) -> Optional[Any]:
 def _local(text: str, option: Sequence[Candidate]) -> Optional[str]:
     """Evidence (1): every ``*`` of the option lies in a term with a stated result that its
     product matches, and none lies in a term that already multiplied out before."""
-    at = sorted({o for c in option for o in c.at})
+    at = _offsets(option)
     original = _terms(text)
     if any(s.start < o < s.end and _fits(s.term) for o in at for s in original):
         return None  # the place already reads as a term that multiplies out: nothing is missing
@@ -183,9 +174,9 @@ def _local(text: str, option: Sequence[Candidate]) -> Optional[str]:
         span = _term_with(spans, [_moved(o, at)])
         if span is None or not _fits(span.term):
             return None
-        factors = " × ".join(_fmt(_get(f, "value")) for f in _get(span.term, "factors"))
-        line = (f"{factors} = {_fmt(_get(span.term, 'product_yuan'))} 元, the "
-                f"{_fmt(_get(span.term, 'stated_yuan'))} 元 written")
+        factors = " × ".join(fmt(f["value"]) for f in span.term["factors"])
+        line = (f"{factors} = {fmt(span.term['product_yuan'])} 元, the "
+                f"{fmt(span.term['stated_yuan'])} 元 written")
         if line not in why:
             why.append(line)
     return "; ".join(why)
@@ -195,7 +186,7 @@ def _consistent(spans: Sequence, moved: Sequence[int]) -> bool:
     """Each inserted ``*`` makes a term, and no such term contradicts a result written beside it."""
     for p in moved:
         span = _term_with(spans, [p])
-        if span is None or (_get(span.term, "stated_yuan") is not None and not _fits(span.term)):
+        if span is None or (span.term["stated_yuan"] is not None and not _fits(span.term)):
             return False
     return True
 
@@ -215,12 +206,12 @@ def _group_sums(text: str, inserted: Sequence[int], positions: Sequence[int]) ->
         inside = [s for s in spans if prev_end <= s.start and s.end <= total.start]
         mine = {p for p in left if any(s.start < p < s.end for s in inside)}
         if mine:
-            got = sum((_get(s.term, "stated_yuan") if _get(s.term, "stated_yuan") is not None
-                       else _get(s.term, "product_yuan") for s in inside), Decimal(0))
+            got = sum((s.term["stated_yuan"] if s.term["stated_yuan"] is not None
+                       else s.term["product_yuan"] for s in inside), Decimal(0))
             if abs(got - total.yuan) > Decimal("0.005"):
                 return None
             terms = "the term before it then makes" if len(inside) == 1 else f"the {len(inside)} terms before it then sum to"
-            why.append(f"“{half[total.start:total.end]}”: {terms} {_fmt(got)} 元")
+            why.append(f"“{half[total.start:total.end]}”: {terms} {fmt(got)} 元")
             left -= mine
         prev_end = total.end
     return "; ".join(why) if not left else None
@@ -239,10 +230,7 @@ def _annual_fits(text: str, annual: Optional[Decimal], calc_settings,
         return None
     if total is None:
         return False
-    declared = annual * WAN
-    exponent = annual.as_tuple().exponent
-    unit = WAN * (Decimal(10) ** exponent) if isinstance(exponent, int) else WAN
-    return abs(total - declared) <= max(unit / 2, Decimal("0.005"))
+    return abs(total - annual * WAN) <= max(declared_unit_yuan(annual) / 2, Decimal("0.005"))
 
 
 def _one_fitting(options: Sequence[tuple[Candidate, ...]], judge) -> tuple[Optional[Repair], Optional[tuple]]:
@@ -338,7 +326,7 @@ def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_setting
         unproven += [alts[0] for k in rest if len(alts := by_site[k]) == 1 and alts[0].kind != "split"]
 
     def offsets(extra: Iterable[Candidate] = ()) -> list[int]:
-        return sorted({o for r in accepted for c in r.candidates for o in c.at} | {o for c in extra for o in c.at})
+        return _offsets([*(c for r in accepted for c in r.candidates), *extra])
 
     # (2) the places between two written totals, together: their terms must sum to the second
     prev_end = 0
@@ -359,11 +347,14 @@ def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_setting
     # (3) the rest together: the text's total must then be the year's amount, and not before
     if unproven and len(unproven) <= _MAX_SET and _annual_fits(apply(text, offsets()), annual_amount,
                                                                  calc_settings) is False:
-        why = f"the calculation then supports 本年度项目金额 {_fmt(annual_amount)} 万元" if annual_amount else ""
-        repair, clash = _one_fitting(
-            _subsets(unproven, _MAX_SET),
-            lambda opt: why if _annual_fits(apply(text, offsets(opt)), annual_amount, calc_settings,
-                                            [_moved(o, offsets(opt)) for c in opt for o in c.at]) else None)
+        why = f"the calculation then supports 本年度项目金额 {fmt(annual_amount)} 万元" if annual_amount else ""
+
+        def annual_fits(opt: Sequence[Candidate]) -> Optional[str]:
+            inserted = offsets(opt)
+            moved = [_moved(o, inserted) for o in _offsets(opt)]
+            return why if _annual_fits(apply(text, inserted), annual_amount, calc_settings, moved) else None
+
+        repair, clash = _one_fitting(_subsets(unproven, _MAX_SET), annual_fits)
         if repair:
             accepted.append(repair)
         elif clash:
@@ -385,10 +376,6 @@ def _excerpt(text: str, at: Sequence[int], insert: bool, width: int = 10) -> str
             windows.append([lo, hi])
     return "…".join(apply(text[lo:hi], [o - lo for o in at if lo <= o <= hi]) if insert else text[lo:hi]
                     for lo, hi in windows)
-
-
-def _offsets(option: Sequence[Candidate]) -> list[int]:
-    return sorted({o for c in option for o in c.at})
 
 
 def repair_calculation(form: Form, settings: Optional[Settings] = None) -> Form:

@@ -22,11 +22,15 @@ def fmt(value: Decimal) -> str:
     return f"{q:,f}"
 
 
-def term_tolerance(term: CalcTerm) -> Decimal:
+def stated_tolerance(stated_unit_yuan: Optional[Decimal], approximate: bool) -> Decimal:
     """How far a stated result may be from the product: the rounding of its written precision
     (half a unit of its last digit; a whole unit when the term says 约/≈)."""
-    unit = term.stated_unit_yuan if term.stated_unit_yuan is not None else Decimal("0.01")
-    return unit if term.approximate else unit / 2
+    unit = stated_unit_yuan if stated_unit_yuan is not None else Decimal("0.01")
+    return unit if approximate else unit / 2
+
+
+def term_tolerance(term: CalcTerm) -> Decimal:
+    return stated_tolerance(term.stated_unit_yuan, term.approximate)
 
 
 def check_terms(form: Form, settings: Settings) -> list[Finding]:
@@ -55,7 +59,7 @@ def _close(a: Decimal, b: Decimal, tolerances: tuple[Decimal, Decimal], unit: De
     return abs(a - b) <= max(absolute, unit / 2, abs(b) * relative)
 
 
-def _declared_unit_yuan(amount: Decimal) -> Decimal:
+def declared_unit_yuan(amount: Decimal) -> Decimal:
     """The precision a 万元 amount is written in, in 元 (2065.36 -> 100 元)."""
     exponent = amount.as_tuple().exponent
     return WAN * (Decimal(10) ** exponent) if isinstance(exponent, int) else WAN
@@ -68,7 +72,7 @@ def check_total(form: Form, settings: Settings) -> list[Finding]:
     if total is None or annual is None or total == 0:
         return []
     declared = annual * WAN
-    unit = _declared_unit_yuan(annual)
+    unit = declared_unit_yuan(annual)
     tolerances = _tolerances(v)  # converted once here, not once per power of ten tried
     if _close(total, declared, tolerances, unit):
         return []
