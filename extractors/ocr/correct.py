@@ -150,11 +150,7 @@ def has_leading_mark(gray: np.ndarray, cw: CellWords) -> bool:
     band = gray[y0:y1, b.x0 + 3:b.x1 - 3]
     if band.size == 0 or band.shape[0] < 8:
         return False
-    _, ink = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    keep = np.zeros(n, bool)
-    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= 4  # scanner dust
-    ink = keep[labels].astype(np.uint8)
+    ink = _ink_without_dust(band, 4)
     line = _first_text_line(ink)
     if line is None or line[1] - line[0] < 8:
         return False
@@ -173,6 +169,16 @@ def has_leading_mark(gray: np.ndarray, cw: CellWords) -> bool:
     nxt = next((c for c in comps if c[0] >= x + w), None)
     return bool(not below and 0.15 * lh <= w <= 0.55 * lh and 0.18 * lh <= h <= 0.55 * lh
                 and y <= 0.25 * lh and nxt is not None and nxt[0] - (x + w) <= 0.6 * lh)
+
+
+def _ink_without_dust(band: np.ndarray, min_area: int) -> np.ndarray:
+    """The band's ink (Otsu) as 0/1, without components smaller than ``min_area`` pixels
+    (scanner dust)."""
+    _, ink = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    keep = np.zeros(n, bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area
+    return keep[labels].astype(np.uint8)
 
 
 def _ink_row_runs(ink: np.ndarray) -> list[tuple[int, int]]:
@@ -199,11 +205,7 @@ def trailing_mark(gray: np.ndarray, cw: CellWords) -> Optional[str]:
     band = gray[b.y0 + 4:b.y1 - 4, b.x0 + 4:b.x1 - 4]
     if band.size == 0 or not cw.words:
         return None
-    _, ink = cv2.threshold(band, 0, 255, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    keep = np.zeros(n, bool)
-    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= 6
-    ink = keep[labels].astype(np.uint8)
+    ink = _ink_without_dust(band, 6)
     runs = _ink_row_runs(ink)
     if len(runs) < 2:
         return None

@@ -73,9 +73,9 @@ class RapidOcrEngine:
 
         Each crop is scaled to the model's height (and narrowed by ``REC_X_SCALE``) and
         batched only with crops of nearly the same width, padded to the widest of its
-        batch: the model's time is proportional to the padded width. (RapidOCR's own batching pads every crop to at least 320 px — 6.7
-        line heights — and groups six at a time, so short cell texts cost several times
-        their width.)"""
+        batch: the model's time is proportional to the padded width. (RapidOCR's own
+        batching pads every crop to at least 320 px — 6.7 line heights — and groups six at
+        a time, so short cell texts cost several times their width.)"""
         if not crops:
             return []
         height = REC_HEIGHT
