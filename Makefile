@@ -4,9 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
-# Tesseract with Chinese, CJK fonts for the test-document generators, qpdf for broken-PDF fixtures,
-# PostgreSQL for the ingestion tests.
-APT_PKGS := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-arphic-uming qpdf postgresql
+# Every system package the tests, the generators and `make run` use (a fresh machine has only these):
+# Tesseract with Chinese; the CJK fonts the test-document generators draw with (synth/pdf.py FONTS,
+# checked by tests/test_system_files.py); qpdf for broken-PDF fixtures; PostgreSQL for the ingestion
+# tests; LibreOffice Writer/Calc (headless) to lay out test documents this project did not draw, and
+# poppler-utils to rasterise them; Chromium (headless) for the review-report test.
+APT_PKGS := tesseract-ocr tesseract-ocr-chi-sim fonts-wqy-zenhei fonts-arphic-uming fonts-arphic-ukai \
+  fonts-noto-cjk qpdf postgresql libreoffice-writer-nogui libreoffice-calc-nogui poppler-utils chromium
 export OMP_THREAD_LIMIT := 1
 export PREFECT_HOME ?= $(CURDIR)/.prefect
 export DO_NOT_TRACK := 1

@@ -28,13 +28,10 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 
+from .fonts import FONTS, font_file
+
 TITLE = "二级项目支出绩效目标申报表"
-FONT_FILES: dict[str, tuple[str, int]] = {
-    "wqy": ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    "wqymono": ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 1),
-    "uming": ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
-    "ukai": ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0),
-}
+FONT_FILES = FONTS  # every font a form may be drawn in (synth/fonts.py: path and Debian package)
 COLUMNS = ("一级指标", "二级指标", "三级指标", "指标值", "指标解释")
 
 
@@ -73,8 +70,8 @@ def random_style(rng: random.Random) -> PdfStyle:
 
 @lru_cache(maxsize=None)
 def register_font(name: str) -> str:
-    file, index = FONT_FILES[name]
-    pdfmetrics.registerFont(TTFont(name, file, subfontIndex=index))
+    font = font_file(name)
+    pdfmetrics.registerFont(TTFont(name, font.path, subfontIndex=font.index))
     return name
 
 

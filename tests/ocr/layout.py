@@ -10,6 +10,7 @@ import numpy as np
 
 from extractors.ocr.engines.base import Word
 from extractors.ocr.grid import Box
+from synth.fonts import font_file
 
 COLS = (0.0, 0.16, 0.38, 0.60, 0.80, 1.0)  # share of the table width
 
@@ -102,7 +103,7 @@ def _same_l1(ind, column, i, j) -> bool:
     return l1.get(top_i) == l1.get(top_j)
 
 
-FONT = "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"
+FONT = font_file("wqy").path
 
 
 def draw_words(img: np.ndarray, words: list[Word], size: int) -> np.ndarray:

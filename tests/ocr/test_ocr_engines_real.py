@@ -14,6 +14,7 @@ from PIL import Image
 
 from extractors.ocr.engines import create_engine, engine_available
 from pipeline.evaluate import score
+from synth.fonts import font_file
 from synth.scan import SCAN_200_SKEWED, degrade, encode
 
 
@@ -46,7 +47,7 @@ def test_tesseract_reads_a_code_cell_with_the_digit_whitelist():
     from PIL import ImageDraw, ImageFont
 
     ImageDraw.Draw(im).text((12, 14), code, fill=0, font=ImageFont.truetype(
-        "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 36))
+        font_file("wqy").path, 36))
     crop = cv2.GaussianBlur(np.array(im), (3, 3), 0)
     text, conf = create_engine("tesseract").read_line(crop, digits=True)
     assert text == code
@@ -56,7 +57,7 @@ def test_tesseract_reads_a_code_cell_with_the_digit_whitelist():
 def _text_crop(text: str, size: int, pad: int) -> np.ndarray:
     from PIL import ImageDraw, ImageFont
 
-    font = ImageFont.truetype("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", size)
+    font = ImageFont.truetype(font_file("wqy").path, size)
     x0, y0, x1, y1 = font.getbbox(text)
     im = Image.new("L", (x1 - x0 + 2 * pad, y1 - y0 + 2 * pad), 255)
     ImageDraw.Draw(im).text((pad - x0, pad - y0), text, fill=0, font=font)
