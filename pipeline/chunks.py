@@ -33,14 +33,13 @@ class PdfPlan:
 
 @dataclass
 class RowChunk:
-    """What reading one page range produced. ``kinds[i]`` is the source kind the reader had
-    reported when it yielded ``rows[i]`` (``pdf`` turns ``scan`` at the first OCR page), so
-    the forms' ``source.kind`` comes out as in a whole-file read."""
+    """What reading one page range produced. ``final_kind`` is ``scan`` when the range had a
+    page read by OCR; each form's own ``source.kind`` comes from its cells' origin
+    (:func:`pipeline.convert.form_kind`), not from the chunk."""
 
     first: int
     last: int
     rows: list[Row] = field(default_factory=list)
-    kinds: list[str] = field(default_factory=list)
     final_kind: str = "pdf"
     errors: list[ErrorItem] = field(default_factory=list)
     broken: Optional[ErrorItem] = None  # the read stopped: the file as a whole failed here
@@ -86,7 +85,6 @@ def read_chunk(path: Path | str, first: int, last: int, settings: Optional[Setti
     try:
         for row in read_pdf_pages(Path(path), ctx, first, last):
             chunk.rows.append(row)
-            chunk.kinds.append(ctx.kind)
     except JixiaoError as exc:
         chunk.broken = ErrorItem(stage=exc.stage, page=exc.page, message=exc.message)
     chunk.final_kind = ctx.kind
@@ -104,15 +102,14 @@ def assemble_chunks(path: Path | str, sha256: str, chunks: Sequence[RowChunk],
 
     doc = iter_document(path, settings)
     doc.sha256 = sha256
-    ctx = ReadContext(settings=doc.settings, kind="pdf")
     ordered = sorted(chunks, key=lambda c: c.first)
+    read = ordered[:next((i + 1 for i, c in enumerate(ordered) if c.broken is not None), len(ordered))]
+    # the document's kind as a whole-file read reports it: scan once a page (before any break) was OCR'd
+    ctx = ReadContext(settings=doc.settings, kind="scan" if any(c.final_kind == "scan" for c in read) else "pdf")
 
     def rows() -> Iterator[Row]:
-        for chunk in ordered:
-            for row, kind in zip(chunk.rows, chunk.kinds):
-                ctx.kind = kind  # type: ignore[assignment]
-                yield row
-            ctx.kind = chunk.final_kind  # type: ignore[assignment]
+        for chunk in read:
+            yield from chunk.rows
             ctx.errors.extend(chunk.errors)
             if chunk.broken is not None:
                 b = chunk.broken

@@ -24,13 +24,15 @@ from .assemble import draft_to_form, rows_to_drafts
 from .calc import calculate
 from .errors import InputError, JixiaoError, NotAFormError
 from .labels import load_vocabulary
-from .models import DocumentResult, ErrorItem, Form, Row, Source
+from .models import DocumentResult, ErrorItem, Form, Row, Source, SourceKind
 from .ocr_repair import repair_calculation
 from .settings import Settings, resolve
 from .validate import validate
 
 if TYPE_CHECKING:
     from extractors import ReadContext
+
+    from .assemble import FormDraft
 
 log = logging.getLogger("jixiao")
 
@@ -57,6 +59,26 @@ def _until_error(read: Callable[[], Iterator[Row]], broken: list[JixiaoError]) -
         yield from read()
     except JixiaoError as exc:
         broken.append(exc)
+
+
+def form_kind(draft: "FormDraft", reader_kind: SourceKind) -> SourceKind:
+    """The ``source.kind`` of one form, from its own cells: a PDF's form is ``scan`` when any
+    of its cells was OCR'd, else ``pdf``, whatever page the reader is on when the form is
+    handed over (the assembler hands a form over only after it has pulled the next form's
+    title row, which may be on a scanned page). A form spanning a text page and a scanned one
+    is ``scan``. Other readers' kinds (text, image, …) are one per file."""
+    if reader_kind not in ("pdf", "scan"):
+        return reader_kind
+    for cells in draft.fields.values():
+        for c in cells:
+            if c.origin == "ocr":
+                return "scan"
+    for ind in draft.indicators:
+        for cells in ind.cells.values():
+            for c in cells:
+                if c.origin == "ocr":
+                    return "scan"
+    return "pdf"
 
 
 def run_stages(form: Form, settings: Settings, stages: tuple[Stage, ...] = STAGES) -> Form:
@@ -122,7 +144,8 @@ class Document:
         try:
             rows = _until_error(read, broken)
             for draft in rows_to_drafts(rows, self.settings.assembly, vocab):
-                source = Source(path=str(self.path), sha256=self.sha256, kind=ctx.kind, form_index=self.form_count)
+                source = Source(path=str(self.path), sha256=self.sha256, kind=form_kind(draft, ctx.kind),
+                                form_index=self.form_count)
                 form = run_stages(draft_to_form(draft, source, vocab), self.settings)
                 self.form_count += 1
                 yield form
