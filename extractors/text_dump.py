@@ -77,13 +77,46 @@ def iter_lines(path: Path, settings: TextDumpSettings) -> Iterator[tuple[int, st
         lineno = 0
         try:
             for lineno, line in enumerate(stream, 1):
-                if len(line) > settings.max_line_chars:
-                    raise InputError(f"line {lineno} is longer than {settings.max_line_chars} characters")
-                if "\x00" in line:
-                    raise InputError(f"binary data at line {lineno} (NUL bytes)")
-                yield lineno, line.rstrip("\n")
+                yield lineno, _checked(lineno, line, settings)
         except UnicodeDecodeError as exc:
-            raise InputError(f"invalid {encoding} at line {lineno + 1}: {exc.reason}") from exc
+            if not _byte_lines_safe(encoding):
+                raise InputError(f"invalid {encoding} at line {lineno + 1}: {exc.reason}") from exc
+            # the wrapper decodes ahead in blocks of several KB: the lines of the failing block
+            # before the bad bytes were never yielded. Read them one by one, up to the bad line.
+            raw.seek(0)
+            yield from _lines_until_invalid(raw, encoding, lineno, settings)
+
+
+def _checked(lineno: int, line: str, settings: TextDumpSettings) -> str:
+    if len(line) > settings.max_line_chars:
+        raise InputError(f"line {lineno} is longer than {settings.max_line_chars} characters")
+    if "\x00" in line:
+        raise InputError(f"binary data at line {lineno} (NUL bytes)")
+    return line.rstrip("\n")
+
+
+def _byte_lines_safe(encoding: str) -> bool:
+    """Whether the encoding's line ends are the bytes \\n and \\r, which no multi-byte character
+    contains (UTF-8, GB18030), so the raw bytes can be split into lines before decoding."""
+    return not codecs.lookup(encoding).name.startswith(("utf-16", "utf-32"))
+
+
+def _lines_until_invalid(raw, encoding: str, done: int, settings: TextDumpSettings) -> Iterator[tuple[int, str]]:
+    """Lines after the first ``done``, each decoded alone, until the one that does not decode:
+    :class:`InputError` naming that line (universal newlines, as the text wrapper counts them)."""
+    decode = codecs.getdecoder(encoding)
+    lineno = 0
+    for chunk in raw:
+        for data in chunk.splitlines(keepends=True):  # \n, \r\n and a lone \r end a line
+            lineno += 1
+            if lineno <= done:
+                continue
+            try:
+                line = decode(data)[0]
+            except UnicodeDecodeError as exc:
+                raise InputError(f"invalid {encoding} at line {lineno}: {exc.reason}") from exc
+            yield lineno, _checked(lineno, line.rstrip("\r\n") + "\n", settings)
+    raise InputError(f"invalid {encoding} at line {lineno}: the file ends inside a character")
 
 
 def line_to_row(lineno: int, line: str, delimiter: str = "\t") -> Row | None:

@@ -1,10 +1,12 @@
 """Hostile and broken text inputs: every file accounted for, nothing raised, nothing lost."""
 import builtins
 import errno
+from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pipeline.convert import convert, iter_document
+from pipeline.settings import Settings, TextDumpSettings
 from synth.dump import render_dump
 from synth.truth import random_forms
 
@@ -15,8 +17,41 @@ def test_random_bytes_never_raise(tmp_path, data):
     path = tmp_path / "fuzz.txt"
     path.write_bytes(data)
     result = convert(path)  # must not raise, whatever the bytes
-    assert result.status in ("ok", "partial", "failed")
+    _status_fits(result)
+
+
+def _status_fits(result) -> None:
+    """The status says what the result holds: forms read → ok (partial with errors); no form
+    → neither (failed, with its reason)."""
+    assert (result.status in ("ok", "partial")) == bool(result.forms), (result.status, result.errors)
+    assert (result.status == "partial") == bool(result.forms and result.errors), (result.status, result.errors)
     assert result.status != "failed" or result.errors
+
+
+TWO_FORMS = list(random_forms(8, 2))
+SNIFF = Settings(text=TextDumpSettings(sniff_bytes=1024))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(min_size=1, max_size=2000))
+def test_random_bytes_after_a_dump_lose_no_form(tmp_path, junk):
+    """Junk after the last form (a dump cut and glued, a disk error) never costs the forms
+    read before it: both come out with their codes, and an error names where reading broke."""
+    text = render_dump(TWO_FORMS)
+    lines = text.count("\n") + 1
+    path = tmp_path / "junk.txt"
+    path.write_bytes(text.encode("utf-8") + b"\n" + junk)
+    assert len(text.encode("utf-8")) > SNIFF.text.sniff_bytes  # the junk is past the sniffed head, as in a big dump
+    result = convert(path, SNIFF)
+    assert [f.header.project_code for f in result.forms] == [t["header"]["project_code"] for t in TWO_FORMS]
+    assert [f.header.annual_amount for f in result.forms] == [Decimal(str(t["header"]["annual_amount"])) for t in TWO_FORMS]
+    _status_fits(result)
+    last = TWO_FORMS[-1]  # every line before the junk is read: the last form keeps its last indicator rows
+    got = [(i.level3, i.value) for i in result.forms[-1].indicators][:len(last["indicators"])]
+    assert got == [(i["level3"], i["value"]) for i in last["indicators"]]
+    assert result.forms[-1].header.long_term_goal == last["header"]["long_term_goal"]
+    for e in result.errors:  # reading broke in the junk, not before it
+        assert "line" in e.message and int(e.message.split("line ")[1].split()[0].rstrip(":")) > lines, e.message
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -26,7 +61,15 @@ def test_random_cells_never_raise(tmp_path, rows):
     head = ["二级项目支出绩效目标申报表", "项目编码：\t1\t\t项目名称：\t测试"]
     path.write_bytes("\n".join(head + ["\t".join(r) for r in rows]).encode("utf-8", "surrogatepass"))
     result = convert(path)
-    assert result.status in ("ok", "partial", "failed")
+    _status_fits(result)
+    text = "".join("".join(r) for r in rows)
+    if "\x00" in text or any("\ud800" <= ch <= "\udfff" for ch in text):
+        # NUL or a byte sequence that is not UTF-8 (a lone surrogate) in the sniffed head: not a dump
+        assert not result.forms, result.forms[0].header
+        return
+    assert result.forms, result.errors  # the head alone is a form, whatever follows it
+    first = result.forms[0].header
+    assert first.project_code == "1" and (first.project_name or "").startswith("测试"), first
 
 
 def test_dump_cut_mid_form_keeps_every_complete_form_and_the_partial_one(tmp_path):
