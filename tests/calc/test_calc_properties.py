@@ -90,19 +90,55 @@ def test_several_terms_in_one_text(cases, glue):
     assert [[f.value for f in t.factors] for t in terms] == [c[1] for c in cases], text
 
 
-@settings(max_examples=500, deadline=None)
-@given(st.text(max_size=300))
-def test_any_unicode_raises_only_parse_error(text):
+SOUP = list("0123456789.,，*×xX=＝≈约共计合万元人次/（）()、；。一二十百千万亿")
+
+
+def _term_found(text, case) -> bool:
+    """The generated term, read back with the factors, product and stated result the generator
+    wrote, among the terms of ``text`` (which holds it between other text)."""
+    _, factors, product, stated, _ = case
+    try:
+        terms = parse_calculation(text).terms
+    except ParseError as exc:
+        raise AssertionError(f"a written term in other text made the text unreadable: {exc}; {text!r}") from exc
+    return any([f.value for f in t.factors] == factors and t.product_yuan == product and t.stated_yuan == stated
+               for t in terms)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=300), written_term())
+def test_any_unicode_raises_only_parse_error(text, case):
+    """No text makes the parser raise anything but ParseError; and the same text with a
+    written term after it (past a sentence end) still reads the term as written, so the test
+    fails if every text raised ParseError."""
     try:
         parse_calculation(text)
     except ParseError:
         pass
+    both = f"{text}。\n{case[0]}"
+    assert _term_found(both, case), (both, parse_calculation(both).terms)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(list("0123456789.,，*×xX=＝≈约共计合万元人次/（）()、；。一二十百千万亿")), max_size=80))
-def test_operator_soup_raises_only_parse_error(chars):
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(SOUP), max_size=80), written_term())
+def test_operator_soup_raises_only_parse_error(chars, case):
+    soup = "".join(chars)
     try:
-        parse_calculation("".join(chars))
+        parse_calculation(soup)
     except ParseError:
         pass
+    both = f"{soup}。\n{case[0]}"
+    assert _term_found(both, case), (both, parse_calculation(both).terms)
+
+
+def test_real_calculation_texts_all_parse_to_their_truth():
+    """How often generated forms' 测算依据 parse (every time) and what to: the generator's own
+    factors, stated results and grand total (synth.truth)."""
+    from synth.truth import random_forms
+
+    for truth in random_forms(21, 300):
+        calc = parse_calculation(truth["header"]["calculation_basis"])
+        want = truth["calculation"]
+        assert [[float(f.value) for f in t.factors] for t in calc.terms] == [t["factors"] for t in want["terms"]]
+        assert [float(t.stated_yuan) for t in calc.terms] == [t["stated_yuan"] for t in want["terms"]]
+        assert float(calc.total_yuan) == want["total_yuan"] and calc.total_source == "stated"

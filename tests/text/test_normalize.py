@@ -59,8 +59,44 @@ def test_markup_is_stripped_not_interpreted():
     assert clean_text(strip_markup("&lt;b&gt;不是标签&lt;/b&gt;")) == "<b>不是标签</b>"
 
 
-@given(st.text(max_size=40))
-def test_number_parsers_raise_only_parse_error(text):
+CN = "零一二三四五六七八九"
+FULLWIDTH = str.maketrans("0123456789.,", "０１２３４５６７８９．，")
+
+
+def written_cn(n: int, inner: bool = False) -> str:
+    """``n`` (1 ≤ n < 10⁸) as a Chinese numeral the way it is written: 十二, 一百零五, 二万,
+    三万零五十, 一万零一十, 一千零一."""
+    if n >= 10_000:
+        high, low = divmod(n, 10_000)
+        return written_cn(high) + "万" + (("零" if low < 1000 else "") + written_cn(low, True) if low else "")
+    out, gap = "", False
+    for value, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // value % 10
+        if d:
+            out += ("零" if gap and out else "") + ("" if (unit == "十" and d == 1 and not out and not inner) else CN[d]) + unit
+            gap = False
+        else:
+            gap = True
+    return out
+
+
+@st.composite
+def written_amount(draw):
+    """(text, value in 万元) of an amount field as budget systems write it."""
+    value = Decimal(draw(st.integers(0, 10**11))) / 100
+    style = draw(st.sampled_from(["plain", "comma", "spaced", "fullwidth", "cncomma"]))
+    text = {"plain": f"{value:.2f}", "comma": f"{value:,.2f}", "spaced": f"{value:,.2f}".replace(",", ", ").replace(".", ". "),
+            "fullwidth": f"{value:,.2f}".translate(FULLWIDTH), "cncomma": f"{value:,.2f}".replace(",", "，")}[style]
+    unit = draw(st.sampled_from(["", "万元", "亿", "亿元", "元"]))
+    wan = value * 10_000 if unit.startswith("亿") else value / 10_000 if unit == "元" else value
+    return text, value, text + unit, wan
+
+
+@given(st.text(max_size=40), written_amount(), st.integers(1, 99_999_999), st.booleans(),
+       st.sampled_from(["", "年", "个月", "人"]))
+def test_number_parsers_raise_only_parse_error(text, amount, n, flag, unit):
+    """Any text raises nothing but ParseError; and values written as the forms write them
+    parse, every time, to the value written (so the test fails if every input raised)."""
     for parser in (parse_decimal, parse_amount_wan, parse_int, parse_bool, cn_to_int):
         try:
             parser(text)
@@ -68,3 +104,13 @@ def test_number_parsers_raise_only_parse_error(text):
             pass
     parse_target(text)
     parse_project_type(text)
+    written, value, with_unit, wan = amount
+    assert parse_decimal(written) == value, written
+    assert parse_amount_wan(with_unit) == wan, with_unit
+    assert cn_to_int(written_cn(n)) == n, written_cn(n)
+    assert parse_int(f"{n}{unit}") == n and (n > 99 or parse_int(written_cn(n) + unit) == n)
+    assert parse_bool("是" if flag else "否") is flag
+    assert parse_bool("☑是 □否" if flag else "□是 ☑否") is flag
+    assert parse_project_type(f"{n % 100:02d} 其他项目") == (f"{n % 100:02d}", "其他项目")
+    t = parse_target(f"≥{n}{unit or '%'}")
+    assert (t.comparator, t.number, t.unit) == ("≥", Decimal(n), unit or "%")
