@@ -32,6 +32,21 @@ TWO_FORMS = list(random_forms(8, 2))
 SNIFF = Settings(text=TextDumpSettings(sniff_bytes=1024))
 
 
+def test_one_bad_byte_after_a_dump_keeps_every_line_before_it_and_names_its_line(tmp_path):
+    """Regression: the text wrapper decodes ~8 KB ahead, so a bad byte at the end lost the
+    block's lines before it (here the last form's last indicator rows) and the error named
+    the block's first line, not the bad byte's."""
+    text = render_dump(TWO_FORMS).rstrip("\n")
+    path = tmp_path / "bad-byte.txt"
+    path.write_bytes(text.encode("utf-8") + b"\n\xff\n")
+    result = convert(path, SNIFF)
+    bad_line = text.count("\n") + 2
+    assert [e.message for e in result.errors] == [f"invalid utf-8 at line {bad_line}: invalid start byte"]
+    assert result.status == "partial"
+    want = [(i["level3"], i["value"], i["explanation"]) for i in TWO_FORMS[-1]["indicators"]]
+    assert [(i.level3, i.value, i.explanation) for i in result.forms[-1].indicators] == want
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.binary(min_size=1, max_size=2000))
 def test_random_bytes_after_a_dump_lose_no_form(tmp_path, junk):
