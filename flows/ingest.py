@@ -20,6 +20,7 @@ same files, e.g. a shared mount).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sys
 from collections import Counter
@@ -123,10 +124,21 @@ def extract(path: str, sha256: str, settings: Optional[Settings] = None) -> Docu
     """One file through the pipeline. A file that could not be opened raises OSError (retried,
     never cached); every other failure is on the result."""
     result = convert(path, settings)
-    if result.status == "failed" and not os.access(path, os.R_OK):
-        with open(path, "rb"):  # raises the real OSError
-            pass
+    if result.status == "failed":
+        raise_if_unreadable(path)
     return result
+
+
+def raise_if_unreadable(path: str) -> None:
+    """Raise the real OSError when the file is gone or cannot be opened, so that the task
+    retries it and no failed result is cached for content that simply was not read. The
+    file is opened, not its mode asked (``os.access``): root passes every mode check, yet
+    NFS, an LSM or a file removed meanwhile still refuse it."""
+    if not os.path.lexists(path):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+    if Path(path).is_file():  # never open a FIFO or device: it could block
+        with open(path, "rb"):
+            pass
 
 
 # A text dump converts faster (>2,000 forms/s) than its pickled result is written and read
