@@ -218,3 +218,40 @@ def test_every_input_has_a_sources_row_failed_and_no_form_included(db_url, tmp_p
     row = sources_rows(engine)["missing.txt"]
     assert (row["status"], row["sha256"], row["forms"]) == ("ok", sha(missing.read_bytes()), 1)
     engine.dispose()
+
+
+# ----------------------------------------------------------------------------- exit statuses
+
+
+def _inputs(tmp_path: Path) -> dict[str, Path]:
+    write_dump(tmp_path / "good.txt", seed=75, n=1)
+    (tmp_path / "notice.txt").write_text("关于报送2025年部门预算的通知\n", encoding="utf-8")
+    (tmp_path / "empty.txt").write_bytes(b"")
+    return {name: tmp_path / f"{name}.txt" for name in ("good", "notice", "empty")}
+
+
+def test_extract_exit_status_tells_failed_from_no_form(tmp_path, capsys):
+    from pipeline.cli import Format, Settings, run_extract
+
+    f = _inputs(tmp_path)
+    assert run_extract([f["good"]], Format.jsonl, None, Settings()) == 0
+    assert run_extract([f["good"], f["notice"]], Format.jsonl, None, Settings()) == 3
+    assert run_extract([f["good"], f["notice"], f["empty"]], Format.jsonl, None, Settings()) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert f"{f['notice']}: no_form: no declaration form found (not a 绩效目标申报表?)" in err
+    assert f"{f['empty']}: empty file" in err
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_ingest_exit_status_tells_failed_from_no_form(tmp_path, capsys):
+    from flows.cli import run_ingest
+
+    f = _inputs(tmp_path / "in")
+    run = lambda *names, out: run_ingest([str(f[n]) for n in names], tmp_path / out, None, None, None, None,
+                                         False, False)
+    assert run("good", out="o1") == 0
+    assert run("good", "notice", out="o2") == 3
+    assert run("good", "notice", "empty", out="o3") == 1
+    err = capsys.readouterr().err
+    assert f"{f['notice']}: no_form: no declaration form found" in err
+    assert "no_form" in err and "stale" in err  # the summary table's rows
