@@ -150,8 +150,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Ingest files into OUT (JSON, CSV, manifest.jsonl) and the database, with Prefect.
 
-        Exit status: 0 every file gave forms or was skipped; 1 some file failed; 3 none failed,
-        but some file held no declaration form (no_form); 2 the flow could not run."""
+        Exit status: 0 all gave forms or were skipped, 1 some failed, 3 none failed but some held no form.
+
+        (no_form: a document read whole without a declaration form; 2: the flow could not run.)"""
         raise typer.Exit(run_ingest(paths, out, db, dask_address, ocr_engine.value if ocr_engine else None,
                                     password, debug, refresh, stale.value))
 

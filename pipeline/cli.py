@@ -151,8 +151,7 @@ def extract(
 ) -> None:
     """Extract forms from text dumps, PDFs, scans and images.
 
-    Exit status: 0 every input gave forms; 1 some input failed (could not be read); 3 none
-    failed, but some input was read whole and held no declaration form (no_form)."""
+    Exit status: 0 every input gave forms, 1 some input failed, 3 none failed but some held no form (no_form)."""
     setup_logging(debug)
     settings = make_settings(password=password, ocr_engine=ocr_engine.value if ocr_engine else None,
                              overrides=set_)

@@ -4,7 +4,7 @@
 ``pipeline/``, ``extractors/`` and ``data/`` (the readers, the assembler, the calculation,
 the validation and their lexicons and layouts; ``data/samples/`` are inputs and are left
 out, as are ``__pycache__``, compiled files and hidden files). It is computed once per
-process, on first use (~350 kB read, a few milliseconds).
+process, on first use (44 files, 252 kB: 12 ms measured here).
 
 Why a hash and not a number bumped by hand: a fix in a reader or one line of
 ``data/lexicon/`` changes what is extracted, and a hand-kept number is forgotten exactly
