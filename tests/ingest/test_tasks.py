@@ -1,8 +1,6 @@
 """The flow's tasks called as plain functions (task.fn()): no Prefect server needed."""
 from __future__ import annotations
 
-import builtins
-import errno
 import os
 import shutil
 
@@ -12,7 +10,7 @@ from flows.ingest import content_key, extract, hash_file, io_only, with_path
 from pipeline.convert import file_sha256
 from pipeline.settings import Settings, ValidationSettings
 
-from .conftest import SAMPLE, write_dump
+from .conftest import SAMPLE, deny_open, write_dump
 
 
 def test_hash_and_extract(tmp_path):
@@ -30,19 +28,6 @@ def test_extract_of_a_bad_file_is_a_failed_result_not_an_exception(tmp_path):
     bad.write_bytes(b"")
     result = extract.fn(str(bad), "", Settings())
     assert result.status == "failed" and result.errors[0].message == "empty file"
-
-
-def deny_open(monkeypatch, path) -> None:
-    """Opening ``path`` raises EACCES as the kernel would for a non-root user (root passes
-    every mode check, so chmod cannot make a file unreadable in CI, which runs as root)."""
-    real_open = builtins.open
-
-    def guarded(file, *args, **kwargs):
-        if str(file) == str(path):
-            raise PermissionError(errno.EACCES, "Permission denied", str(file))
-        return real_open(file, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "open", guarded)
 
 
 def test_unreadable_file_raises_oserror_for_a_retry(tmp_path, monkeypatch):

@@ -20,8 +20,7 @@ from pipeline.version import content_hash, extractor_version
 from synth.dump import DumpStyle, render_dump
 from synth.truth import random_forms
 
-from .conftest import ROOT, SAMPLE, expected_counts, write_dump
-from .test_tasks import deny_open
+from .conftest import ROOT, SAMPLE, deny_open, expected_counts, write_dump
 
 OLD_LABEL, NEW_LABEL = "分配方式", "资金分配途径"  # a synonym the shipped lexicon does not know
 
@@ -110,9 +109,12 @@ def test_a_lexicon_fix_reaches_the_files_loaded_before(db_url, tmp_path, data_co
     assert first.by_status() == {"ok": 2}
     engine = db.connect(db_url)
     sample_sha = hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
-    a_rows = lambda: [r for r in db.export_tables(engine, [hashlib.sha256((inbox / "a.txt").read_bytes())
-                                                           .hexdigest()])["forms"]]
-    assert [r["allocation_method"] for r in a_rows()] == [None] * 3  # the label is unknown
+    a_sha = hashlib.sha256((inbox / "a.txt").read_bytes()).hexdigest()
+
+    def allocation() -> list:
+        return [r["allocation_method"] for r in db.export_tables(engine, [a_sha])["forms"]]
+
+    assert allocation() == [None] * 3  # the label is unknown
     counts1 = db.counts(engine)
 
     add_label(data, "allocation_method", NEW_LABEL)  # the fix
@@ -122,12 +124,12 @@ def test_a_lexicon_fix_reaches_the_files_loaded_before(db_url, tmp_path, data_co
 
     reported = ingest([str(inbox)], out=str(out), db_url=db_url, stale="report")
     assert reported.by_status() == {"stale": 2}  # left alone, and said so
-    assert [r["allocation_method"] for r in a_rows()] == [None] * 3 and db.counts(engine) == counts1
+    assert allocation() == [None] * 3 and db.counts(engine) == counts1
     assert {m["extractor_version"] for m in manifest_lines(out)[-2:]} == {v1}  # the rows' version
 
     second = ingest([str(inbox)], out=str(out), db_url=db_url)
     assert second.by_status() == {"ok": 2}  # re-extracted, though their content did not change
-    assert [r["allocation_method"] for r in a_rows()] == want
+    assert allocation() == want
     assert db.counts(engine)["forms"] == counts1["forms"]  # replaced, not added
     assert {r["extractor_version"] for r in sources_rows(engine).values()} == {v2}
     assert {m["extractor_version"] for m in manifest_lines(out)[-2:]} == {v2}
@@ -155,7 +157,7 @@ def test_refresh_re_extracts_a_loaded_file_and_replaces_its_rows(db_url, tmp_pat
     assert again.by_status() == {"ok": 1}
     assert form_column(engine, "project_name") == names
     assert db.counts(engine) == counts
-    assert counts == {**counts, "sources": 1, "forms": 3, "indicators": expected_counts(truths)["indicators"]}
+    assert (counts["sources"], counts["forms"], counts["indicators"]) == (1, 3, expected_counts(truths)["indicators"])
     engine.dispose()
 
 
