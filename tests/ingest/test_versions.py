@@ -257,3 +257,18 @@ def test_ingest_exit_status_tells_failed_from_no_form(tmp_path, capsys):
     err = capsys.readouterr().err
     assert f"{f['notice']}: no_form: no declaration form found" in err
     assert "no_form" in err and "stale" in err  # the summary table's rows
+
+
+def test_cache_keys_change_with_the_extractor_version(data_copy):
+    """PDFs and scans come from Prefect's result cache: after a fix its keys must differ,
+    or the next ingest would load the old extraction again."""
+    from flows.ingest import content_key, pages_key
+
+    data, reload = data_copy
+    params = {"path": "/x.pdf", "sha256": "ab" * 32, "settings": None, "first": 1, "last": 8}
+    before = content_key(None, params), pages_key(None, params)
+    add_label(data, "allocation_method", NEW_LABEL)
+    reload()
+    after = content_key(None, params), pages_key(None, params)
+    assert before[0] != after[0] and before[1] != after[1]
+    assert all(extractor_version() in k for k in after)
