@@ -227,7 +227,7 @@ class DocumentResult(_Model):
     path: str
     sha256: str
     kind: Optional[SourceKind] = None
-    status: Literal["ok", "partial", "failed"] = "ok"
+    status: Literal["ok", "partial", "failed", "no_form"] = "ok"  # no_form: read, but holds no form
     forms: list[Form] = Field(default_factory=list)
     errors: list[ErrorItem] = Field(default_factory=list)
 
