@@ -3,10 +3,13 @@
 Prefect is imported inside the command bodies (``jixiao extract`` stays fast), after the
 environment is set for an offline, quiet run: telemetry off, Prefect's own logs at WARNING
 unless ``--debug``. Progress (rich) shows on a terminal only; the closing summary table, and
-one ``PATH: reason`` line per bad file, go to stderr. Exit 1 when any file failed.
+one ``PATH: reason`` line per bad file, go to stderr. Exit status as ``jixiao extract``'s:
+0 every file gave forms (or was skipped), 1 any file failed, 3 none failed but some held no
+declaration form (``no_form``); 2 the flow itself could not run.
 """
 from __future__ import annotations
 
+import enum
 import os
 import sys
 from collections import Counter
@@ -16,6 +19,7 @@ from typing import List, Optional
 import typer
 
 from pipeline.cli import Engine
+from pipeline.convert import NO_FORM
 
 QUIET_ENV = {
     "DO_NOT_TRACK": "1",
@@ -43,7 +47,7 @@ def summary_table(summary) -> "object":
     table.add_column("count", justify="right")
     status = summary.by_status()
     table.add_row("files", str(len(summary.outcomes)))
-    for key in ("ok", "partial", "skipped", "failed"):
+    for key in ("ok", "partial", "skipped", "stale", "no_form", "failed"):
         table.add_row(f"  {key}", str(status.get(key, 0)))
     table.add_row("forms", str(summary.forms()))
     findings: Counter = summary.findings()
@@ -84,9 +88,10 @@ class _Bar:
 
 
 def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address: Optional[str],
-               ocr_engine: Optional[str], password: Optional[str], debug: bool, refresh: bool) -> int:
+               ocr_engine: Optional[str], password: Optional[str], debug: bool, refresh: bool,
+               stale: str = "reextract") -> int:
     prefect_env(debug)
-    from pipeline.cli import make_settings, setup_logging
+    from pipeline.cli import exit_status, make_settings, setup_logging
 
     setup_logging(debug)
     from rich.console import Console
@@ -103,7 +108,7 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
     with _Bar(sys.stderr.isatty() and not debug) as bar, without_heartbeats():
         try:
             summary = flow(paths=list(paths), out=str(out), db_url=db_url, settings=settings,
-                           refresh=refresh, progress=bar)
+                           refresh=refresh, progress=bar, stale=stale)
         except Exception as exc:
             if debug:
                 raise
@@ -111,8 +116,18 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
             return 2
     for entry in summary.failed:
         print(f"{entry.path}: {entry.error}", file=sys.stderr)
+    for entry in summary.no_form:
+        print(f"{entry.path}: no_form: {NO_FORM}", file=sys.stderr)
+    for entry in summary.stale:
+        print(f"{entry.path}: stale: loaded by extractor {entry.extractor_version or '(none recorded)'}, "
+              f"left as it is (--stale report)", file=sys.stderr)
     console.print(summary_table(summary))
-    return 1 if summary.failed else 0
+    return exit_status(len(summary.failed), len(summary.no_form))
+
+
+class Stale(str, enum.Enum):
+    reextract = "reextract"
+    report = "report"
 
 
 def register(app: typer.Typer) -> None:
@@ -126,12 +141,20 @@ def register(app: typer.Typer) -> None:
                                                    "scheduler (tcp://host:8786)"),
         ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine", help="OCR engine for scans and images"),
         password: Optional[str] = typer.Option(None, help="password of encrypted PDFs"),
-        refresh: bool = typer.Option(False, "--refresh", help="ignore cached extractions of unloaded files"),
+        refresh: bool = typer.Option(False, "--refresh", help="extract every file again (cached extractions "
+                                     "ignored) and replace the rows of files already loaded"),
+        stale: Stale = typer.Option(Stale.reextract, "--stale", help="files loaded by another extractor version "
+                                    "or other settings: reextract them (default), or report them as stale "
+                                    "and leave their rows"),
         debug: bool = typer.Option(False, "--debug", help="Prefect logs and tracebacks"),
     ) -> None:
-        """Ingest files into OUT (JSON, CSV, manifest.jsonl) and the database, with Prefect."""
+        """Ingest files into OUT (JSON, CSV, manifest.jsonl) and the database, with Prefect.
+
+        Exit status: 0 all gave forms or were skipped, 1 some failed, 3 none failed but some held no form.
+
+        (no_form: a document read whole without a declaration form; 2: the flow could not run.)"""
         raise typer.Exit(run_ingest(paths, out, db, dask_address, ocr_engine.value if ocr_engine else None,
-                                    password, debug, refresh))
+                                    password, debug, refresh, stale.value))
 
     @app.command()
     def serve(

@@ -1,8 +1,16 @@
 """The ``ingest`` Prefect flow: files, folders and globs -> JSON, CSV, manifest, database.
 
     discover -> hash_file (task, retried on I/O) -> skip content already loaded with the
-    same settings -> extract (task, cached by sha256 + settings fingerprint + version)
-    -> load (one transaction per source) -> JSON per source, manifest line -> CSV tables
+    same settings by the same extractor version -> extract (task, cached by sha256 + settings
+    fingerprint + extractor version) -> load (one transaction per source) -> JSON per
+    source, manifest line -> CSV tables
+
+Content loaded by another extractor version (:func:`pipeline.version.extractor_version`, a
+hash of the code and data that make results) or with other settings is *stale*: it is
+extracted again and its rows replaced, or, with ``stale="report"``, reported as ``stale``
+and left alone. ``refresh`` extracts every file again (cache ignored), loaded or not. Every
+input gets a ``sources`` row: failed ones too (keyed by content, or by path when it could
+not be read at all).
 
 Tasks are thin wrappers over :mod:`pipeline`; the database is written only from the flow's
 own process, one source at a time, so SQLite never sees two writers. With
@@ -12,12 +20,13 @@ same files, e.g. a shared mount).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import sys
 from collections import Counter
 from datetime import timedelta
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Literal, Optional
 
 from prefect import flow, task, unmapped
 from prefect.context import TaskRunContext
@@ -30,14 +39,13 @@ from pipeline import db
 from pipeline.chunks import PdfPlan, RowChunk, assemble_chunks, plan_pdf, read_chunk
 from pipeline.convert import convert, file_sha256
 from pipeline.manifest import ManifestEntry, append_entry
-from pipeline.models import DocumentResult
+from pipeline.models import DocumentResult, ErrorItem
 from pipeline.settings import Settings, resolve
+from pipeline.version import extractor_version
 from pipeline.writers import atomic_open, write_json, write_tables
 
-try:
-    CODE_VERSION = version("jixiao")
-except PackageNotFoundError:  # running from a checkout without install
-    CODE_VERSION = "dev"
+StaleMode = Literal["reextract", "report"]
+STALE_MODES: tuple[str, ...] = ("reextract", "report")
 
 
 def io_only(_task, _run, state) -> bool:
@@ -52,17 +60,18 @@ def io_only(_task, _run, state) -> bool:
 
 
 def content_key(_ctx: TaskRunContext, params: dict[str, Any]) -> str:
-    """Cache key of an extraction: content hash, settings fingerprint, code version. Never the
-    path or an object's identity (a file moved or copied is still the same content)."""
+    """Cache key of an extraction: content hash, settings fingerprint, extractor version (a
+    hash of the code and data that make results). Never the path or an object's identity (a
+    file moved or copied is still the same content)."""
     settings: Settings = resolve(params.get("settings"))
-    return f"jixiao-extract-{params['sha256']}-{settings.fingerprint()}-{CODE_VERSION}"
+    return f"jixiao-extract-{params['sha256']}-{settings.fingerprint()}-{extractor_version()}"
 
 
 def pages_key(_ctx: TaskRunContext, params: dict[str, Any]) -> str:
-    """Cache key of a page chunk: content hash, settings fingerprint, page range, code version."""
+    """Cache key of a page chunk: content hash, settings fingerprint, page range, extractor version."""
     settings: Settings = resolve(params.get("settings"))
     return (f"jixiao-pages-{params['sha256']}-{settings.fingerprint()}-{params['first']}-{params['last']}"
-            f"-{CODE_VERSION}")
+            f"-{extractor_version()}")
 
 
 class FileId(BaseModel):
@@ -115,10 +124,21 @@ def extract(path: str, sha256: str, settings: Optional[Settings] = None) -> Docu
     """One file through the pipeline. A file that could not be opened raises OSError (retried,
     never cached); every other failure is on the result."""
     result = convert(path, settings)
-    if result.status == "failed" and not os.access(path, os.R_OK):
-        with open(path, "rb"):  # raises the real OSError
-            pass
+    if result.status == "failed":
+        raise_if_unreadable(path)
     return result
+
+
+def raise_if_unreadable(path: str) -> None:
+    """Raise the real OSError when the file is gone or cannot be opened, so that the task
+    retries it and no failed result is cached for content that simply was not read. The
+    file is opened, not its mode asked (``os.access``): root passes every mode check, yet
+    NFS, an LSM or a file removed meanwhile still refuse it."""
+    if not os.path.lexists(path):
+        raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+    if Path(path).is_file():  # never open a FIFO or device: it could block
+        with open(path, "rb"):
+            pass
 
 
 # A text dump converts faster (>2,000 forms/s) than its pickled result is written and read
@@ -177,6 +197,14 @@ class IngestSummary(BaseModel):
     def failed(self) -> list[ManifestEntry]:
         return [o.entry for o in self.outcomes if o.entry.status == "failed"]
 
+    @property
+    def no_form(self) -> list[ManifestEntry]:
+        return [o.entry for o in self.outcomes if o.entry.status == "no_form"]
+
+    @property
+    def stale(self) -> list[ManifestEntry]:
+        return [o.entry for o in self.outcomes if o.entry.status == "stale"]
+
     def by_status(self) -> Counter:
         return Counter(o.entry.status for o in self.outcomes)
 
@@ -209,13 +237,13 @@ def _finish(result: DocumentResult, path: str, ctx: "_Run") -> FileOutcome:
     a crash before it leaves the file to be done again, and a crash after it leaves nothing
     missing (the JSON is already in place, written to a temporary name and renamed)."""
     size = Path(path).stat().st_size if Path(path).exists() else None
-    if result.status != "failed":
+    if result.status in ("ok", "partial"):
         with atomic_open(json_target(ctx.out, path, result.sha256, ctx.names)) as f:
             write_json(result.forms, f)
-    db.load_result(ctx.engine, result, path, ctx.fingerprint, size)
+    db.load_result(ctx.engine, result, path, ctx.fingerprint, size, ctx.version)
     entry = ManifestEntry(path=path, sha256=result.sha256 or None, status=result.status,
                           forms=len(result.forms), error=result.error_line, kind=result.kind,
-                          settings=ctx.fingerprint, run_id=ctx.run_id)
+                          settings=ctx.fingerprint, extractor_version=ctx.version, run_id=ctx.run_id)
     codes = Counter(f.code for form in result.forms for f in form.findings)
     return FileOutcome(entry=entry, findings=dict(codes))
 
@@ -223,6 +251,7 @@ def _finish(result: DocumentResult, path: str, ctx: "_Run") -> FileOutcome:
 class _Run:
     def __init__(self, out: Path, engine, fingerprint: str, run_id: str, hook: Optional[ProgressHook]):
         self.out, self.engine, self.fingerprint, self.run_id, self.hook = out, engine, fingerprint, run_id, hook
+        self.version = extractor_version()
         self.names: set[str] = set()
         self.summary = IngestSummary(out=str(out))
 
@@ -234,8 +263,31 @@ class _Run:
 
 
 def _failed(path: str, sha: Optional[str], reason: str, ctx: _Run) -> FileOutcome:
+    """The outcome of an input that failed outside the pipeline (not found, not hashable, a
+    crash while writing its outputs), with its ``sources`` row: keyed by its content when it
+    was hashed, else by its path. A database that cannot take the row is said on stderr; the
+    manifest line is written all the same."""
+    try:
+        if sha:
+            failed = DocumentResult(path=path, sha256=sha, status="failed",
+                                    errors=[ErrorItem(stage="ingest", message=reason)])
+            db.load_result(ctx.engine, failed, path, ctx.fingerprint, version=ctx.version)
+        else:
+            db.record_unread(ctx.engine, path, reason, ctx.fingerprint, ctx.version)
+    except Exception as exc:  # the database itself is the problem: the batch goes on
+        print(f"{path}: not recorded in the database: {type(exc).__name__}: {exc}", file=sys.stderr)
     return FileOutcome(entry=ManifestEntry(path=path, sha256=sha, status="failed", error=reason,
-                                           settings=ctx.fingerprint, run_id=ctx.run_id))
+                                           settings=ctx.fingerprint, extractor_version=ctx.version,
+                                           run_id=ctx.run_id))
+
+
+def _left(path: str, sha: str, status: str, prior: Optional["db.Loaded"], ctx: _Run) -> FileOutcome:
+    """A ``skipped`` or ``stale`` file: its rows stay as they are (the version and settings on
+    the line are those of the rows; a copy earlier in this run has this run's)."""
+    return FileOutcome(entry=ManifestEntry(
+        path=path, sha256=sha, status=status, forms=prior.forms if prior else 0,
+        settings=prior.settings if prior else ctx.fingerprint,
+        extractor_version=prior.extractor_version if prior else ctx.version, run_id=ctx.run_id))
 
 
 def _reason(exc: BaseException) -> str:
@@ -269,11 +321,16 @@ TASK_RUNNER = ThreadPoolTaskRunner(max_workers=2 * (os.cpu_count() or 1))
 @flow(name="ingest", log_prints=False, task_runner=TASK_RUNNER)
 def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
            settings: Optional[Settings] = None, refresh: bool = False,
-           progress: Optional[Any] = None) -> IngestSummary:
+           progress: Optional[Any] = None, stale: StaleMode = "reextract") -> IngestSummary:
     """Ingest files, folders (recursively) and globs into ``out`` and the database.
 
-    ``refresh``: extract again even when a cached extraction exists (e.g. after installing an
-    OCR engine). ``progress``: optional callable told about each finished file (CLI progress bar)."""
+    ``refresh``: extract every file again, cached extractions ignored, and replace the rows of
+    files already loaded (e.g. after installing an OCR engine). ``stale``: what to do with
+    files loaded by another extractor version or with other settings — ``"reextract"`` them
+    (the default) or ``"report"`` them as ``stale`` and leave their rows. ``progress``:
+    optional callable told about each finished file (CLI progress bar)."""
+    if stale not in STALE_MODES:
+        raise ValueError(f"stale must be one of {', '.join(STALE_MODES)}, not {stale!r}")
     settings = resolve(settings)
     out_dir = Path(out).absolute()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -292,16 +349,22 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
                 ids[path] = fut.result()
             except Exception as exc:
                 ctx.record(_failed(path, None, _reason(exc), ctx))
-        done = db.ingested(engine, [i.sha256 for i in ids.values()], ctx.fingerprint)
+        known = db.loaded(engine, [i.sha256 for i in ids.values()])
         todo: list[tuple[str, FileId]] = []
         claimed: set[str] = set()
         for path, fid in ids.items():
             sha = fid.sha256
-            if sha in done or sha in claimed:  # loaded before, or a copy earlier in this run
-                ctx.record(FileOutcome(entry=ManifestEntry(
-                    path=path, sha256=sha, status="skipped", forms=done.get(sha, 0),
-                    settings=ctx.fingerprint, run_id=ctx.run_id)))
+            prior = known.get(sha)
+            if sha in claimed:  # a copy of a file earlier in this run
+                ctx.record(_left(path, sha, "skipped", None, ctx))
                 continue
+            if prior is not None and prior.status != "failed" and not refresh:
+                if prior.current(ctx.fingerprint, ctx.version):
+                    ctx.record(_left(path, sha, "skipped", prior, ctx))
+                    continue
+                if stale == "report":
+                    ctx.record(_left(path, sha, "stale", prior, ctx))
+                    continue
             claimed.add(sha)
             todo.append((path, fid))
         long_pdfs = {path: plan_pages.submit(path, settings) for path, fid in todo
@@ -321,11 +384,15 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
         pending.sort(key=lambda item: order[item[0]])
         for path, sha, fut in pending:
             try:
-                outcome = _finish(with_path(fut.result(), path), path, ctx)
+                result = with_path(fut.result(), path)
+                if not result.sha256:  # failed before hashing (empty, too big): the hash task's
+                    result = result.model_copy(update={"sha256": sha})
+                outcome = _finish(result, path, ctx)
             except Exception as exc:  # one bad file never stops the batch
                 outcome = _failed(path, sha, _reason(exc), ctx)
             ctx.record(outcome)
-        shas = [o.entry.sha256 for o in ctx.summary.outcomes if o.entry.sha256 and o.entry.status != "failed"]
+        shas = [o.entry.sha256 for o in ctx.summary.outcomes
+                if o.entry.sha256 and o.entry.status not in ("failed", "no_form")]
         write_tables(db.export_tables(engine, shas), out_dir)
     finally:
         engine.dispose()

@@ -1,5 +1,7 @@
 """``jixiao`` command line. Data goes to stdout (or ``--out``); progress, logs and the
-one-line reason per bad input go to stderr. Exit 0 only when every input was read."""
+one-line reason per bad input go to stderr. Exit status (``extract`` and ``ingest``): 0 when
+every input gave forms, 1 when any input failed (could not be read), 3 when none failed but
+some held no declaration form (``no_form``)."""
 from __future__ import annotations
 
 import enum
@@ -12,7 +14,7 @@ from typing import Iterator, List, Optional
 import typer
 from pydantic import ValidationError
 
-from .convert import iter_document
+from .convert import NO_FORM, iter_document
 from .discover import discover
 from .models import ErrorItem, Form
 from .settings import OcrSettings, PdfSettings, Settings
@@ -76,12 +78,22 @@ def report(path: Path, message: str) -> None:
     print(f"{path}: {message}", file=sys.stderr, flush=True)
 
 
+EXIT_OK, EXIT_FAILED, EXIT_NO_FORM = 0, 1, 3  # 2: usage errors (typer) and a crashed ingest flow
+
+
+def exit_status(failed: int, no_form: int) -> int:
+    """1 when any input failed, else 3 when any held no form, else 0."""
+    return EXIT_FAILED if failed else EXIT_NO_FORM if no_form else EXIT_OK
+
+
 class Batch:
     """The inputs of one run: forms streamed file by file, each file's problems reported on
-    stderr when it is done (``PATH: reason`` for a failed file), failures counted."""
+    stderr when it is done (``PATH: reason`` for a failed file, ``PATH: no_form: ...`` for a
+    file without forms), failures and form-less files counted."""
 
     def __init__(self, files: list[Path], settings: Settings, debug: bool, failed: int = 0):
         self.files, self.settings, self.debug, self.failed = files, settings, debug, failed
+        self.no_form = 0
 
     def forms_of(self, path: Path) -> Iterator[Form]:
         doc = iter_document(path, self.settings)
@@ -95,6 +107,9 @@ class Batch:
         if doc.status == "failed":
             self.failed += 1
             report(path, doc.errors[0].message if doc.errors else "failed")
+        elif doc.status == "no_form":
+            self.no_form += 1
+            report(path, f"no_form: {NO_FORM}")
         for e in doc.errors if doc.status == "partial" else ():
             page = f" page {e.page}" if e.page else ""
             print(f"{path}:{page} {e.stage}: {e.message}", file=sys.stderr)
@@ -121,7 +136,7 @@ def run_extract(paths: List[Path], fmt: Format, out: Optional[Path], settings: S
                 write(batch.forms_of(path), f)
             if batch.failed > failed_before:
                 target.unlink(missing_ok=True)  # no output file for an input that could not be read
-    return 1 if batch.failed else 0
+    return exit_status(batch.failed, batch.no_form)
 
 
 @app.command()
@@ -134,7 +149,9 @@ def extract(
     set_: List[str] = typer.Option([], "--set", help="a setting, e.g. limits.max_pages=50 (repeatable)"),
     debug: bool = typer.Option(False, "--debug", help="tracebacks instead of one-line errors"),
 ) -> None:
-    """Extract forms from text dumps, PDFs, scans and images."""
+    """Extract forms from text dumps, PDFs, scans and images.
+
+    Exit status: 0 every input gave forms, 1 some input failed, 3 none failed but some held no form (no_form)."""
     setup_logging(debug)
     settings = make_settings(password=password, ocr_engine=ocr_engine.value if ocr_engine else None,
                              overrides=set_)

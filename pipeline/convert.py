@@ -8,6 +8,8 @@
 ``iter_document`` streams forms (memory flat in the number of forms); ``convert`` collects
 them into a :class:`~pipeline.models.DocumentResult`. Neither raises for a bad input: the
 reason is on the result (``status`` and ``errors``), with the stage and page it came from.
+A document read whole that holds no form is status ``no_form`` (no error), distinct from
+``failed``.
 """
 from __future__ import annotations
 
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
     from .assemble import FormDraft
 
 log = logging.getLogger("jixiao")
+
+NO_FORM = "no declaration form found (not a 绩效目标申报表?)"  # what a ``no_form`` status means
 
 Stage = Callable[[Form, Settings], Form]
 STAGES: tuple[Stage, ...] = (repair_calculation, calculate, validate)
@@ -99,11 +103,14 @@ class Document:
     errors: list[ErrorItem] = field(default_factory=list)
     form_count: int = 0
     failed: bool = False
+    no_form: bool = False  # read without error, but no declaration form in it
 
     @property
     def status(self) -> str:
         if self.failed:
             return "failed"
+        if self.no_form:
+            return "no_form"
         return "partial" if self.errors else "ok"
 
     def _fail(self, exc: JixiaoError) -> None:
@@ -161,10 +168,11 @@ class Document:
                 self._fail(exc)
             return
         if self.form_count == 0:
-            reason = NotAFormError("no declaration form found (not a 绩效目标申报表?)")
-            if self.errors:
-                reason = NotAFormError(f"no declaration form found; {self.errors[0].message}", page=self.errors[0].page)
-            self._fail(reason)
+            if self.errors:  # pages went unread: a form may be on them, so the file failed
+                self._fail(NotAFormError(f"no declaration form found; {self.errors[0].message}",
+                                         page=self.errors[0].page))
+            else:  # read whole, and no form in it: an outcome, not an error
+                self.no_form = True
 
     def result(self, forms: list[Form]) -> DocumentResult:
         return DocumentResult(

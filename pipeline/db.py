@@ -12,25 +12,37 @@ Loading rules (see :func:`load_result`):
   loaded before (same sha256) is replaced too, so a changed file or changed settings never
   leave stale rows;
 * :func:`ingested` tells which sha256 were already loaded with the same settings
-  fingerprint, so the caller can skip them; loading the same result twice leaves every
-  table with the same rows.
+  fingerprint and the same :func:`~pipeline.version.extractor_version`, so the caller can
+  skip them (:func:`loaded` gives what is stored, to tell stale rows from current ones);
+  loading the same result twice leaves every table with the same rows;
+* every input has a ``sources`` row, failed and ``no_form`` ones included: a failed file
+  whose content could be hashed (an empty file too) keys on its sha256; one that could not
+  be read at all (vanished, unreadable, a folder or FIFO, a path that names nothing) keys on
+  its path, :func:`path_key`, and replaces no other content's rows.
+
+A database made before ``sources.extractor_version`` existed gains the column when it is
+opened (:func:`connect`); its rows have no version, so they count as stale.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
+from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import (
     Boolean, Column, Engine, Float, ForeignKey, Integer, MetaData, Numeric, String, Table, Text,
-    TypeDecorator, UniqueConstraint, create_engine, delete, event, func, select,
+    TypeDecorator, UniqueConstraint, create_engine, delete, event, func, inspect, select, text,
 )
+from sqlalchemy.exc import DBAPIError
 
 from .models import HEADER_KEYS, DocumentResult, decimal_to_json
 from .tables import TABLES, forms_to_tables
+from .version import extractor_version
 
 metadata = MetaData()
 
@@ -67,6 +79,7 @@ sources = Table(
     Column("error", Text),
     Column("forms", Integer, nullable=False, default=0),
     Column("settings", String(32), nullable=False, doc="Settings.fingerprint() the rows were made with"),
+    Column("extractor_version", String(64), doc="pipeline.version.extractor_version() of the rows"),
     Column("size", Integer),
     Column("ingested_at", String(32), doc="UTC ISO time of the load"),
 )
@@ -145,7 +158,31 @@ def connect(url: str, create: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     if create:
         metadata.create_all(engine)
+        migrate(engine)
     return engine
+
+
+# columns added to existing tables since the first schema: (table, column, SQL type)
+ADDED_COLUMNS = (("sources", "extractor_version", "VARCHAR(64)"),)
+
+
+def migrate(engine: Engine) -> list[str]:
+    """Add the columns a database made by an older jixiao lacks (in place, idempotent, safe
+    when two processes open the same database at once). Returns the columns added."""
+    added = []
+    for table, column, sqltype in ADDED_COLUMNS:
+        if column in {c["name"] for c in inspect(engine).get_columns(table)}:
+            continue
+        exists = " IF NOT EXISTS" if engine.dialect.name == "postgresql" else ""
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN{exists} {column} {sqltype}"))
+        except DBAPIError:  # another process added it first
+            if column not in {c["name"] for c in inspect(engine).get_columns(table)}:
+                raise
+            continue
+        added.append(f"{table}.{column}")
+    return added
 
 
 def _with_extra(table: Table, record: dict) -> dict:
@@ -158,12 +195,28 @@ def _with_extra(table: Table, record: dict) -> dict:
     return row
 
 
-def source_record(result: DocumentResult, path: str, fingerprint: str, size: Optional[int] = None) -> dict:
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def source_record(result: DocumentResult, path: str, fingerprint: str, size: Optional[int] = None,
+                  version: Optional[str] = None) -> dict:
     return {
         "sha256": result.sha256, "path": path, "kind": result.kind, "status": result.status,
-        "error": result.error_line, "forms": len(result.forms), "settings": fingerprint, "size": size,
-        "ingested_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "error": result.error_line, "forms": len(result.forms), "settings": fingerprint,
+        "extractor_version": version or extractor_version(), "size": size, "ingested_at": _now(),
     }
+
+
+PATH_KEY_PREFIX = "path:"
+
+
+def path_key(path: str) -> str:
+    """The ``sources`` key of an input whose content could not be read: ``path:`` and the
+    first 59 hex digits of the sha256 of its absolute path (UTF-8), 64 characters like a
+    content hash, so it fits the same column and never equals one."""
+    digest = hashlib.sha256(str(Path(path).absolute()).encode("utf-8", "surrogateescape")).hexdigest()
+    return PATH_KEY_PREFIX + digest[:64 - len(PATH_KEY_PREFIX)]
 
 
 def _delete_sources(conn, shas: list[str]) -> None:
@@ -177,17 +230,18 @@ def _delete_sources(conn, shas: list[str]) -> None:
 
 
 def load_result(engine: Engine, result: DocumentResult, path: str, fingerprint: str,
-                size: Optional[int] = None) -> int:
+                size: Optional[int] = None, version: Optional[str] = None) -> int:
     """Load one file's result in one transaction, replacing whatever rows the same path or
     the same content had. Returns the number of forms loaded. A result without a sha256
-    (the file could not even be read) is not loaded."""
+    (the file could not even be read) is recorded by :func:`record_unread` instead."""
     if not result.sha256:
+        record_unread(engine, path, result.error_line or "failed", fingerprint, version, kind=result.kind)
         return 0
     tables = forms_to_tables(result.forms)
     with engine.begin() as conn:
         stale = conn.execute(select(sources.c.sha256).where(sources.c.path == path)).scalars().all()
         _delete_sources(conn, sorted({*stale, result.sha256}))
-        conn.execute(sources.insert(), [source_record(result, path, fingerprint, size)])
+        conn.execute(sources.insert(), [source_record(result, path, fingerprint, size, version)])
         for name in TABLES:
             rows = [_with_extra(TABLE_OBJECTS[name], r) for r in tables[name]]
             if rows:
@@ -195,22 +249,58 @@ def load_result(engine: Engine, result: DocumentResult, path: str, fingerprint: 
     return len(result.forms)
 
 
+def record_unread(engine: Engine, path: str, error: str, fingerprint: str, version: Optional[str] = None,
+                  kind: Optional[str] = None) -> str:
+    """The ``sources`` row of an input that could not be read (status ``failed``, keyed by
+    :func:`path_key`). Rows of content loaded from the same path before are left alone: the
+    file may be back next time. Returns the key."""
+    key = path_key(path)
+    row = {"sha256": key, "path": str(Path(path).absolute()), "kind": kind, "status": "failed", "error": error,
+           "forms": 0, "settings": fingerprint, "extractor_version": version or extractor_version(),
+           "size": None, "ingested_at": _now()}
+    with engine.begin() as conn:
+        _delete_sources(conn, [key])
+        conn.execute(sources.insert(), [row])
+    return key
+
+
 def _chunks(items: list[str], n: int = 500) -> Iterator[list[str]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
 
 
-def ingested(engine: Engine, shas: Iterable[str], fingerprint: str) -> dict[str, int]:
-    """sha256 -> form count of the contents already loaded with these settings (failed loads
-    are not counted: they are tried again)."""
+@dataclass(frozen=True)
+class Loaded:
+    """What ``sources`` holds for one content hash."""
+
+    status: str
+    forms: int
+    settings: str
+    extractor_version: Optional[str]
+
+    def current(self, fingerprint: str, version: Optional[str] = None) -> bool:
+        """Loaded (not failed) by this extractor version with these settings: nothing to do."""
+        return (self.status != "failed" and self.settings == fingerprint
+                and self.extractor_version == (version or extractor_version()))
+
+
+def loaded(engine: Engine, shas: Iterable[str]) -> dict[str, Loaded]:
+    """sha256 -> what is stored for it, for the contents that have a ``sources`` row."""
     wanted = sorted({s for s in shas if s})
-    found: dict[str, int] = {}
+    found: dict[str, Loaded] = {}
+    cols = (sources.c.sha256, sources.c.status, sources.c.forms, sources.c.settings, sources.c.extractor_version)
     with engine.connect() as conn:
         for part in _chunks(wanted):
-            q = select(sources.c.sha256, sources.c.forms).where(
-                sources.c.sha256.in_(part), sources.c.settings == fingerprint, sources.c.status != "failed")
-            found.update({sha: n for sha, n in conn.execute(q)})
+            for sha, *rest in conn.execute(select(*cols).where(sources.c.sha256.in_(part))):
+                found[sha] = Loaded(*rest)
     return found
+
+
+def ingested(engine: Engine, shas: Iterable[str], fingerprint: str, version: Optional[str] = None) -> dict[str, int]:
+    """sha256 -> form count of the contents already loaded with these settings by this
+    extractor version (failed loads are not counted: they are tried again; rows of another
+    version are stale: they are extracted again)."""
+    return {sha: got.forms for sha, got in loaded(engine, shas).items() if got.current(fingerprint, version)}
 
 
 def counts(engine: Engine) -> dict[str, int]:
@@ -247,5 +337,5 @@ def export_tables(engine: Engine, shas: Iterable[str]) -> dict[str, list[dict]]:
     return out
 
 
-__all__ = ["ALL_TABLES", "connect", "counts", "default_url", "export_tables", "ingested", "load_result",
-           "metadata", "source_record"]
+__all__ = ["ALL_TABLES", "Loaded", "connect", "counts", "default_url", "export_tables", "ingested", "load_result",
+           "loaded", "metadata", "migrate", "path_key", "record_unread", "source_record"]

@@ -1,5 +1,12 @@
 """``manifest.jsonl``: one line per input file per ingest run (the contract's fields plus a
-few more: run id, time, kind, settings fingerprint).
+few more: run id, time, kind, settings fingerprint, the ``extractor_version`` that made the
+file's rows — for ``skipped`` and ``stale`` lines, the version already in the database).
+
+Statuses: ``ok``, ``partial`` and ``failed`` as in :class:`~pipeline.models.DocumentResult`;
+``no_form`` (read whole, no declaration form in it); ``skipped`` (the same content was already
+loaded by the same extractor version with the same settings); ``stale`` (loaded by another
+extractor version or other settings, and left as it is because the run was asked to only
+report such files: ``jixiao ingest --stale report``).
 
 Each line is written with a single ``write`` on a file opened for appending, under an
 exclusive ``flock``, and fsynced: concurrent runs never interleave, and a crash never leaves
@@ -16,7 +23,7 @@ from typing import Iterator, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict
 
-Status = Literal["ok", "partial", "failed", "skipped"]
+Status = Literal["ok", "partial", "failed", "no_form", "skipped", "stale"]
 
 
 class ManifestEntry(BaseModel):
@@ -29,6 +36,7 @@ class ManifestEntry(BaseModel):
     error: Optional[str] = None
     kind: Optional[str] = None
     settings: Optional[str] = None
+    extractor_version: Optional[str] = None
     run_id: Optional[str] = None
     at: str = ""
 

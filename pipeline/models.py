@@ -192,6 +192,12 @@ class Calculation(_Model):
     total_source: Optional[str] = Field(
         default=None, description="how total_yuan was found: stated, items or terms"
     )
+    total_rounding_yuan: Num = Field(
+        default=Decimal(0), description="how far rounding may have moved total_yuan, in 元: half a written unit "
+        "of every rounded amount it adds up (18298.53万元 -> 50; a product of written factors -> 0)")
+    total_coarsest_yuan: Num = Field(
+        default=Decimal(0), description="the largest of those halves (the coarsest written precision / 2)")
+    total_approximate: bool = Field(default=False, description="an amount it adds up is written with 约/≈/左右")
 
 
 class Finding(_Model):
@@ -221,7 +227,7 @@ class DocumentResult(_Model):
     path: str
     sha256: str
     kind: Optional[SourceKind] = None
-    status: Literal["ok", "partial", "failed"] = "ok"
+    status: Literal["ok", "partial", "failed", "no_form"] = "ok"  # no_form: read, but holds no form
     forms: list[Form] = Field(default_factory=list)
     errors: list[ErrorItem] = Field(default_factory=list)
 

@@ -46,10 +46,13 @@ class ValidationSettings(_Settings):
     """When findings are raised."""
 
     low_confidence: float = Field(default=0.80, ge=0, le=1, description="LOW_CONFIDENCE under this")
-    total_rel_tolerance: float = Field(
-        default=0.0005, ge=0, description="TOTAL_MISMATCH beyond this share of the declared amount"
-    )
-    total_abs_tolerance_yuan: float = Field(default=100.0, ge=0)
+    # TOTAL_MISMATCH tolerances come from how the two amounts are written (validate.total_tolerance):
+    # half a unit of the coarser written precision, plus half a unit per further summed rounded amount.
+    total_approx_rel_tolerance: float = Field(
+        default=0.005, ge=0, description="only where the calculation text says 约/≈/左右: this share of "
+        "the declared amount is tolerated too")
+    total_abs_tolerance_yuan: float = Field(
+        default=0.0, ge=0, description="an extra floor in 元 (0: none; the written precision decides)")
     unit_powers: tuple[int, ...] = (4, -4, 3, -3, 2, -2, 1, -1)
 
 

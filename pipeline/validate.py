@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable, Optional
 
-from .models import CalcTerm, Finding, Form
+from .models import CalcTerm, Calculation, Finding, Form
 from .settings import Settings, ValidationSettings, resolve
 
 WAN = Decimal(10_000)
@@ -49,36 +49,40 @@ def check_terms(form: Form, settings: Settings) -> list[Finding]:
     return out
 
 
-def _tolerances(v: ValidationSettings) -> tuple[Decimal, Decimal]:
-    """(absolute in 元, relative) as decimals."""
-    return Decimal(str(v.total_abs_tolerance_yuan)), Decimal(str(v.total_rel_tolerance))
-
-
-def _close(a: Decimal, b: Decimal, tolerances: tuple[Decimal, Decimal], unit: Decimal) -> bool:
-    absolute, relative = tolerances
-    return abs(a - b) <= max(absolute, unit / 2, abs(b) * relative)
-
-
 def declared_unit_yuan(amount: Decimal) -> Decimal:
     """The precision a 万元 amount is written in, in 元 (2065.36 -> 100 元)."""
     exponent = amount.as_tuple().exponent
     return WAN * (Decimal(10) ** exponent) if isinstance(exponent, int) else WAN
 
 
+def total_tolerance(calc: Calculation, declared_unit: Decimal, declared: Decimal,
+                    v: ValidationSettings) -> Decimal:
+    """How far the supported total may be from the declared amount, in 元, from how the numbers are
+    written and never from their size: half a unit of the coarser written precision of the two
+    amounts compared, plus half a unit of every further rounded amount the total adds up. A share
+    of the amount (``total_approx_rel_tolerance``) is allowed only when the text says 约/≈/左右."""
+    rounding = Decimal(calc.total_rounding_yuan)
+    coarsest = Decimal(calc.total_coarsest_yuan)
+    tolerance = max(declared_unit / 2, coarsest) + (rounding - coarsest)
+    if calc.total_approximate:
+        tolerance = max(tolerance, abs(declared) * Decimal(str(v.total_approx_rel_tolerance)))
+    return max(tolerance, Decimal(str(v.total_abs_tolerance_yuan)))
+
+
 def check_total(form: Form, settings: Settings) -> list[Finding]:
     v = settings.validation
-    total = form.calculation.total_yuan
+    calc = form.calculation
+    total = calc.total_yuan
     annual = form.header.annual_amount
     if total is None or annual is None or total == 0:
         return []
     declared = annual * WAN
     unit = declared_unit_yuan(annual)
-    tolerances = _tolerances(v)  # converted once here, not once per power of ten tried
-    if _close(total, declared, tolerances, unit):
+    if abs(total - declared) <= total_tolerance(calc, unit, declared, v):
         return []
     for power in v.unit_powers:
         scale = Decimal(10) ** power
-        if declared != 0 and _close(total, declared / scale, tolerances, unit / scale):
+        if declared != 0 and abs(total - declared / scale) <= total_tolerance(calc, unit / scale, declared / scale, v):
             hint = "元 written into a 万元 field?" if power == 4 else f"off by 10^{power}"
             return [Finding(
                 code="UNIT_SUSPECT", severity="error", field="annual_amount",

@@ -34,7 +34,12 @@ def parse_calculation(text: str, settings: Optional[CalcSettings] = None) -> Cal
             total, how = supported_total(half, spans)
     except (ValueError, ArithmeticError, InvalidOperation, IndexError, RecursionError) as exc:
         raise ParseError(f"calculation text could not be read: {type(exc).__name__}") from exc
-    return Calculation.model_validate({"terms": [s.term for s in spans], "total_yuan": total, "total_source": how})
+    if total is None:
+        return Calculation.model_validate({"terms": [s.term for s in spans]})
+    return Calculation.model_validate({
+        "terms": [s.term for s in spans], "total_yuan": total.yuan, "total_source": how,
+        "total_rounding_yuan": total.rounding, "total_coarsest_yuan": total.coarsest,
+        "total_approximate": total.approximate})
 
 
 def calculate(form: Form, settings: Optional[Settings] = None) -> Form:

@@ -10,6 +10,10 @@ In order of trust:
 
 Item numbers (``1.``, ``1、``, ``（1）``, ``①``, ``一、``) are found as sequences 1, 2, 3… of
 one style, at the start of a clause; they are never read as amounts or factors.
+
+Every amount carries how far rounding may have moved it (:class:`Amount`): half a unit of the
+precision it is written in (``18298.53万元`` ± 50 元), nothing for a product of written factors,
+the halves added up for a sum of rounded amounts; and whether the text calls it approximate.
 """
 from __future__ import annotations
 
@@ -45,6 +49,44 @@ def _ordinal(style: str, text: str) -> int:
     if style == "circled":
         return ord(text) - ord("①") + 1
     return int(text)
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount in 元 with its rounding: ``rounding`` is the sum of half a written unit of every
+    rounded amount it adds up, ``coarsest`` the largest of those halves; ``approximate`` when any
+    of them is written with 约/≈/左右."""
+
+    yuan: Decimal
+    rounding: Decimal = Decimal(0)
+    coarsest: Decimal = Decimal(0)
+    approximate: bool = False
+
+    @classmethod
+    def written(cls, yuan: Decimal, step: Optional[Decimal], approximate: bool = False) -> "Amount":
+        half = (step or Decimal(0)) / 2
+        return cls(yuan, half, half, approximate)
+
+    def __add__(self, other: "Amount") -> "Amount":
+        return Amount(self.yuan + other.yuan, self.rounding + other.rounding,
+                      max(self.coarsest, other.coarsest), self.approximate or other.approximate)
+
+
+ZERO = Amount(Decimal(0))
+
+
+def _sum(amounts: list[Amount]) -> Amount:
+    out = ZERO
+    for a in amounts:
+        out = out + a
+    return out
+
+
+def _term_amount(term: dict) -> Amount:
+    """A term's stated result (rounded as written) or else its exact product."""
+    if term["stated_yuan"] is not None:
+        return Amount.written(term["stated_yuan"], term["stated_unit_yuan"], term["approximate"])
+    return Amount(term["product_yuan"], approximate=term["approximate"])
 
 
 @dataclass(frozen=True)
@@ -92,18 +134,25 @@ class Total:
     end: int
     yuan: Decimal
     grand: bool
+    step: Decimal = Decimal("0.01")  # the precision it is written in, in 元
+    approximate: bool = False
+
+    @property
+    def amount(self) -> Amount:
+        return Amount.written(self.yuan, self.step, self.approximate)
 
 
 def find_totals(text: str) -> list[Total]:
     out = []
     for m in _TOTAL.finditer(text):
-        yuan, _ = amount_yuan(m.group("num"), m.group("unit"))
+        yuan, step = amount_yuan(m.group("num"), m.group("unit"))
         lead = text[max(0, m.start() - 10):m.start()]  # the words before the mark, in its clause
         stops = list(_LEAD_STOP.finditer(lead))
         if stops:
             lead = lead[stops[-1].end():]
         grand = bool(_GRAND.search(lead)) or m.group("mark") in ("总计", "总共", "共需", "总额")
-        out.append(Total(start=m.start("mark"), end=m.end(), yuan=yuan, grand=grand))
+        out.append(Total(start=m.start("mark"), end=m.end(), yuan=yuan, grand=grand, step=step,
+                         approximate=bool(m.group("approx"))))
     return out
 
 
@@ -111,10 +160,10 @@ def _tail_is_empty(text: str, pos: int) -> bool:
     return not _CONTENT.search(text, pos)
 
 
-def item_amount(text: str, item: Item, terms: list[Span], totals: list[Total]) -> Optional[Decimal]:
+def item_amount(text: str, item: Item, terms: list[Span], totals: list[Total]) -> Optional[Amount]:
     inside = [t for t in totals if item.start <= t.start < item.end and not t.grand]
     if inside:
-        return inside[-1].yuan
+        return inside[-1].amount
     body_start = item.start + 1
     sub = top_style(text, body_start, item.end)
     if sub and sub != item.style:
@@ -124,40 +173,40 @@ def item_amount(text: str, item: Item, terms: list[Span], totals: list[Total]) -
             return head
         amounts = [item_amount(text, s, terms, totals) for s in subs]
         known = [a for a in amounts if a is not None]
-        return sum(known, Decimal(0)) if known else None
+        return _sum(known) if known else None
     own = [s for s in terms if item.start <= s.start < item.end]
     if own and own[-1].term["stated_yuan"] is not None and _tail_is_empty(text, own[-1].end):
-        return own[-1].term["stated_yuan"]
+        return _term_amount(own[-1].term)
     if own and _tail_is_empty(text[: item.end], own[-1].end):
-        t = own[-1].term
-        return t["stated_yuan"] if t["stated_yuan"] is not None else t["product_yuan"]
+        return _term_amount(own[-1].term)
     return _last_money(text, body_start, item.end)
 
 
-def _last_money(text: str, start: int, end: int) -> Optional[Decimal]:
+def _last_money(text: str, start: int, end: int) -> Optional[Amount]:
     last = None
     for m in _MONEY.finditer(text, start, end):
         last = m
     if last is None:
         return None
-    return amount_yuan(last.group("num"), last.group("unit"))[0]
+    yuan, step = amount_yuan(last.group("num"), last.group("unit"))
+    return Amount.written(yuan, step, approximate="约" in text[max(start, last.start() - 2):last.start()])
 
 
-def supported_total(text: str, terms: list[Span]) -> tuple[Optional[Decimal], Optional[str]]:
-    """The total the text supports and how it was found (stated, items, sections, terms)."""
+def supported_total(text: str, terms: list[Span]) -> tuple[Optional[Amount], Optional[str]]:
+    """The total the text supports, with its rounding, and how it was found (stated, items,
+    sections, terms)."""
     totals = find_totals(text)
     if totals and totals[-1].grand and _tail_is_empty(text, totals[-1].end):
-        return totals[-1].yuan, "stated"
+        return totals[-1].amount, "stated"
     style = top_style(text)
     if style:
         items = find_items(text, style)
         amounts = [item_amount(text, it, terms, totals) for it in items]
         known = [a for a in amounts if a is not None]
         if known:
-            return sum(known, Decimal(0)), "items"
+            return _sum(known), "items"
     if totals:
-        return sum((t.yuan for t in totals), Decimal(0)), "sections"
+        return _sum([t.amount for t in totals]), "sections"
     if terms:
-        return sum((s.term["stated_yuan"] if s.term["stated_yuan"] is not None else s.term["product_yuan"]
-                    for s in terms), Decimal(0)), "terms"
+        return _sum([_term_amount(s.term) for s in terms]), "terms"
     return None, None

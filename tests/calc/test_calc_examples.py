@@ -97,6 +97,37 @@ def test_findings(text, annual, codes):
     assert _codes(text, annual) & {"ARITHMETIC_MISMATCH", "TOTAL_MISMATCH", "UNIT_SUSPECT"} == codes
 
 
+ITEMS = "1.租金3628平方米*100元/平方米/月*12个月=435.36万元。2.物业管理费17863.17万元。"
+
+
+@pytest.mark.parametrize("text, annual, codes", [
+    # issue 12 §2: 6.00万元 apart, both written to 0.01万元 (± 50 元): an error, however large the project
+    (ITEMS + "以上合计：18298.53万元。", "18304.53", {"TOTAL_MISMATCH"}),
+    (ITEMS + "以上合计：18298.53万元。", "18298.53", set()),
+    (ITEMS + "以上合计：18298.53万元。", "18298.535", set()),      # 0.5 元 apart: within 50 元
+    (ITEMS + "以上合计：18298.5万元。", "18298.53", set()),         # 300 元 apart, total written to 0.1万 (± 500 元)
+    (ITEMS + "以上合计：18298.4万元。", "18298.53", {"TOTAL_MISMATCH"}),  # 1,300 元 apart: beyond ± 500 元
+    # a share of the amount only where the text says 约: 45,300 元 apart, 0.5% of 1.83亿 tolerated
+    (ITEMS + "以上合计约18300万元。", "18304.53", set()),
+    (ITEMS + "以上合计18300万元。", "18304.53", {"TOTAL_MISMATCH"}),
+    # a sum of three results rounded to 0.01万元: ± 50 元 for the declared amount and each of them
+    ("1.甲1人*13333元=1.33万元。2.乙1人*13333元=1.33万元。3.丙1人*13333元=1.33万元。", "4", set()),   # 100 元 off
+    ("1.甲1人*13333元=1.33万元。2.乙1人*13333元=1.33万元。3.丙1人*13333元=1.33万元。", "3.97", {"TOTAL_MISMATCH"}),
+    # exact products and a declared amount to 0.01万元: ± 50 元 only (the old 0.05% allowed ~100 元 here)
+    ("复印机2台*7500元/台。", "1.51", {"TOTAL_MISMATCH"}),
+    ("复印机2台*7500元/台。", "1.5", set()),
+])
+def test_total_tolerance_comes_from_the_written_precision(text, annual, codes):
+    assert _codes(text, annual) & {"ARITHMETIC_MISMATCH", "TOTAL_MISMATCH", "UNIT_SUSPECT"} == codes
+
+
+def test_total_mismatch_of_six_wan_quotes_both_amounts():
+    from pipeline.calc import calculate
+    form = validate(calculate(_form(ITEMS + "以上合计：18298.53万元。", "18304.53")))
+    (f,) = [f for f in form.findings if f.code == "TOTAL_MISMATCH"]
+    assert "18,304.53" in f.message and "18,298.53" in f.message and "-6" in f.message
+
+
 def test_messages_quote_the_numbers():
     from pipeline.calc import calculate
     form = validate(calculate(_form("社保补贴500元*12个月*约1056人=6331788.36元。", "633.6")))

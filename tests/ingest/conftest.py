@@ -3,6 +3,8 @@ real PostgreSQL server on loopback (initdb + pg_ctl in a temporary folder, as th
 ``postgres`` user when we are root), and one database URL per test for both backends."""
 from __future__ import annotations
 
+import builtins
+import errno
 import os
 import shutil
 import socket
@@ -38,6 +40,19 @@ def write_dump(path: Path, seed: int, n: int) -> list[dict]:
 
 def expected_counts(truths: list[dict]) -> dict[str, int]:
     return {"forms": len(truths), "indicators": sum(len(t["indicators"]) for t in truths)}
+
+
+def deny_open(monkeypatch, path: Path) -> None:
+    """Opening ``path`` raises EACCES as the kernel would for a non-root user (root passes
+    every mode check, so chmod cannot make a file unreadable in CI, which runs as root)."""
+    real_open = builtins.open
+
+    def guarded(file, *args, **kwargs):
+        if str(file) == str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", guarded)
 
 
 @pytest.fixture(scope="session")

@@ -2,15 +2,18 @@
 whole, rows equal to the CSV records of pipeline.tables."""
 from __future__ import annotations
 
+import hashlib
+import json
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 
 from pipeline import db
 from pipeline.convert import convert
 from pipeline.settings import Settings, ValidationSettings
-from pipeline.tables import forms_to_tables
+from pipeline.version import extractor_version
 from synth.truth import load_golden
 
 from .conftest import SAMPLE, expected_counts, write_dump
@@ -63,37 +66,90 @@ def test_changed_file_replaces_its_rows(db_url, tmp_path):
     assert shas == {new.sha256} != {old.sha256}
 
 
-def test_ingested_needs_the_same_settings_and_no_failure(db_url, tmp_path):
+def test_ingested_needs_the_same_settings_and_version_and_no_failure(db_url, tmp_path):
     engine = db.connect(db_url)
     ok = convert(SAMPLE)
-    bad_path = tmp_path / "notes.txt"
-    bad_path.write_text("这不是申报表\n", encoding="utf-8")
-    bad = convert(bad_path)
-    assert bad.status == "failed"
-    db.load_result(engine, ok, ok.path, FP)
-    db.load_result(engine, bad, str(bad_path), FP)
-    assert db.ingested(engine, [ok.sha256, bad.sha256], FP) == {ok.sha256: 10}
+    notes_path, bad_path = tmp_path / "notes.txt", tmp_path / "bad.txt"
+    notes_path.write_text("这不是申报表\n", encoding="utf-8")
+    bad_path.write_bytes(b"\x00\x01\x02\xff\xfe\x00binary" * 50)
+    notes, bad = convert(notes_path), convert(bad_path)
+    assert (notes.status, bad.status) == ("no_form", "failed")
+    for r in (ok, notes, bad):
+        db.load_result(engine, r, r.path, FP)
+    # a form-less document is done (nothing to do again); a failed one is tried again
+    assert db.ingested(engine, [ok.sha256, notes.sha256, bad.sha256], FP) == {ok.sha256: 10, notes.sha256: 0}
     other = Settings(validation=ValidationSettings(low_confidence=0.5)).fingerprint()
     assert db.ingested(engine, [ok.sha256], other) == {}
+    assert db.ingested(engine, [ok.sha256], FP, version="0.1.0+another") == {}  # stale rows
     with engine.connect() as conn:
-        row = conn.execute(select(db.sources).where(db.sources.c.sha256 == bad.sha256)).one()
-    assert row.status == "failed" and "no declaration form" in row.error and row.forms == 0
+        rows = {r.sha256: r for r in conn.execute(select(db.sources))}
+    assert rows[bad.sha256].status == "failed" and "binary" in rows[bad.sha256].error
+    assert (rows[notes.sha256].status, rows[notes.sha256].error, rows[notes.sha256].forms) == ("no_form", None, 0)
+    assert {r.extractor_version for r in rows.values()} == {extractor_version()}
 
 
-def test_database_rows_are_the_csv_records(db_url):
+def test_an_old_database_gains_the_version_column_and_its_rows_are_stale(db_url):
+    """A database made before sources.extractor_version: opened again, it gains the column
+    in place; its rows keep their data, have no version, and count as stale."""
     engine = db.connect(db_url)
     result = convert(SAMPLE)
     db.load_result(engine, result, result.path, FP)
-    stored = db.export_tables(engine, [result.sha256])
-    records = forms_to_tables(result.forms)
-    for name, rows in records.items():
-        assert len(stored[name]) == len(rows), name
-        for rec, got in zip(rows, stored[name]):
-            for key, value in rec.items():
-                if key in got:
-                    assert got[key] == value, (name, key)
-                else:  # a record key the schema does not know is kept, not dropped
-                    assert got["extra"] and key in got["extra"], (name, key)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE sources DROP COLUMN extractor_version"))  # as it was made then
+    engine.dispose()
+    assert "extractor_version" not in {c["name"] for c in inspect(db.connect(db_url, create=False))
+                                       .get_columns("sources")}
+    engine = db.connect(db_url)
+    assert db.migrate(engine) == []  # connect() added it already; a second time is a no-op
+    assert "extractor_version" in {c["name"] for c in inspect(engine).get_columns("sources")}
+    assert db.counts(engine)["forms"] == 10
+    assert db.loaded(engine, [result.sha256])[result.sha256] == db.Loaded("ok", 10, FP, None)
+    assert db.ingested(engine, [result.sha256], FP) == {}
+    engine.dispose()
+
+
+def _norm(value):
+    """The golden check's comparison (tests/golden/check_golden.py): NFKC, no white space;
+    amounts as decimals."""
+    if isinstance(value, str):
+        return "".join(unicodedata.normalize("NFKC", value).split())
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        return Decimal(str(value)).normalize()
+    return value
+
+
+def test_database_holds_the_hand_checked_values_of_the_sample(db_url):
+    """Expected values are the golden file's (checked by hand), never the loader's own
+    records: every header column, every indicator row, every calculation term's factors and
+    the arithmetic finding codes of each of the ten forms, read back with SQL."""
+    engine = db.connect(db_url)
+    result = convert(SAMPLE)
+    db.load_result(engine, result, result.path, FP)
+    golden = load_golden()
+    arith = {"ARITHMETIC_MISMATCH", "TOTAL_MISMATCH", "UNIT_SUSPECT"}
+    keys = ("level1", "level2", "core", "level3", "value", "explanation")
+    with engine.connect() as conn:
+        rows = conn.execute(select(db.forms).where(db.forms.c.source_sha256 == result.sha256)
+                            .order_by(db.forms.c.form_index)).mappings().all()
+        assert [r["form_index"] for r in rows] == [g["form_index"] for g in golden]
+        for row, want in zip(rows, golden):
+            for key, value in want["header"].items():
+                assert _norm(row[key]) == _norm(value), (want["form_index"], key, row[key], value)
+            got_rows = conn.execute(select(*[db.indicators.c[k] for k in keys])
+                                    .where(db.indicators.c.form_id == row["id"])
+                                    .order_by(db.indicators.c.row_index)).all()
+            assert [tuple(map(_norm, r)) for r in got_rows] == \
+                [tuple(_norm(ind[k]) for k in keys) for ind in want["indicators"]], want["form_index"]
+            factors = [sorted(_norm(f["value"]) for f in json.loads(t.factors)) for t in conn.execute(
+                select(db.calc_terms.c.factors).where(db.calc_terms.c.form_id == row["id"],
+                                                      db.calc_terms.c.implicit.is_not(True)))]
+            for term in want["calculation"]["terms"]:
+                assert sorted(map(_norm, term["factors"])) in factors, (want["form_index"], term)
+            codes = set(conn.execute(select(db.findings.c.code).where(db.findings.c.form_id == row["id"])).scalars())
+            assert codes & arith == set(want["finding_codes"]), want["form_index"]
+        src = conn.execute(select(db.sources).where(db.sources.c.sha256 == result.sha256)).one()
+    assert src.sha256 == hashlib.sha256(SAMPLE.read_bytes()).hexdigest()
+    assert (src.status, src.forms, src.kind) == ("ok", len(golden), "text")
 
 
 def test_amounts_add_up_exactly_in_sql(db_url):

@@ -10,7 +10,7 @@ from flows.ingest import content_key, extract, hash_file, io_only, with_path
 from pipeline.convert import file_sha256
 from pipeline.settings import Settings, ValidationSettings
 
-from .conftest import SAMPLE, write_dump
+from .conftest import SAMPLE, deny_open, write_dump
 
 
 def test_hash_and_extract(tmp_path):
@@ -30,13 +30,24 @@ def test_extract_of_a_bad_file_is_a_failed_result_not_an_exception(tmp_path):
     assert result.status == "failed" and result.errors[0].message == "empty file"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_file_raises_oserror_for_a_retry(tmp_path):
+def test_unreadable_file_raises_oserror_for_a_retry(tmp_path, monkeypatch):
     p = tmp_path / "locked.txt"
     shutil.copy(SAMPLE, p)
-    p.chmod(0)
+    if os.geteuid() != 0:
+        p.chmod(0)  # the real thing where it works
+    deny_open(monkeypatch, p)
+    assert os.access(p, os.R_OK) == (os.geteuid() == 0)  # as root the mode check says "readable"
     with pytest.raises(PermissionError):
         extract.fn(str(p), "x", Settings())
+
+
+def test_a_file_vanished_after_hashing_raises_for_a_retry_not_a_cached_failure(tmp_path):
+    p = tmp_path / "gone.txt"
+    shutil.copy(SAMPLE, p)
+    sha = hash_file.fn(str(p)).sha256
+    p.unlink()  # between discovery/hashing and extraction
+    with pytest.raises(FileNotFoundError):
+        extract.fn(str(p), sha, Settings())
 
 
 class _State:

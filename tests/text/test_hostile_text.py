@@ -22,10 +22,11 @@ def test_random_bytes_never_raise(tmp_path, data):
 
 def _status_fits(result) -> None:
     """The status says what the result holds: forms read → ok (partial with errors); no form
-    → neither (failed, with its reason)."""
+    → neither: failed with its reason, or no_form when the file was read whole without error."""
     assert (result.status in ("ok", "partial")) == bool(result.forms), (result.status, result.errors)
     assert (result.status == "partial") == bool(result.forms and result.errors), (result.status, result.errors)
     assert result.status != "failed" or result.errors
+    assert result.status != "no_form" or not result.errors
 
 
 TWO_FORMS = list(random_forms(8, 2))

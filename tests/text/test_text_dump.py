@@ -90,7 +90,6 @@ def test_forms_without_title_rows_are_split_at_repeated_labels(write_dump, tmp_p
 @pytest.mark.parametrize("content, reason", [
     (b"", "empty file"),
     (b"\x00\x01\x02\xff\xfe\x00binary" * 50, "binary data"),
-    ("这是一张发票，金额100元。\n".encode("utf-8") * 20, "no declaration form found"),
     (b"\x80\xff" * 200, "not text"),  # neither UTF-8 nor GB18030
 ])
 def test_bad_inputs_fail_with_a_reason(tmp_path, content, reason):
@@ -100,6 +99,13 @@ def test_bad_inputs_fail_with_a_reason(tmp_path, content, reason):
     assert result.status == "failed"
     assert reason in result.error_line
     assert result.forms == []
+
+
+def test_a_readable_text_without_a_form_is_no_form_not_failed(tmp_path):
+    path = tmp_path / "invoice.txt"
+    path.write_bytes("这是一张发票，金额100元。\n".encode("utf-8") * 20)
+    result = convert(path)
+    assert (result.status, result.forms, result.errors, result.error_line) == ("no_form", [], [], None)
 
 
 def test_evaluation_counts_extra_and_missing_rows(write_dump):
