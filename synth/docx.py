@@ -60,11 +60,13 @@ def render_docx(truths: list[dict], path: Path, *, seed: int = 0, style: Optiona
             rows = rows[1:]
         table = document.add_table(rows=len(rows), cols=grid.width)
         table.style = "Table Grid"
+        flat = table._cells  # every cell once, before any merge (table.cell() recomputes this each call)
+        at = lambda r, c: flat[r * grid.width + c]  # noqa: E731
         for r, grow in enumerate(rows):
             for gc in grow.cells:
-                cell = table.cell(r, gc.col)
+                cell = at(r, gc.col)
                 if gc.colspan > 1 or gc.rowspan > 1:
-                    cell = cell.merge(table.cell(r + gc.rowspan - 1, gc.col + gc.colspan - 1))
+                    cell = cell.merge(at(r + gc.rowspan - 1, gc.col + gc.colspan - 1))
                 _fill(cell, shown(gc), rng, bold=gc.role in ("title", "colhead"))
         rec = copy.deepcopy(truth)
         out.append(rec)

@@ -4,7 +4,7 @@ under a number format, several forms per sheet and several sheets. ``to_xls`` co
 workbook with LibreOffice (the .xls files people hold were mostly saved by an office suite).
 
     render_workbook(truths, path, seed=0, style=None, forms_per_sheet=None) -> truths
-    to_xls(xlsx_path, out_dir) -> the .xls path
+    to_xls([xlsx_path, ...], out_dir) -> the .xls paths (one LibreOffice start)
 
     python -m synth.workbook OUT.xlsx --forms 10 --seed 1   # + OUT.truth.jsonl beside it
 """
@@ -78,26 +78,29 @@ def render_workbook(truths: list[dict], path: Path, *, seed: int = 0, style: Opt
     return out
 
 
-def soffice_convert(src: Path, out_dir: Path, target: str, timeout: float = 180) -> Path:
-    """``soffice --headless --convert-to TARGET`` with a private profile (no user profile is
-    touched; concurrent runs do not share a lock). Returns the converted file."""
+def soffice_convert(srcs: list[Path], out_dir: Path, target: str, timeout: float = 300) -> list[Path]:
+    """``soffice --headless --convert-to TARGET`` of several files in one office start, with a
+    private profile (no user profile is touched; concurrent runs do not share a lock).
+    Returns the converted files, in order."""
     exe = shutil.which("soffice") or shutil.which("libreoffice")
     if exe is None:
         raise FileNotFoundError("soffice (LibreOffice) is not installed")
     out_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="jixiao-lo-") as profile:
         cmd = [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-               "--convert-to", target, "--outdir", str(out_dir), str(src)]
+               "--convert-to", target, "--outdir", str(out_dir), *map(str, srcs)]
         subprocess.run(cmd, check=True, capture_output=True, timeout=timeout,
                        env={**os.environ, "HOME": profile})
     ext = target.split(":", 1)[0]
-    result = out_dir / f"{src.stem}.{ext}"
-    if not result.exists():
-        raise FileNotFoundError(f"soffice did not write {result}")
-    return result
+    results = [out_dir / f"{src.stem}.{ext}" for src in srcs]
+    for result in results:
+        if not result.exists():
+            raise FileNotFoundError(f"soffice did not write {result}")
+    return results
 
 
-def to_xls(xlsx: Path, out_dir: Path) -> Path:
+def to_xls(xlsx: list[Path], out_dir: Path) -> list[Path]:
+    """Workbooks saved as Excel 97-2003 .xls by LibreOffice Calc."""
     return soffice_convert(xlsx, out_dir, "xls:MS Excel 97")
 
 
@@ -121,7 +124,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         for t in rendered:
             f.write(json.dumps(t, ensure_ascii=False) + "\n")
     if args.xls:
-        print(to_xls(args.out, args.out.parent))
+        print(to_xls([args.out], args.out.parent)[0])
     return 0
 
 
