@@ -130,11 +130,16 @@ def read_xlsx(path: Path, ctx: ReadContext) -> Iterator[Row]:
     office = ctx.settings.office
     check_zip(path, "workbook (.xlsx)", "xl/workbook.xml", office)
     try:
+        handle = open(path, "rb")  # a file object: openpyxl refuses names that do not end in .xlsx
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}") from exc
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "unknown extension", "no default style": not our reader's business
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+            wb = openpyxl.load_workbook(handle, read_only=True, data_only=True, keep_links=False)
         formats = _Formats(wb)
     except Exception as exc:  # openpyxl raises anything from KeyError to lxml errors on a broken part
+        handle.close()
         raise InputError(f"corrupt workbook (.xlsx): {type(exc).__name__}: {exc}") from exc
     any_value = False
     try:
@@ -156,6 +161,7 @@ def read_xlsx(path: Path, ctx: ReadContext) -> Iterator[Row]:
             yield from grid_to_rows(cells, page)
     finally:
         wb.close()
+        handle.close()
     if not any_value:
         raise InputError("empty workbook: no visible sheet holds a value")
 
