@@ -84,6 +84,11 @@ def _tag(el) -> str:
 
 def element_text(el) -> str:
     """The text of an element as displayed: block boundaries and ``<br>`` as line breaks."""
+    if len(el) == 0:  # the common cell: text only
+        text = el.text
+        if not text:
+            return ""
+        return " ".join(_fold(text).replace("\xa0", " ").split())
     parts: list[str] = []
 
     def walk(node) -> None:
@@ -120,6 +125,8 @@ def element_text(el) -> str:
 def _span(value: Optional[str]) -> int:
     if not value:
         return 1
+    if value.isdigit():
+        return max(1, min(int(value), _MAX_SPAN))
     m = re.match(r"\s*(\d+)", value)
     return max(1, min(int(m.group(1)), _MAX_SPAN)) if m else 1
 
@@ -236,7 +243,6 @@ def document_rows(root, max_cells: int, ctx: ReadContext) -> Iterator[Row]:
 
 def read_html(path: Path, ctx: ReadContext) -> Iterator[Row]:
     import lxml.etree
-    import lxml.html
 
     try:
         data = path.read_bytes()
@@ -248,9 +254,12 @@ def read_html(path: Path, ctx: ReadContext) -> Iterator[Row]:
     if "\x00" in text:
         raise InputError("binary data in a web page (NUL bytes)")
     try:
-        root = lxml.html.document_fromstring(text)
-    except (lxml.etree.ParserError, ValueError) as exc:
+        # plain etree elements (lxml.html's element classes cost a lookup per node visited)
+        root = lxml.etree.fromstring(text, lxml.etree.HTMLParser(remove_comments=True, remove_pis=True))
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError) as exc:
         raise InputError(f"not a readable web page: {exc}") from exc
+    if root is None:
+        raise InputError("empty web page: no text")
     any_row = False
     for row in document_rows(root, ctx.settings.office.max_cells, ctx):
         any_row = True

@@ -14,6 +14,8 @@ from pipeline.convert import convert
 from pipeline.settings import Settings
 from synth.ole import encrypted_ooxml, word97_doc
 
+from .conftest import read_rows
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -134,3 +136,25 @@ def test_an_excel_export_that_is_really_a_web_page_is_read_as_html(tmp_path):
 
 def test_text_dumps_are_still_text(sample_path):
     assert detect_type(sample_path, sample_path.read_bytes()[:4096]) == "text"
+
+
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+
+_MARKUP = st.lists(st.sampled_from(["<table>", "</table>", "<tr>", "</tr>", "<td>", "</td>", '<td rowspan="3">',
+                                    '<td colspan="999999">', '<td rowspan="x">', "<br>", "<p>", "</p>", "<caption>",
+                                    "项目名称", "二级项目支出绩效目标申报表", "&nbsp;", "&#0;", "\n", "一级指标"]),
+                   max_size=40).map("".join)
+
+
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=_MARKUP, junk=st.binary(max_size=40))
+def test_any_markup_gives_rows_or_one_input_error(tmp_path, body, junk):
+    from pipeline.errors import JixiaoError
+
+    path = tmp_path / "fuzz.html"
+    path.write_bytes(b"<html><body>" + body.encode("utf-8") + junk)
+    try:
+        rows, _ = read_rows(path)
+    except JixiaoError:
+        return
+    assert all(c.text and c.colspan >= 1 for r in rows for c in r.cells)

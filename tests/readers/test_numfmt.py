@@ -54,3 +54,16 @@ def test_value_as_displayed(value, fmt, expected):
 def test_date_formats_are_told_from_number_formats():
     assert is_date_format('yyyy"年"m"月"d"日"') and is_date_format("m/d/yy h:mm")
     assert not is_date_format("#,##0.00") and not is_date_format('0.00"元"') and not is_date_format("General")
+
+
+from hypothesis import given, settings as hsettings, strategies as st  # noqa: E402
+
+_FORMAT_CHARS = st.sampled_from(list('0#?.,%E+-;@"\\_*[]$¥yYmMdDhHsS/: 年月日元AMP') + ["[Red]", "[$-804]", "General"])
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(value=st.one_of(st.integers(-10**25, 10**25), st.floats(allow_nan=True, allow_infinity=True),
+                       st.text(max_size=5), st.datetimes(min_value=dt.datetime(1900, 3, 1))),
+       fmt=st.lists(_FORMAT_CHARS, max_size=12).map("".join))
+def test_any_format_code_gives_a_text_and_never_raises(value, fmt):
+    assert isinstance(display(value, fmt), str)
