@@ -85,6 +85,8 @@ def check_zip(path: Path, what: str, main_part: str, settings: OfficeSettings) -
         raise InputError(f"corrupt {what}: not a readable zip archive ({exc})") from exc
     except (OSError, ValueError, EOFError) as exc:
         raise InputError(f"corrupt {what}: {exc}") from exc
+    if "xl/workbook.bin" in names:
+        raise InputError("an Excel binary workbook (.xlsb): not supported; save it as .xlsx")
     if main_part not in names:
         raise InputError(f"corrupt {what}: the zip has no {main_part}")
     total = sum(i.file_size for i in infos)

@@ -36,6 +36,9 @@ def long_number_warning(sheet: str, ref: str, text: str) -> str:
             "significant ones (a code typed as a number); the digits after the 15th may be wrong")
 
 
+# a formula cell with no <v> (or an empty one) after its <f>: written by a program, never calculated
+_UNSAVED_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*"
+                              rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
@@ -88,6 +91,11 @@ def sheet_cells(wb, ws, formats: _Formats, ctx: ReadContext, page: int) -> Optio
         spans[(r0, c0)] = c1 - c0 + 1
         if (r1 - r0 + 1) * (c1 - c0 + 1) <= limit:
             covered.update((r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1) if (r, c) != (r0, c0))
+    if b"<f" in xml or b":f" in xml:
+        unsaved = len(_UNSAVED_FORMULA.findall(xml))
+        if unsaved:
+            ctx.page_error(page, "read", f"sheet {ws.title!r}: {unsaved} formula cells have no saved value (the "
+                           "workbook was written by a program and never calculated); they read as empty")
     parser = WorkSheetParser(io.BytesIO(xml), ws._shared_strings, data_only=True, epoch=wb.epoch,
                              date_formats=wb._date_formats, timedelta_formats=wb._timedelta_formats)
     epoch1904 = wb.epoch.year == 1904

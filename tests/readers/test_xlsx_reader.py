@@ -3,6 +3,7 @@ real workbook nobody on this project made."""
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,30 @@ def test_real_reviewers_workbook_is_read_and_holds_no_form():
     result = convert(REAL_XLSX)
     assert result.forms == [] and result.status != "ok"
     assert "no declaration form" in result.error_line
+
+
+def test_formulas_read_as_their_saved_values_and_unsaved_ones_are_flagged(tmp_path):
+    """A formula's value is what the spreadsheet saved beside it (Excel, WPS, LibreOffice do);
+    a workbook written by a program holds formulas without values: that is said, per sheet."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "金额"
+    ws["A1"], ws["A2"], ws["A3"] = 1200.5, 800, "=A1+A2"
+    ws["A3"].number_format = "#,##0.00"
+    written = tmp_path / "formula.xlsx"
+    wb.save(written)
+    rows, ctx = read_rows(written)
+    assert [r.cells[0].text for r in rows] == ["1200.5", "800"]
+    assert len(ctx.errors) == 1 and "'金额': 1 formula cells have no saved value" in ctx.errors[0].message
+
+    saved = tmp_path / "saved.xlsx"  # the same file as a spreadsheet saves it: the value beside the formula
+    with zipfile.ZipFile(written) as src, zipfile.ZipFile(saved, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<f>A1+A2</f><v></v>", b"<f>A1+A2</f><v>2000.5</v>")
+            dst.writestr(item, data)
+    rows, ctx = read_rows(saved)
+    assert [r.cells[0].text for r in rows] == ["1200.5", "800", "2,000.50"] and not ctx.errors
