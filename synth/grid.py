@@ -63,6 +63,7 @@ class GridStyle:
     label_breaks: Optional[bool] = None     # "项目总金额\\n（中期规划，万元）" with a line break
     paragraphs: Optional[bool] = None       # long values as paragraphs (line breaks at their spaces)
     note_row: Optional[bool] = None         # "金额单位：万元" under the title
+    inline_labels: Optional[bool] = None    # label and value in one cell: "项目名称：英才荟经费"
     colon: Optional[str] = None
 
 
@@ -80,7 +81,6 @@ def form_grid(truth: dict, rng: random.Random, style: GridStyle = GridStyle()) -
     paragraphs = _pick(rng, style.paragraphs, 0.5)
     colon = style.colon if style.colon is not None else rng.choice(["", "：", ":"])
     width = 6 if wide else 5
-    vspan = 2 if wide else 1  # a header value's width
 
     def label(text: str) -> GCell:
         if label_breaks and "（" in text:
@@ -113,7 +113,14 @@ def form_grid(truth: dict, rng: random.Random, style: GridStyle = GridStyle()) -
     rows = [GRow([GCell(TITLE, 0, colspan=width, role="title")], "title")]
     if _pick(rng, style.note_row, 0.5):
         rows.append(GRow([GCell("金额单位：万元", width - 1, role="note")], "note"))
+    inline = _pick(rng, style.inline_labels, 0.2)
     for l1, v1, l2, v2 in pairs:
+        if inline and isinstance(v1.value, str) and isinstance(v2.value, str):
+            # "项目名称：英才荟经费" in one cell, as Word forms often have it (the colon is needed then)
+            half = width // 2
+            rows.append(GRow([GCell(f"{l1}：{v1.value}", 0, colspan=half),
+                              GCell(f"{l2}：{v2.value}", half, colspan=width - half)], "pair"))
+            continue
         a = label(l1)
         v1.col = 1
         b = label(l2)
