@@ -107,6 +107,10 @@ def detect_office(path: Path, head: bytes) -> Optional[str]:
         return ooxml_kind(path) or (OFFICE_SUFFIXES.get(suffix) if suffix in (".xlsx", ".docx", ".xlsm", ".docm") else None)
     if head.startswith(OLE2_MAGIC):
         return "xls"  # the xls reader tells a workbook from a .doc or an encrypted OOXML file
+    from .xml_spreadsheet import is_xml_spreadsheet
+
+    if is_xml_spreadsheet(head.lstrip(b"\xef\xbb\xbf")):
+        return "xml-spreadsheet"  # Excel 2003 XML ("导出Excel" of many systems), before the HTML test
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith(b"\xff\xfe") or text.startswith(b"\xfe\xff"):
         text = text[2:].replace(b"\x00", b"").lstrip()
@@ -139,7 +143,7 @@ def _register_optional() -> None:
     import importlib
 
     for module in ("extractors.pdf_text", "extractors.image", "extractors.xlsx", "extractors.xls",
-                   "extractors.docx", "extractors.html"):
+                   "extractors.xml_spreadsheet", "extractors.docx", "extractors.html"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -85,3 +85,14 @@ def html_docs(readers_dir, random_truths) -> dict[str, tuple[Path, list[dict]]]:
         path = readers_dir / f"{name}.html"
         out[name] = (path, render_html(truths, path, seed=seed, encoding=encoding, meta=meta))
     return out
+
+
+@pytest.fixture(scope="session")
+def spreadsheetml_docs(readers_dir, random_truths) -> dict[str, tuple[Path, list[dict]]]:
+    from synth.spreadsheetml import render_spreadsheetml
+
+    out = {}
+    for name, truths, seed in (("golden", load_golden(), 7), ("random", random_truths, 21)):
+        path = readers_dir / f"{name}-2003.xls"  # saved under .xls, as the systems that export it do
+        out[name] = (path, render_spreadsheetml(truths, path, seed=seed))
+    return out

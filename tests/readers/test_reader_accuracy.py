@@ -58,3 +58,10 @@ def test_golden_sample_forms_are_exact_in_every_format(xlsx_docs, docx_docs, htm
         path, truths = docs["golden"]
         report = score(truths, convert(path).forms)
         assert (report.header_exact, report.indicator_exact) == (150, 108), (path.name, report.misses[:3])
+
+
+@pytest.mark.parametrize("name", ["golden", "random"])
+def test_excel_2003_xml_spreadsheets_match_truth(spreadsheetml_docs, name):
+    path, truths = spreadsheetml_docs[name]
+    result, _ = _check(path, truths, "xls")
+    assert [f.source.pages for f in result.forms] == [t["source"]["pages"] for t in truths]
