@@ -8,7 +8,8 @@ tables into rows of cells, paragraphs outside tables (the title line) as rows of
                merge's first row: the assembler fills 一级/二级指标 down), ``w:hMerge``
                continuations widen the cell before them
       cell text: its paragraphs joined with ``\\n`` (``w:br``/``w:cr`` are line breaks too;
-               deleted text and the fallback copy of a text box are not read)
+               deleted text and the fallback copy of a text box are not read), each with
+               the automatic list number Word shows before it (``1、``, ``（一）``, ``①``)
 
 There are no pages in a .docx (Word lays them out when it prints): ``page`` is None and
 ``line`` is the row's 1-based position in the document's stream of rows.
@@ -31,6 +32,112 @@ _T, _TAB, _BR, _CR, _NBH = (W + n for n in ("t", "tab", "br", "cr", "noBreakHyph
 _SKIP = frozenset({W + "del", W + "delText", W + "instrText", W + "pPr", W + "rPr", W + "tcPr",
                    W + "trPr", W + "tblPr", W + "tblGrid", MC_FALLBACK})
 _VAL = W + "val"
+
+
+_CN = "零一二三四五六七八九"
+_TIANGAN = "甲乙丙丁戊己庚辛壬癸"
+
+
+def _cn_number(n: int) -> str:
+    if n < 10:
+        return _CN[n]
+    if n < 100:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 1 else _CN[tens]) + "十" + (_CN[ones] if ones else "")
+    return str(n)
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, letters in ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"),
+                           (50, "l"), (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i")):
+        while n >= value:
+            out, n = out + letters, n - value
+    return out
+
+
+def format_number(n: int, fmt: str) -> str:
+    """A list counter in a WordprocessingML ``w:numFmt``."""
+    if fmt in ("chineseCounting", "chineseCountingThousand", "chineseLegalSimplified", "taiwaneseCounting"):
+        return _cn_number(n)
+    if fmt == "ideographTraditional":
+        return _TIANGAN[(n - 1) % 10]
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (n - 1) % 26) * ((n - 1) // 26 + 1)
+        return letter.upper() if fmt == "upperLetter" else letter
+    if fmt in ("lowerRoman", "upperRoman"):
+        return _roman(n).upper() if fmt == "upperRoman" else _roman(n)
+    if fmt == "decimalEnclosedCircle" or fmt == "decimalEnclosedCircleChinese":
+        return chr(0x2460 + n - 1) if 1 <= n <= 20 else str(n)
+    if fmt == "decimalFullWidth":
+        return "".join(chr(ord(d) + 0xFEE0) for d in str(n))
+    if fmt == "decimalZero":
+        return f"{n:02d}"
+    if fmt in ("none", "bullet"):
+        return ""
+    return str(n)
+
+
+class Numbering:
+    """Word's automatic list numbers (``word/numbering.xml``): the ``1、`` or ``（一）`` a
+    paragraph shows but does not hold as text. Counters run per list in document order."""
+
+    def __init__(self, element=None):
+        self.levels: dict[str, dict[int, tuple[str, str, int]]] = {}  # abstractNumId -> ilvl -> (fmt, text, start)
+        self.nums: dict[str, tuple[str, dict[int, int]]] = {}         # numId -> (abstractNumId, start overrides)
+        self.counters: dict[str, list[int]] = {}
+        if element is None:
+            return
+        for an in element.iter(W + "abstractNum"):
+            levels = {}
+            for lvl in an.iter(W + "lvl"):
+                fmt_el, text_el, start_el = lvl.find(W + "numFmt"), lvl.find(W + "lvlText"), lvl.find(W + "start")
+                levels[int(lvl.get(W + "ilvl", "0"))] = (
+                    fmt_el.get(_VAL, "decimal") if fmt_el is not None else "decimal",
+                    text_el.get(_VAL, "") if text_el is not None else "",
+                    _plain_int(start_el, 1))
+            self.levels[an.get(W + "abstractNumId", "")] = levels
+        for num in element.iter(W + "num"):
+            ref = num.find(W + "abstractNumId")
+            overrides = {}
+            for ov in num.iter(W + "lvlOverride"):
+                start = ov.find(W + "startOverride")
+                if start is not None:
+                    overrides[int(ov.get(W + "ilvl", "0"))] = _plain_int(start, 1)
+            self.nums[num.get(W + "numId", "")] = (ref.get(_VAL, "") if ref is not None else "", overrides)
+
+    def label(self, p) -> str:
+        """The list number of paragraph ``p`` (its ``w:numPr``), counted; "" when it has none."""
+        ppr = p.find(W + "pPr")
+        numpr = ppr.find(W + "numPr") if ppr is not None else None
+        if numpr is None:
+            return ""
+        num_id_el, ilvl_el = numpr.find(W + "numId"), numpr.find(W + "ilvl")
+        num_id = num_id_el.get(_VAL, "") if num_id_el is not None else ""
+        ilvl = _plain_int(ilvl_el, 0)
+        if num_id not in self.nums or not 0 <= ilvl <= 8:
+            return ""
+        abstract, overrides = self.nums[num_id]
+        levels = self.levels.get(abstract, {})
+        if ilvl not in levels:
+            return ""
+        counts = self.counters.setdefault(num_id, [0] * 9)
+        if counts[ilvl] == 0:
+            counts[ilvl] = overrides.get(ilvl, levels[ilvl][2])
+        else:
+            counts[ilvl] += 1
+        for deeper in range(ilvl + 1, 9):
+            counts[deeper] = 0
+        fmt, text, _ = levels[ilvl]
+        if fmt == "bullet":
+            return ""
+        for k in range(ilvl + 1):
+            kfmt = levels.get(k, ("decimal", "", 1))[0]
+            text = text.replace(f"%{k + 1}", format_number(max(counts[k], levels.get(k, ("", "", 1))[2]), kfmt))
+        return text
+
+
+NO_NUMBERING = Numbering()
 
 
 def _walk_text(el, out: list[str]) -> None:
@@ -56,28 +163,36 @@ def _walk_text(el, out: list[str]) -> None:
             _walk_text(child, out)
 
 
-def paragraph_text(p) -> str:
-    out: list[str] = []
+def paragraph_text(p, numbering: Numbering = NO_NUMBERING) -> str:
+    out: list[str] = [numbering.label(p)] if numbering.nums else []
     _walk_text(p, out)
     return "".join(out)
 
 
-def _cell_lines(el, lines: list[str]) -> None:
+def _plain_int(el, default: int) -> int:
+    try:
+        return int(el.get(_VAL)) if el is not None and el.get(_VAL) is not None else default
+    except ValueError:
+        return default
+
+
+def _cell_lines(el, lines: list[str], numbering: Numbering) -> None:
     for child in el:
         if child.tag == _P:
-            lines.append(paragraph_text(child))
+            lines.append(paragraph_text(child, numbering))
         elif child.tag in (_TBL, _TR, _TC):  # a nested table: its cells' paragraphs, in order
-            _cell_lines(child, lines)
+            _cell_lines(child, lines, numbering)
         elif child.tag == _SDT:
             content = child.find(_SDT_CONTENT)
             if content is not None:
-                _cell_lines(content, lines)
+                _cell_lines(content, lines, numbering)
 
 
-def cell_text(tc) -> str:
-    """A cell's paragraphs joined with line breaks (a nested table's paragraphs included)."""
+def cell_text(tc, numbering: Numbering = NO_NUMBERING) -> str:
+    """A cell's paragraphs joined with line breaks (a nested table's paragraphs included),
+    each with its automatic list number."""
     lines: list[str] = []
-    _cell_lines(tc, lines)
+    _cell_lines(tc, lines, numbering)
     return clean_cell_text("\n".join(line for line in lines if line.strip()))
 
 
@@ -110,7 +225,7 @@ def _rows_of(tbl) -> Iterator:
                 yield from _rows_of(content)
 
 
-def table_cells(tbl) -> list[list[GridCell]]:
+def table_cells(tbl, numbering: Numbering = NO_NUMBERING) -> list[list[GridCell]]:
     """A ``w:tbl`` as grid rows (row index within the table)."""
     rows: list[list[GridCell]] = []
     for r, tr in enumerate(_rows_of(tbl)):
@@ -129,7 +244,7 @@ def table_cells(tbl) -> list[list[GridCell]]:
             if hcont and out:
                 out[-1].colspan += span
             elif not vcont:
-                text = cell_text(tc)
+                text = cell_text(tc, numbering)
                 if text:
                     out.append(GridCell(r, col, text, span))
             col += span
@@ -137,7 +252,7 @@ def table_cells(tbl) -> list[list[GridCell]]:
     return rows
 
 
-def body_rows(body, max_cells: int, ctx: ReadContext) -> Iterator[Row]:
+def body_rows(body, max_cells: int, ctx: ReadContext, numbering: Numbering = NO_NUMBERING) -> Iterator[Row]:
     """The document body's rows in order (tables and paragraphs)."""
     line = 0
     table_no = 0
@@ -153,7 +268,7 @@ def body_rows(body, max_cells: int, ctx: ReadContext) -> Iterator[Row]:
 
     for block in blocks(body):
         if block.tag == _P:
-            text = paragraph_text(block)
+            text = paragraph_text(block, numbering)
             parts = [clean_cell_text(t) for t in text.split("\t")]
             cells = [Cell(t, i, 1, None, None, 1.0, "text", line + 1) for i, t in enumerate(parts) if t]
             if cells:
@@ -166,7 +281,7 @@ def body_rows(body, max_cells: int, ctx: ReadContext) -> Iterator[Row]:
             ctx.page_error(None, "read", f"table {table_no} has {size} cells, over the limit of {max_cells} "
                            "(office.max_cells); skipped")
             continue
-        for grid_row in table_cells(block):
+        for grid_row in table_cells(block, numbering):
             if grid_row:
                 line += 1
                 yield Row([Cell(c.text, c.col, c.colspan, None, None, 1.0, "text", line) for c in grid_row],
@@ -184,8 +299,12 @@ def read_docx(path: Path, ctx: ReadContext) -> Iterator[Row]:
     body: Optional[object] = document.element.body
     if body is None:
         raise InputError("corrupt Word document (.docx): no body")
+    try:
+        numbering = Numbering(document.part.numbering_part.element)
+    except (KeyError, NotImplementedError, AttributeError, ValueError):  # no numbering part
+        numbering = NO_NUMBERING
     any_row = False
-    for row in body_rows(body, ctx.settings.office.max_cells, ctx):
+    for row in body_rows(body, ctx.settings.office.max_cells, ctx, numbering):
         any_row = True
         yield row
     if not any_row and not ctx.errors:

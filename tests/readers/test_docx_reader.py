@@ -79,3 +79,36 @@ def test_several_forms_in_one_document(docx_docs):
     path, truths = docx_docs["random"]
     result = convert(path)
     assert [f.header.project_name for f in result.forms] == [t["header"]["project_name"] for t in truths]
+
+
+def test_automatic_list_numbers_are_shown_as_word_shows_them(tmp_path):
+    """Word keeps a list's 一、/（1） in numbering.xml, not in the text: the reader puts them
+    back, counting per list and restarting a level under a new item of the level above."""
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    w = nsdecls("w")
+
+    def build(document):
+        numbering = document.part.numbering_part.element
+        numbering.insert(0, parse_xml(
+            f'<w:abstractNum {w} w:abstractNumId="77">'
+            '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/><w:lvlText w:val="%1、"/></w:lvl>'
+            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="（%2）"/></w:lvl>'
+            '</w:abstractNum>'))
+        numbering.append(parse_xml(f'<w:num {w} w:numId="77"><w:abstractNumId w:val="77"/></w:num>'))
+        cell = document.add_table(rows=1, cols=2).cell(0, 1)
+        document.tables[0].cell(0, 0).text = "测算依据"
+        items = [(0, "大学生实习基地补贴400万元"), (0, "人力资源产业园："), (1, "园区运营支持100万元"),
+                 (1, "项目引进支持20万元"), (None, "以上共计"), (0, "市场化引才奖励"), (1, "2人*5万元/人=10万元")]
+        for k, (level, text) in enumerate(items):
+            para = cell.paragraphs[0] if k == 0 else cell.add_paragraph()
+            para.add_run(text)
+            if level is not None:
+                para._p.get_or_add_pPr().append(parse_xml(
+                    f'<w:numPr {w}><w:ilvl w:val="{level}"/><w:numId w:val="77"/></w:numPr>'))
+
+    rows, _ = read_rows(_document(tmp_path / "numbered.docx", build))
+    assert rows[0].cells[1].text.split("\n") == [
+        "一、大学生实习基地补贴400万元", "二、人力资源产业园：", "（1）园区运营支持100万元", "（2）项目引进支持20万元",
+        "以上共计", "三、市场化引才奖励", "（1）2人*5万元/人=10万元"]
