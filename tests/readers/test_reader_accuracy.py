@@ -51,13 +51,21 @@ def test_html_forms_match_truth(html_docs, name):
     _check(path, truths, "html")
 
 
-def test_golden_sample_forms_are_exact_in_every_format(xlsx_docs, docx_docs, html_docs):
-    """The ten real sample forms come out of a workbook, a Word table and a web page with
-    every header field and indicator row as hand-checked (not merely above the target)."""
-    for docs in (xlsx_docs, docx_docs, html_docs):
+def test_golden_sample_forms_are_exact_in_every_format(xlsx_docs, xls_docs, spreadsheetml_docs, docx_docs,
+                                                        html_docs):
+    """The ten real sample forms come out of a workbook, an .xls, an Excel 2003 XML file, a
+    Word table and a web page with every header field and indicator row as hand-checked (not
+    merely above the target), the calculation total of the golden file, and exactly the
+    arithmetic findings the golden file names."""
+    arithmetic = {"ARITHMETIC_MISMATCH", "TOTAL_MISMATCH", "UNIT_SUSPECT"}
+    for docs in (xlsx_docs, xls_docs, spreadsheetml_docs, docx_docs, html_docs):
         path, truths = docs["golden"]
-        report = score(truths, convert(path).forms)
+        forms = convert(path).forms
+        report = score(truths, forms)
         assert (report.header_exact, report.indicator_exact) == (150, 108), (path.name, report.misses[:3])
+        assert [float(f.calculation.total_yuan) for f in forms] == [t["calculation"]["total_yuan"] for t in truths]
+        assert [sorted(x.code for x in f.findings if x.code in arithmetic) for f in forms] == \
+            [sorted(t["finding_codes"]) for t in truths], path.name
 
 
 @pytest.mark.parametrize("name", ["golden", "random"])
