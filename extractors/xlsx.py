@@ -157,8 +157,8 @@ def read_xlsx(path: Path, ctx: ReadContext) -> Iterator[Row]:
                 continue
             try:
                 cells = sheet_cells(wb, ws, formats, ctx, page)
-            except (KeyError, ValueError, TypeError, IndexError, SyntaxError) as exc:
-                # a broken sheet part (bad XML, a shared string that is not there): that sheet only
+            except Exception as exc:  # noqa: BLE001 - openpyxl and zipfile raise anything on a broken part
+                # a broken sheet part (bad XML, a bad CRC, a shared string that is not there): that sheet only
                 ctx.page_error(page, "read", f"sheet {ws.title!r} could not be read: {type(exc).__name__}: {exc}")
                 any_value = True
                 continue

@@ -158,3 +158,64 @@ def test_any_markup_gives_rows_or_one_input_error(tmp_path, body, junk):
     except JixiaoError:
         return
     assert all(c.text and c.colspan >= 1 for r in rows for c in r.cells)
+
+
+def _mutations(data: bytes, rng) -> bytes:
+    import io
+
+    mode = rng.choice(["flip", "cut", "part"])
+    b = bytearray(data)
+    if mode == "flip":
+        for _ in range(rng.randint(1, 20)):
+            b[rng.randrange(len(b))] = rng.randrange(256)
+        return bytes(b)
+    if mode == "cut" or not data.startswith(b"PK"):
+        return bytes(b[: rng.randrange(len(b))])
+    src, out = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    victim = rng.choice(src.namelist())
+    with zipfile.ZipFile(out, "w") as dst:  # one part cut short and followed by junk
+        for name in src.namelist():
+            part = src.read(name)
+            if name == victim:
+                part = part[: rng.randrange(len(part) + 1)] + bytes(rng.randrange(256) for _ in range(10))
+            dst.writestr(name, part)
+    return out.getvalue()
+
+
+def test_damaged_workbooks_and_documents_never_escape_as_exceptions(tmp_path, xlsx_docs, xls_docs, docx_docs,
+                                                                      spreadsheetml_docs):
+    """Bit flips, cuts and damaged zip parts (a bad CRC once escaped from the .xlsx reader):
+    every result is ok, partial or failed with a reason."""
+    import random
+
+    rng = random.Random(5)
+    for docs in (xlsx_docs, xls_docs, docx_docs, spreadsheetml_docs):
+        good = docs["golden"][0]
+        data = good.read_bytes()
+        for i in range(15):
+            path = tmp_path / f"damaged-{i}{good.suffix}"
+            path.write_bytes(_mutations(data, rng))
+            result = convert(path)
+            assert result.status in ("ok", "partial", "failed")
+            if result.status != "ok":
+                assert result.error_line
+
+
+def test_bad_crc_in_one_sheet_is_that_sheets_error_and_the_others_are_read(tmp_path, xlsx_docs):
+    """Regression: zipfile's "Bad CRC-32" on reading one sheet part escaped the reader."""
+    good, truths = xlsx_docs["golden"]
+    stored = tmp_path / "stored.xlsx"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(stored, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item.filename, src.read(item), compress_type=zipfile.ZIP_STORED)
+    data = bytearray(stored.read_bytes())
+    with zipfile.ZipFile(stored) as z:
+        info = z.getinfo("xl/worksheets/sheet1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + info.compress_size // 2] ^= 0x01  # one bit of the sheet's text: its CRC no longer matches
+    damaged = tmp_path / "bad-crc.xlsx"
+    damaged.write_bytes(bytes(data))
+    result = convert(damaged)
+    on_sheet1 = sum(1 for t in truths if t["source"]["pages"] == [1])
+    assert result.status == "partial" and len(result.forms) == len(truths) - on_sheet1
+    assert "Bad CRC-32" in result.errors[0].message and result.errors[0].page == 1
