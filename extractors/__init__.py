@@ -74,7 +74,11 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp"}
 
 
 def detect_type(path: Path, head: bytes) -> str:
-    """``text``, ``pdf`` or ``image`` from the first bytes (the name is only a tie-breaker)."""
+    """``text``, ``pdf``, ``image``, ``xlsx``, ``docx``, ``xls`` or ``html`` from the content
+    (the name is only a tie-breaker)."""
+    office = detect_office(path, head)
+    if office:
+        return office
     if head.lstrip()[:5] == PDF_MAGIC or PDF_MAGIC in head[:1024]:
         return "pdf"
     for magic, _name in IMAGE_MAGIC:
@@ -85,6 +89,34 @@ def detect_type(path: Path, head: bytes) -> str:
     if path.suffix.lower() in IMAGE_SUFFIXES:
         return "image"
     return "text"
+
+
+OFFICE_SUFFIXES = {".xlsx": "xlsx", ".xlsm": "xlsx", ".docx": "docx", ".docm": "docx", ".xls": "xls"}
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+_HTML_MARKS = (b"<html", b"<table", b"<!doctype html")
+
+
+def detect_office(path: Path, head: bytes) -> Optional[str]:
+    """Workbooks, Word documents and web pages by content: a zip with ``xl/`` or ``word/``
+    parts, the OLE2 magic (.xls; an encrypted .xlsx/.docx is OLE2 too, and the xls reader says
+    so), markup that opens with ``<html``, ``<table`` or a doctype. None for anything else."""
+    from .office import OLE2_MAGIC, ZIP_MAGIC, ooxml_kind
+
+    suffix = path.suffix.lower()
+    if head.startswith(ZIP_MAGIC):
+        return ooxml_kind(path) or (OFFICE_SUFFIXES.get(suffix) if suffix in (".xlsx", ".docx", ".xlsm", ".docm") else None)
+    if head.startswith(OLE2_MAGIC):
+        return "xls"  # the xls reader tells a workbook from a .doc or an encrypted OOXML file
+    from .xml_spreadsheet import is_xml_spreadsheet
+
+    if is_xml_spreadsheet(head.lstrip(b"\xef\xbb\xbf")):
+        return "xml-spreadsheet"  # Excel 2003 XML ("导出Excel" of many systems), before the HTML test
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith(b"\xff\xfe") or text.startswith(b"\xfe\xff"):
+        text = text[2:].replace(b"\x00", b"").lstrip()
+    if text.startswith(b"<") and (any(m in text for m in _HTML_MARKS) or suffix in HTML_SUFFIXES):
+        return "html"
+    return None
 
 
 def reader_for(path: Path, head: bytes) -> Reader:
@@ -110,7 +142,8 @@ def _register_optional() -> None:
     """Readers of other kinds register themselves on import when their modules exist."""
     import importlib
 
-    for module in ("extractors.pdf_text", "extractors.image"):
+    for module in ("extractors.pdf_text", "extractors.image", "extractors.xlsx", "extractors.xls",
+                   "extractors.xml_spreadsheet", "extractors.docx", "extractors.html"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

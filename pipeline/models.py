@@ -31,7 +31,7 @@ def decimal_to_json(value: Decimal) -> int | float:
 Num = Annotated[Decimal, PlainSerializer(decimal_to_json, return_type=Any, when_used="json")]
 
 Origin = Literal["text", "pdf", "ocr"]
-SourceKind = Literal["text", "pdf", "scan", "image"]
+SourceKind = Literal["text", "pdf", "scan", "image", "xlsx", "xls", "docx", "html"]
 Severity = Literal["error", "warning", "info"]
 Comparator = Literal["=", "≥", "≤", ">", "<"]
 

@@ -81,6 +81,18 @@ class OcrSettings(_Settings):
                                      "(pipeline.ocr_repair; each repair is an OCR_REPAIRED finding)")
 
 
+class OfficeSettings(_Settings):
+    """How workbooks (.xlsx, .xls), Word documents (.docx) and web pages (HTML) are read."""
+
+    max_cells: int = Field(default=1_000_000, ge=1, description="cells of one sheet or table; more: "
+                           "that sheet or table is skipped with an error line")
+    max_unzipped_bytes: int = Field(default=512 * 1024**2, ge=1, description="an .xlsx/.docx whose parts "
+                                    "unpack to more is refused before it is parsed (zip bombs)")
+    hidden_sheets: bool = Field(default=False, description="read hidden sheets too (lists behind drop-downs)")
+    html_encodings: tuple[str, ...] = Field(default=("utf-8", "gb18030"), description="tried in order when "
+                                            "a page has no BOM and no charset in its meta tag")
+
+
 class Limits(_Settings):
     """Hard limits that protect the machine from hostile inputs."""
 
@@ -96,6 +108,7 @@ class Settings(_Settings):
     validation: ValidationSettings = ValidationSettings()
     pdf: PdfSettings = PdfSettings()
     ocr: OcrSettings = OcrSettings()
+    office: OfficeSettings = OfficeSettings()
     limits: Limits = Limits()
 
     def with_overrides(self, assignments: list[str]) -> "Settings":
