@@ -28,6 +28,9 @@ DUPLICATE_CODE = "DUPLICATE_CODE"
 DUPLICATE_FORM = "DUPLICATE_FORM"
 INDICATOR_KEYS = ("level1", "level2", "core", "level3", "value", "explanation", "comparator", "number", "unit")
 _SHOWN_DIFFS = 4
+# the differences a reviewer wants first
+_DIFF_ORDER = ("project_name", "annual_amount", "total_amount", "applicant_unit")
+_DIFF_KEYS = (*_DIFF_ORDER, *(k for k in HEADER_KEYS if k not in _DIFF_ORDER))
 
 
 def _norm(value):
@@ -85,7 +88,7 @@ def _shown(value) -> str:
 def differences(a: Known, b: Known) -> list[str]:
     """What differs between two forms of one code, for the message (header fields by name)."""
     out = [f"{k} {_shown(a.header.get(k))} vs {_shown(b.header.get(k))}"
-           for k in HEADER_KEYS if _norm(a.header.get(k)) != _norm(b.header.get(k))]
+           for k in _DIFF_KEYS if _norm(a.header.get(k)) != _norm(b.header.get(k))]
     if a.indicators != b.indicators:
         out.append(f"indicators ({a.indicator_rows} vs {b.indicator_rows} rows)"
                    if a.indicator_rows != b.indicator_rows else "indicator texts")
