@@ -16,13 +16,11 @@ and a row read back from SQLite or PostgreSQL compare alike.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from .models import HEADER_KEYS, DocumentResult, Finding, Form
-from .tables import form_record, indicator_records
+from .models import HEADER_KEYS, DocumentResult, Finding, Form, decimal_to_json
 
 DUPLICATE_CODE = "DUPLICATE_CODE"
 DUPLICATE_FORM = "DUPLICATE_FORM"
@@ -56,13 +54,13 @@ class Known:
 
     @property
     def digest(self) -> str:
-        data = json.dumps([[_norm(self.header.get(k)) for k in HEADER_KEYS], self.indicators], ensure_ascii=False)
+        data = repr(([_norm(self.header.get(k)) for k in HEADER_KEYS], self.indicators))
         return hashlib.sha256(data.encode()).hexdigest()
 
 
-def _indicator_digest(rows: Iterable[dict]) -> tuple[str, int]:
-    items = [[_norm(r.get(k)) for k in INDICATOR_KEYS] for r in rows]
-    return hashlib.sha256(json.dumps(items, ensure_ascii=False).encode()).hexdigest(), len(items)
+def _indicator_digest(rows: Iterable[tuple]) -> tuple[str, int]:
+    items = [tuple(_norm(v) for v in r) for r in rows]
+    return hashlib.sha256(repr(items).encode()).hexdigest(), len(items)
 
 
 def where_of(path: str, form_index: int) -> str:
@@ -73,10 +71,13 @@ def known_of(form: Form) -> Optional[Known]:
     code = form.header.project_code
     if not code:
         return None
-    rec = form_record(form)
-    digest, n = _indicator_digest(indicator_records(form))
+    header = form.header.model_dump(mode="json")  # the values of the table records (numbers as JSON)
+    digest, n = _indicator_digest(
+        (i.level1, i.level2, i.core, i.level3, i.value, i.explanation, i.target.comparator,
+         None if i.target.number is None else decimal_to_json(i.target.number), i.target.unit)
+        for i in form.indicators)
     return Known(code=code, where=where_of(form.source.path, form.source.form_index),
-                 header={k: rec[k] for k in HEADER_KEYS}, indicators=digest, indicator_rows=n,
+                 header=header, indicators=digest, indicator_rows=n,
                  source_sha256=form.source.sha256, form_index=form.source.form_index)
 
 
@@ -182,7 +183,8 @@ def known_in_db(engine, codes: Iterable[str], exclude_path: str = "", exclude_sh
                                                                                              ind.c.row_index)):
                 by_form.setdefault(r.form_id, []).append(dict(r._mapping))
             for r in rows:
-                digest, n = _indicator_digest(by_form.get(r["id"], []))
+                digest, n = _indicator_digest(tuple(row.get(k) for k in INDICATOR_KEYS)
+                                              for row in by_form.get(r["id"], []))
                 out.append(Known(code=r["project_code"], where=where_of(r["source_path"] or "?", r["form_index"]),
                                  header={k: r.get(k) for k in HEADER_KEYS}, indicators=digest, indicator_rows=n,
                                  source_sha256=r["source_sha256"], form_index=r["form_index"]))

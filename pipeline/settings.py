@@ -92,7 +92,7 @@ class ReportSettings(_Settings):
 
     crop_dpi: int = Field(default=120, ge=50, le=300, description="resolution page crops are rendered at")
     margin_pt: float = Field(default=14.0, ge=0, description="context kept around a field's box, in PDF points")
-    label_pt: float = Field(default=110.0, ge=0, description="extra room on the left of a box (the field's label)")
+    label_pt: float = Field(default=170.0, ge=0, description="extra room on the left of a box (the field's label)")
     jpeg_quality: int = Field(default=82, ge=30, le=95)
     workers: int = Field(default=0, ge=0, description="crop processes; 0 = one per core")
     parallel_min_pages: int = Field(default=6, ge=1, description="fewer pages to render: no process pool")

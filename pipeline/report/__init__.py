@@ -76,11 +76,13 @@ def write_report(out: Path, settings: Optional[Settings] = None,
     password = settings.pdf.password.get_secret_value() if settings.pdf.password else None
     for form in data.forms:
         key = form_key(form)
-        with atomic_open(files_dir / "json" / f"{key}.json") as f:
-            f.write(form_json(form))
-        inputs.json_links[key] = f"{FILES_DIR}/json/{key}.json"
-        if not form.findings:
+        if not form.findings:  # not shown in detail: its file's JSON
+            if form.source.sha256 in data.json_of:
+                inputs.json_links[key] = data.json_of[form.source.sha256]
             continue
+        # regenerated on every run, so written plainly (no fsync per file)
+        (files_dir / "json" / f"{key}.json").write_text(form_json(form), encoding="utf-8")
+        inputs.json_links[key] = f"{FILES_DIR}/json/{key}.json"
         kind = form.source.kind
         src = _source_file(form.source.path, out) if kind in PAGE_KINDS else None
         if kind in PAGE_KINDS and src is None:

@@ -211,11 +211,25 @@ def spots(form: Form, code: str, field_: Optional[str]) -> list[Spot]:
     return unique
 
 
+def text_lines(form: Form, code: str, field_: Optional[str]) -> list[tuple[str, int]]:
+    """(field, line) of the fields a finding is about, for a source without pages (a dump)."""
+    out = []
+    for name in fields_of(code, field_):
+        key = "calculation_basis" if _TERM.fullmatch(name) else name
+        prov = form.provenance.get(key)
+        m = _INDICATOR.fullmatch(name)
+        if m and int(m.group(1)) < len(form.indicators) and form.indicators[int(m.group(1))].prov:
+            prov = form.indicators[int(m.group(1))].prov[0]
+        if prov is not None and prov.line is not None and (key, prov.line) not in out:
+            out.append((key, prov.line))
+    return out
+
+
 def worst(form: Form) -> int:
     """0 for a form with an error, 1 warning, 2 info, 3 none (the order of "look first")."""
     ranks = [SEVERITIES.index(f.severity) for f in form.findings if f.severity in SEVERITIES]
     return min(ranks, default=3)
 
 
-__all__ = ["FIELDS_BY_CODE", "FileRow", "ReportData", "SEVERITIES", "Spot", "collect", "fields_of", "form_key",
+__all__ = ["text_lines", "FIELDS_BY_CODE", "FileRow", "ReportData", "SEVERITIES", "Spot", "collect", "fields_of", "form_key",
            "latest_per_path", "read_manifest_lines", "spots", "worst"]

@@ -47,12 +47,15 @@ class CropResult:
 
 
 def _cut(image, scale: float, crop: CropBox, m: float, lab: float, quality: int, out: Path,
-         result: CropResult) -> None:
+         result: CropResult, origin: tuple[float, float] = (0.0, 0.0)) -> None:
     """Cut ``crop`` from a rendered page: ``scale`` turns source units into the image's pixels;
-    ``m`` (around) and ``lab`` (to the left, for the label) are in source units."""
+    ``m`` (around) and ``lab`` (to the left, for the label) are in source units; ``origin`` is
+    where the image's top left is on the page (a rendered region), in source units."""
     from PIL import ImageDraw
 
+    ox, oy = origin
     x0, top, x1, bottom = crop.box
+    x0, top, x1, bottom = x0 - ox, top - oy, x1 - ox, bottom - oy
     w, h = image.size
     left = max(0, int((x0 - lab) * scale))
     upper = max(0, int((top - m) * scale))
@@ -107,10 +110,18 @@ def _run_pdf(job: CropJob, pages: dict[int, list[CropBox]], out: Path, result: C
                     result.failed[c.name] = f"page {page_no} is not in the file ({len(doc)} pages)"
                 continue
             page = doc[page_no - 1]
-            image = page.render(scale=scale).to_pil()
+            pw, ph = page.get_size()
+            # only the region holding this page's crops is rendered (once), not the whole page
+            left = max(0.0, min(c.box[0] for c in crops) - job.label)
+            top = max(0.0, min(c.box[1] for c in crops) - job.margin)
+            right = min(pw, max(c.box[2] for c in crops) + job.margin)
+            bottom = min(ph, max(c.box[3] for c in crops) + job.margin)
+            if right - left < 1 or bottom - top < 1:  # boxes off the page: _cut says so
+                left, top, right, bottom = 0.0, 0.0, pw, ph
+            image = page.render(scale=scale, crop=(left, ph - bottom, pw - right, top)).to_pil()
             result.pages += 1
             for c in crops:
-                _cut(image, scale, c, job.margin, job.label, job.quality, out, result)
+                _cut(image, scale, c, job.margin, job.label, job.quality, out, result, origin=(left, top))
             page.close()
     finally:
         doc.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,7 +12,10 @@ from typing import Optional
 
 from ..models import HEADER_KEYS, Finding, Form
 from ..tables import form_key
-from .collect import SEVERITIES, FileRow, ReportData, Spot, worst
+from .collect import SEVERITIES, FileRow, ReportData, Spot, text_lines, worst
+
+_BEFORE_AFTER = re.compile(r"“([^”]*)” -> “([^”]*)”")
+_WHERE = re.compile(r"(\S+) form (\d+)")
 
 STATUS_ORDER = ("ok", "partial", "no_form", "failed", "skipped")
 OCR_TEXT_CODES = frozenset({"LOW_CONFIDENCE", "OCR_REPAIRED", "OCR_REPAIR_AMBIGUOUS"})
@@ -41,6 +45,7 @@ class PageInputs:
     data: ReportData
     shots: dict[tuple[str, int], list[list[Shot]]] = field(default_factory=dict)  # (form key, finding i)
     json_links: dict[str, str] = field(default_factory=dict)  # form key -> relative href
+    anchors: dict[tuple[str, int], str] = field(default_factory=dict)  # (file name, form number) -> form key
     generated_at: str = ""
 
 
@@ -86,6 +91,8 @@ border-left:5px solid #4a6fa5}.form.w0{border-left-color:#c62828}.form.w1{border
 .shot figcaption{font-size:12px;color:#5b6572}.ocr{font-size:13px;background:#f7f4e8;border:1px solid #e6dfbf;
 padding:4px 8px;max-width:560px;white-space:pre-wrap;overflow-wrap:anywhere}.shotrow{display:flex;gap:10px;
 align-items:flex-start;flex-wrap:wrap}.missing{color:#c62828;font-size:12px}
+.c-error b{color:#c62828}.c-warning b{color:#e08a00}.c-info b{color:#4a6fa5}
+.ba{font-size:13px;margin:2px 0}.ba b{display:inline-block;width:84px;color:#5b6572;font-weight:600}
 a{color:#1f5fa8}.look li{margin:2px 0}.muted{color:#5b6572}.hidden{display:none!important}
 details summary{cursor:pointer;font-weight:600}
 """
@@ -125,8 +132,7 @@ def _status_cards(files: list[FileRow], forms: list[Form], findings: Counter) ->
     cards += [f'<div class="card"><b class="st {e(s)}">{status[s]}</b><span>{e(s)}</span></div>' for s in order]
     cards.append(f'<div class="card"><b>{len(forms)}</b><span>forms</span></div>')
     for sev in SEVERITIES:
-        cards.append(f'<div class="card"><b><span class="sev {sev}">{findings.get(sev, 0)}</span></b>'
-                     f'<span>{sev}s</span></div>')
+        cards.append(f'<div class="card c-{sev}"><b>{findings.get(sev, 0)}</b><span>{sev}s</span></div>')
     return f'<div class="cards">{"".join(cards)}</div>'
 
 
@@ -165,9 +171,17 @@ def _shot_html(shot: Shot, finding: Finding) -> str:
         img = f'<div class="missing">page image not available: {e(shot.missing)}</div>'
     figure = f'<figure class="shot">{img}<figcaption>{cap}</figcaption></figure>'
     if finding.code in OCR_TEXT_CODES and s.text:
-        figure = (f'<div class="shotrow">{figure}<div><div class="muted">OCR’d text</div>'
-                  f'<div class="ocr">{e(s.text)}</div></div></div>')
+        figure = f'<div class="shotrow">{figure}<div>{ocr_text_html(finding, s.text)}</div></div>'
     return figure
+
+
+def ocr_text_html(finding: Finding, text: str) -> str:
+    """The OCR'd text beside a crop: before and after a repair when the finding quotes them."""
+    pairs = _BEFORE_AFTER.findall(finding.message)
+    parts = [f'<div class="ba"><b>as read</b> {e(before)}</div><div class="ba"><b>repaired</b> {e(after)}</div>'
+             for before, after in pairs]
+    label = "OCR’d text (after the repair)" if pairs else "OCR’d text"
+    return f'{"".join(parts)}<div class="muted">{label}</div><div class="ocr">{e(text)}</div>'
 
 
 def _form_html(form: Form, inputs: PageInputs) -> str:
@@ -176,7 +190,8 @@ def _form_html(form: Form, inputs: PageInputs) -> str:
     h = form.header
     hdr = "".join(f'<div><i>{e(LABELS.get(k, k))}</i> {e(getattr(h, k))}</div>'
                   for k in HEADER_SHOWN if getattr(h, k) is not None)
-    pages = ", ".join(map(str, form.source.pages)) or "—"
+    pages = ", ".join(map(str, form.source.pages))
+    pages = f" · pages {e(pages)}" if pages else ""
     link = inputs.json_links.get(key)
     json_a = f' · <a href="{e(link)}">JSON</a>' if link else ""
     items = []
@@ -189,6 +204,14 @@ def _form_html(form: Form, inputs: PageInputs) -> str:
             value = getattr(h, finding.field, None) if finding.field in HEADER_KEYS else None
             if value:
                 text_only = f'<div class="muted">read as</div><div class="ocr">{e(value)}</div>'
+        if form.source.kind == "text":
+            lines = text_lines(form, finding.code, finding.field)
+            if lines:
+                text_only += ('<div class="muted">in the file: ' + ", ".join(
+                    f"{e(LABELS.get(k, k))} line {n}" for k, n in lines) + "</div>")
+        if finding.code.startswith("DUPLICATE_"):
+            links = [inputs.anchors.get((m.group(1), int(m.group(2)))) for m in _WHERE.finditer(finding.message)]
+            text_only += "".join(f'<div><a href="#f-{e(k)}">the other form</a></div>' for k in links if k)
         fld = f' <span class="muted">{e(finding.field)}</span>' if finding.field else ""
         items.append(f'<div class="finding" data-code="{e(finding.code)}" data-file="{e(fname)}" '
                      f'data-severity="{e(finding.severity)}"><div><span class="sev {e(finding.severity)}">'
@@ -196,13 +219,15 @@ def _form_html(form: Form, inputs: PageInputs) -> str:
                      f'<div class="msg">{e(finding.message)}</div>{text_only}<div class="shots">{pics}</div></div>')
     title = f'{e(h.project_code or "—")} {e(h.project_name or "")}'
     return (f'<section class="form w{worst(form)}" id="f-{e(key)}" data-file="{e(fname)}"><h3>{title}</h3>'
-            f'<div class="src">{e(fname)} · form {form.source.form_index + 1} · {e(form.source.kind)} · '
-            f'pages {e(pages)}{json_a}</div><div class="hdr">{hdr}</div>{"".join(items)}</section>')
+            f'<div class="src">{e(fname)} · form {form.source.form_index + 1} · {e(form.source.kind)}'
+            f'{pages}{json_a}</div><div class="hdr">{hdr}</div>{"".join(items)}</section>')
 
 
 def render(inputs: PageInputs) -> str:
     data = inputs.data
     forms = data.forms
+    for f in forms:
+        inputs.anchors.setdefault((file_label(f), f.source.form_index + 1), form_key(f))
     sev_count: Counter = Counter(f.severity for form in forms for f in form.findings)
     per_code: Counter = Counter(f.code for form in forms for f in form.findings)
     sev_of: dict[str, str] = {}
