@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional
+from urllib.parse import quote
 
 from ..settings import Settings, resolve
 from ..tables import form_key
@@ -78,7 +79,7 @@ def write_report(out: Path, settings: Optional[Settings] = None,
         key = form_key(form)
         if not form.findings:  # not shown in detail: its file's JSON
             if form.source.sha256 in data.json_of:
-                inputs.json_links[key] = data.json_of[form.source.sha256]
+                inputs.json_links[key] = quote(data.json_of[form.source.sha256])  # a name may hold # or ?
             continue
         # regenerated on every run, so written plainly (no fsync per file)
         (files_dir / "json" / f"{key}.json").write_text(form_json(form), encoding="utf-8")

@@ -94,3 +94,32 @@ def test_extract_flags_a_code_declared_twice_in_the_batch(tmp_path):
     assert codes[:2] == [[], []] and "DUPLICATE_CODE" in codes[2] and codes[3] == ["DUPLICATE_FORM"]
     msg = next(f["message"] for f in forms[2]["findings"] if f["code"] == "DUPLICATE_CODE")
     assert "a.txt form 1" in msg and "annual_goal" in msg and t[0]["header"]["project_code"] in msg
+
+
+def test_low_confidence_on_an_image_shows_the_crop_and_the_text_read(tmp_path):
+    """No manifest (``extract --format json --out``): the JSON file is the batch."""
+    from pipeline.models import BBox, Finding, Form, Header, ProvenanceItem, Source
+    from pipeline.report import write_report
+    from pipeline.writers import write_json
+
+    img = np.full((1200, 900), 255, np.uint8)
+    img[300:340, 400:700] = 0
+    scan = tmp_path / "photo.png"
+    Image.fromarray(img).save(scan, dpi=(150, 150))
+    prov = ProvenanceItem(origin="ocr", page=1, bbox=BBox(x0=400, top=300, x1=700, bottom=340), confidence=0.42)
+    form = Form(source=Source(path=str(scan), sha256="ab" * 32, kind="image", form_index=0, pages=[1]),
+                header=Header(project_code="4403", project_name="读得不清的名称"), provenance={"project_name": prov},
+                findings=[Finding(code="LOW_CONFIDENCE", severity="warning", field="project_name",
+                                  message="project_name read by OCR with confidence 0.42")])
+    out = tmp_path / "out"
+    out.mkdir()
+    with open(out / "photo.png.json", "w", encoding="utf-8") as f:
+        write_json([form], f)
+    stats = write_report(out)
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert (stats.files, stats.forms, stats.findings, stats.crops, stats.crops_failed) == (1, 1, 1, 1, 0)
+    crops = list((out / "report_files" / "crops").glob("*.jpg"))
+    assert len(crops) == 1 and f'src="report_files/crops/{crops[0].name}"' in html
+    assert '<div class="ocr">读得不清的名称</div>' in html and "OCR confidence 0.42" in html
+    x0, y0, x1, y1 = dark_box(crops[0])  # 150 dpi -> 120 dpi: 0.8; the box starts 170 pt (354 px) in
+    assert abs((x1 - x0) - 300 * 0.8) <= 3 and abs((y1 - y0) - 40 * 0.8) <= 3
