@@ -16,7 +16,6 @@ from typing import Optional
 from pydantic import TypeAdapter, ValidationError
 
 from ..models import BBox, Form, ProvenanceItem
-from ..tables import form_key
 
 _FORMS = TypeAdapter(list[Form])
 SEVERITIES = ("error", "warning", "info")
@@ -231,5 +230,5 @@ def worst(form: Form) -> int:
     return min(ranks, default=3)
 
 
-__all__ = ["text_lines", "FIELDS_BY_CODE", "FileRow", "ReportData", "SEVERITIES", "Spot", "collect", "fields_of", "form_key",
-           "latest_per_path", "read_manifest_lines", "spots", "worst"]
+__all__ = ["FIELDS_BY_CODE", "FileRow", "ReportData", "SEVERITIES", "Spot", "collect", "fields_of", "latest_per_path",
+           "read_manifest_lines", "spots", "text_lines", "worst"]

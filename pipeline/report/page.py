@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -275,15 +274,6 @@ def render(inputs: PageInputs) -> str:
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>jixiao review report</title>'
             f'<style>{CSS}</style></head><body>{body}<script>{JS}</script></body></html>')
-
-
-def summary_json(inputs: PageInputs) -> str:
-    """The figures of the page, machine-readable (for scripts and tests)."""
-    data = inputs.data
-    return json.dumps({
-        "files": Counter(f.status for f in data.files), "forms": len(data.forms),
-        "findings": Counter(f.code for form in data.forms for f in form.findings),
-    }, ensure_ascii=False)
 
 
 __all__ = ["PageInputs", "Shot", "render"]

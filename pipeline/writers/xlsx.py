@@ -9,9 +9,8 @@ severity (errors first), then in form order. Text is stored as text, never as a 
 """
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Optional
 
 from ..models import Form
 from ..tables import TABLES, finding_records, form_record, indicator_records, term_records
@@ -193,10 +192,6 @@ def write_xlsx(forms: Iterable[Form], path: Path) -> tuple[Path, int]:
     with atomic_open(path, mode="wb", encoding=None) as f:
         wb.save(f)
     return path, n
-
-
-def iter_chain(*parts: Iterable[dict]) -> Iterator[dict]:
-    return itertools.chain(*parts)
 
 
 __all__ = ["AMOUNT_COLUMNS", "XLSX_NAME", "by_severity", "column_widths", "write_xlsx", "write_xlsx_records",

@@ -107,19 +107,28 @@ def test_low_confidence_on_an_image_shows_the_crop_and_the_text_read(tmp_path):
     scan = tmp_path / "photo.png"
     Image.fromarray(img).save(scan, dpi=(150, 150))
     prov = ProvenanceItem(origin="ocr", page=1, bbox=BBox(x0=400, top=300, x1=700, bottom=340), confidence=0.42)
+    calc = ProvenanceItem(origin="ocr", page=1, bbox=BBox(x0=100, top=600, x1=800, bottom=700), confidence=0.97)
+    repaired = "补贴200元/人*800人=16万元。"
     form = Form(source=Source(path=str(scan), sha256="ab" * 32, kind="image", form_index=0, pages=[1]),
-                header=Header(project_code="4403", project_name="读得不清的名称"), provenance={"project_name": prov},
+                header=Header(project_code="4403", project_name="读得不清的名称", calculation_basis=repaired),
+                provenance={"project_name": prov, "calculation_basis": calc},
                 findings=[Finding(code="LOW_CONFIDENCE", severity="warning", field="project_name",
-                                  message="project_name read by OCR with confidence 0.42")])
+                                  message="project_name read by OCR with confidence 0.42"),
+                          Finding(code="OCR_REPAIRED", severity="info", field="calculation_basis",  # as ocr_repair words it
+                                  message="a × dropped by OCR put back: “200元/人800人=16万元” -> “200元/人*800人=16万元” "
+                                          "(200 × 800 = 160,000 元, the 160,000 元 written)")])
     out = tmp_path / "out"
     out.mkdir()
     with open(out / "photo.png.json", "w", encoding="utf-8") as f:
         write_json([form], f)
     stats = write_report(out)
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert (stats.files, stats.forms, stats.findings, stats.crops, stats.crops_failed) == (1, 1, 1, 1, 0)
-    crops = list((out / "report_files" / "crops").glob("*.jpg"))
-    assert len(crops) == 1 and f'src="report_files/crops/{crops[0].name}"' in html
+    assert (stats.files, stats.forms, stats.findings, stats.crops, stats.crops_failed) == (1, 1, 2, 2, 0)
+    assert stats.pages_rendered == 1  # one page, rendered once for both crops
+    crops = sorted((out / "report_files" / "crops").glob("*.jpg"), key=lambda p: html.index(p.name))
+    assert len(crops) == 2 and all(f'src="report_files/crops/{c.name}"' in html for c in crops)
     assert '<div class="ocr">读得不清的名称</div>' in html and "OCR confidence 0.42" in html
+    assert '<b>as read</b> 200元/人800人=16万元</div>' in html and '<b>repaired</b> 200元/人*800人=16万元</div>' in html
+    assert f'<div class="ocr">{repaired}</div>' in html
     x0, y0, x1, y1 = dark_box(crops[0])  # 150 dpi -> 120 dpi: 0.8; the box starts 170 pt (354 px) in
     assert abs((x1 - x0) - 300 * 0.8) <= 3 and abs((y1 - y0) - 40 * 0.8) <= 3
