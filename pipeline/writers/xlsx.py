@@ -9,6 +9,7 @@ severity (errors first), then in form order. Text is stored as text, never as a 
 """
 from __future__ import annotations
 
+from copy import copy
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -89,8 +90,13 @@ class _Sheet:
             cell.font, cell.fill = bold, fill
             head.append(cell)
         self.ws.append(head)
-        self._wrap = Alignment(wrap_text=True, vertical="top")
-        self._top = Alignment(vertical="top")
+        # styled cells copy a template's style array: assigning a style object per cell costs a
+        # style-table lookup each time (most of the writer's time on 10,000 indicator rows)
+        wrap = WriteOnlyCell(self.ws, value="")
+        wrap.alignment = Alignment(wrap_text=True, vertical="top")
+        amount = WriteOnlyCell(self.ws, value=0)
+        amount.number_format = AMOUNT_FORMAT
+        self._wrap_style, self._amount_style = wrap._style, amount._style
         self._cell = WriteOnlyCell
         buffered, self.buffer = self.buffer, None
         for record in buffered:
@@ -99,13 +105,16 @@ class _Sheet:
     def _value_cell(self, col: str, value):
         if col in AMOUNT_COLUMNS and isinstance(value, (int, float)) and not isinstance(value, bool):
             cell = self._cell(self.ws, value=value)
-            cell.number_format = AMOUNT_FORMAT
+            cell._style = copy(self._amount_style)
             return cell
         if isinstance(value, str):
             text = _clean(value)
+            if col not in WRAP_COLUMNS and not text.startswith("="):
+                return text  # a plain value: no cell object, no style (most cells)
             cell = self._cell(self.ws, value=text)
             cell.data_type = "s"  # "=…" is text here, not a formula
-            cell.alignment = self._wrap if col in WRAP_COLUMNS else self._top
+            if col in WRAP_COLUMNS:
+                cell._style = copy(self._wrap_style)
             return cell
         return value
 
@@ -125,7 +134,8 @@ class _Sheet:
 def _clean(text: str) -> str:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        text = ILLEGAL_CHARACTERS_RE.sub("", text)
     if len(text) > EXCEL_MAX_CELL:
         text = text[:EXCEL_MAX_CELL - 1] + "…"
     return text
