@@ -92,7 +92,7 @@ padding:4px 8px;max-width:560px;white-space:pre-wrap;overflow-wrap:anywhere}.sho
 align-items:flex-start;flex-wrap:wrap}.missing{color:#c62828;font-size:12px}
 .c-error b{color:#c62828}.c-warning b{color:#e08a00}.c-info b{color:#4a6fa5}
 .ba{font-size:13px;margin:2px 0}.ba b{display:inline-block;width:84px;color:#5b6572;font-weight:600}
-a{color:#1f5fa8}.look li{margin:2px 0}.muted{color:#5b6572}.hidden{display:none!important}
+a{color:#1f5fa8}.look{max-height:380px;overflow:auto;margin:0;padding-left:2.2em}.look li{margin:2px 0}.muted{color:#5b6572}.hidden{display:none!important}
 details summary{cursor:pointer;font-weight:600}
 """
 
