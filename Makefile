@@ -43,8 +43,10 @@ $(STAMP): requirements.lock pyproject.toml
 setup: system-deps $(STAMP)
 
 run: setup
-	$(BIN)/jixiao ingest data/samples --out output --db sqlite:///$(CURDIR)/output/jixiao.db
-	@echo "wrote output/ (JSON per source, forms/indicators/calc_terms/findings CSV, manifest.jsonl, jixiao.db)"
+	$(BIN)/jixiao ingest data/samples --out output --db sqlite:///$(CURDIR)/output/jixiao.db; \
+	  status=$$?; [ $$status -eq 0 ] || [ $$status -eq 3 ] || exit $$status
+	$(BIN)/jixiao report output --screenshot output/report.png
+	@echo "wrote output/ (JSON per source, forms/indicators/calc_terms/findings CSV and jixiao.xlsx, manifest.jsonl, jixiao.db, report.html and its first screen report.png)"
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2

@@ -35,7 +35,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from pipeline.discover import discover
-from pipeline import db
+from pipeline import crossform, db
+from pipeline.report.run import reviewer_outputs
 from pipeline.chunks import PdfPlan, RowChunk, assemble_chunks, plan_pdf, read_chunk
 from pipeline.convert import convert, file_sha256
 from pipeline.manifest import ManifestEntry, append_entry
@@ -237,10 +238,12 @@ def _finish(result: DocumentResult, path: str, ctx: "_Run") -> FileOutcome:
     a crash before it leaves the file to be done again, and a crash after it leaves nothing
     missing (the JSON is already in place, written to a temporary name and renamed)."""
     size = Path(path).stat().st_size if Path(path).exists() else None
+    result = crossform.check_result(ctx.engine, result, path)  # issue 16: codes against the database
     if result.status in ("ok", "partial"):
         with atomic_open(json_target(ctx.out, path, result.sha256, ctx.names)) as f:
             write_json(result.forms, f)
-    db.load_result(ctx.engine, result, path, ctx.fingerprint, size, ctx.version)
+    db.load_result(ctx.engine, crossform.loadable(result), path, ctx.fingerprint, size,
+                   ctx.version)  # a copy of a loaded form is loaded once
     entry = ManifestEntry(path=path, sha256=result.sha256 or None, status=result.status,
                           forms=len(result.forms), error=result.error_line, kind=result.kind,
                           settings=ctx.fingerprint, extractor_version=ctx.version, run_id=ctx.run_id)
@@ -393,7 +396,9 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
             ctx.record(outcome)
         shas = [o.entry.sha256 for o in ctx.summary.outcomes
                 if o.entry.sha256 and o.entry.status not in ("failed", "no_form")]
-        write_tables(db.export_tables(engine, shas), out_dir)
+        tables = db.export_tables(engine, shas)
+        write_tables(tables, out_dir)
+        reviewer_outputs(out_dir, tables, settings)  # issue 16: jixiao.xlsx and report.html
     finally:
         engine.dispose()
     return ctx.summary

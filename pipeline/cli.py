@@ -15,6 +15,7 @@ import typer
 from pydantic import ValidationError
 
 from .convert import NO_FORM, iter_document
+from .crossform import BatchChecker
 from .discover import discover
 from .models import ErrorItem, Form
 from .settings import OcrSettings, PdfSettings, Settings
@@ -34,6 +35,7 @@ class Format(str, enum.Enum):
     json = "json"
     jsonl = "jsonl"
     csv = "csv"
+    xlsx = "xlsx"
 
 
 class Engine(str, enum.Enum):
@@ -94,6 +96,7 @@ class Batch:
     def __init__(self, files: list[Path], settings: Settings, debug: bool, failed: int = 0):
         self.files, self.settings, self.debug, self.failed = files, settings, debug, failed
         self.no_form = 0
+        self.checker = BatchChecker()  # checks across the batch's forms (DUPLICATE_CODE, DUPLICATE_FORM)
 
     def forms_of(self, path: Path) -> Iterator[Form]:
         doc = iter_document(path, self.settings)
@@ -119,21 +122,29 @@ class Batch:
         for path in self.files:
             yield from self.forms_of(path)
 
+    def checked(self, forms: Iterator[Form]) -> Iterator[Form]:
+        """Forms with the checks across the batch: each against the batch's earlier forms."""
+        return self.checker.check_all(forms)
+
 
 def run_extract(paths: List[Path], fmt: Format, out: Optional[Path], settings: Settings, debug: bool = False) -> int:
     files, missing = find_inputs(paths)
     batch = Batch(files, settings, debug, failed=missing)
     write = write_jsonl if fmt == Format.jsonl else write_json
     if fmt == Format.csv:
-        write_csv_tables(batch.forms(), out or Path("output"))
+        write_csv_tables(batch.checked(batch.forms()), out or Path("output"))
+    elif fmt == Format.xlsx:
+        from .writers.xlsx import write_xlsx, xlsx_path
+
+        write_xlsx(batch.checked(batch.forms()), xlsx_path(out or Path("output")))
     elif out is None:
-        write(batch.forms(), sys.stdout)  # streamed: one form at a time, in document order
+        write(batch.checked(batch.forms()), sys.stdout)  # streamed: one form at a time, in document order
     else:
         for path in files:
             target = out / f"{path.name}.{fmt.value}"
             failed_before = batch.failed
             with atomic_open(target) as f:
-                write(batch.forms_of(path), f)
+                write(batch.checked(batch.forms_of(path)), f)
             if batch.failed > failed_before:
                 target.unlink(missing_ok=True)  # no output file for an input that could not be read
     return exit_status(batch.failed, batch.no_form)
@@ -142,8 +153,9 @@ def run_extract(paths: List[Path], fmt: Format, out: Optional[Path], settings: S
 @app.command()
 def extract(
     paths: List[Path] = typer.Argument(..., help="files or folders (walked recursively)"),
-    format: Format = typer.Option(Format.jsonl, "--format", "-f", help="json, jsonl or csv"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (csv: default output/)"),
+    format: Format = typer.Option(Format.jsonl, "--format", "-f", help="json, jsonl, csv or xlsx"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (csv, xlsx: default output/; "
+                                       "xlsx: or a .xlsx file)"),
     password: Optional[str] = typer.Option(None, help="password of encrypted PDFs"),
     ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine", help="OCR engine for scans and images"),
     set_: List[str] = typer.Option([], "--set", help="a setting, e.g. limits.max_pages=50 (repeatable)"),
@@ -189,6 +201,38 @@ def eval_(
                       "indicator_accuracy": rep.indicator_accuracy}, ensure_ascii=False))
     print(rep.summary(), file=sys.stderr)
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command("report")
+def report_(
+    out: Path = typer.Argument(Path("output"), help="an output folder of `ingest` (or of `extract --format json --out`)"),
+    screenshot: Optional[Path] = typer.Option(None, "--screenshot", help="also write a PNG of the report's first "
+                                              "screen (headless Chromium)"),
+    password: Optional[str] = typer.Option(None, help="password of encrypted PDFs (for the page crops)"),
+    set_: List[str] = typer.Option([], "--set", help="a setting, e.g. report.crop_dpi=150 (repeatable)"),
+) -> None:
+    """Write OUT/report.html: the reviewers' report (findings, page crops, filters)."""
+    from .report import write_report
+    from .report.progress import progress_bar
+
+    setup_logging(False)
+    settings = make_settings(password=password, overrides=set_)
+    if not out.is_dir():
+        report(out, "not a folder")
+        raise typer.Exit(2)
+    with progress_bar(sys.stderr.isatty(), "report") as bar:
+        stats = write_report(out, settings, progress=bar)
+    print(f"{stats.path}: {stats.files} files, {stats.forms} forms, {stats.findings} findings, "
+          f"{stats.crops} crops from {stats.pages_rendered} pages in {stats.seconds:.1f} s"
+          + (f" ({stats.crops_failed} crops not available)" if stats.crops_failed else ""), file=sys.stderr)
+    if screenshot is not None:
+        from .report.screenshot import screenshot_report
+
+        try:
+            screenshot_report(stats.path, screenshot)
+        except Exception as exc:  # no browser here: the report itself is written
+            report(screenshot, f"no screenshot: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            raise typer.Exit(1)
 
 
 PLUGINS = ("flows.cli",)  # command modules that register more commands (ingest, serve)

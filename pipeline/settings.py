@@ -101,6 +101,18 @@ class Limits(_Settings):
     max_pixels: int = Field(default=120_000_000, ge=1, description="pixels per page or image")
 
 
+class ReportSettings(_Settings):
+    """How the reviewers' report (report.html) shows pages. Not part of the fingerprint: it
+    changes no extracted value."""
+
+    crop_dpi: int = Field(default=120, ge=50, le=300, description="resolution page crops are rendered at")
+    margin_pt: float = Field(default=14.0, ge=0, description="context kept around a field's box, in PDF points")
+    label_pt: float = Field(default=170.0, ge=0, description="extra room on the left of a box (the field's label)")
+    jpeg_quality: int = Field(default=82, ge=30, le=95)
+    workers: int = Field(default=0, ge=0, description="crop processes; 0 = one per core")
+    parallel_min_pages: int = Field(default=6, ge=1, description="fewer pages to render: no process pool")
+
+
 class Settings(_Settings):
     text: TextDumpSettings = TextDumpSettings()
     assembly: AssemblySettings = AssemblySettings()
@@ -110,6 +122,7 @@ class Settings(_Settings):
     ocr: OcrSettings = OcrSettings()
     office: OfficeSettings = OfficeSettings()
     limits: Limits = Limits()
+    report: ReportSettings = ReportSettings()
 
     def with_overrides(self, assignments: list[str]) -> "Settings":
         """Settings with ``section.key=value`` assignments applied (``limits.max_pages=50``),
@@ -127,7 +140,7 @@ class Settings(_Settings):
 
     def fingerprint(self) -> str:
         """A short content hash of every setting that changes what is extracted."""
-        data = self.model_dump_json(exclude={"pdf": {"password"}})
+        data = self.model_dump_json(exclude={"pdf": {"password"}, "report": True})
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 

@@ -120,8 +120,19 @@ def check_confidence(form: Form, settings: Settings) -> list[Finding]:
     return out
 
 
+def check_annual_within_total(form: Form, settings: Settings) -> list[Finding]:
+    """本年度项目金额 above 项目总金额 (the mid-term plan includes this year)."""
+    total, annual = form.header.total_amount, form.header.annual_amount
+    if total is None or annual is None or annual <= total:
+        return []
+    return [Finding(code="ANNUAL_EXCEEDS_TOTAL", severity="error", field="annual_amount",
+                    message=(f"本年度项目金额 {fmt(annual)} 万元 is more than 项目总金额 {fmt(total)} 万元 "
+                             f"(by {fmt(annual - total)} 万元): the mid-term total includes this year"))]
+
+
 CHECKS: tuple[Callable[[Form, Settings], list[Finding]], ...] = (
     check_terms, check_total, check_declared_amounts, check_confidence,
+    check_annual_within_total,
 )
 
 

@@ -1,0 +1,207 @@
+"""Checks across forms: a 项目编码 declared twice, and the same form read from two files.
+
+Not a per-form stage (those are in :mod:`pipeline.validate`): these need the other forms of
+the batch, or of the database, so they run in the application layer — ``jixiao extract``
+over its batch, the ingest flow over each file against the forms already loaded.
+
+* ``DUPLICATE_CODE`` (warning): the form's 项目编码 is in another form of the batch or of the
+  database whose header or indicators differ; the message names where, and what differs.
+* ``DUPLICATE_FORM`` (info): the other form has the same header and indicators — the same
+  form read from a second file (a PDF and its text dump, a re-exported file). The ingest flow
+  loads such a copy once: it stays in the file's JSON with this finding, not in the tables.
+
+A form is compared as its table records (:mod:`pipeline.tables`), so a form of this batch
+and a row read back from SQLite or PostgreSQL compare alike.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator, Optional
+
+from .models import HEADER_KEYS, DocumentResult, Finding, Form, decimal_to_json
+
+DUPLICATE_CODE = "DUPLICATE_CODE"
+DUPLICATE_FORM = "DUPLICATE_FORM"
+INDICATOR_KEYS = ("level1", "level2", "core", "level3", "value", "explanation", "comparator", "number", "unit")
+_SHOWN_DIFFS = 4
+# the differences a reviewer wants first
+_DIFF_ORDER = ("project_name", "annual_amount", "total_amount", "applicant_unit")
+_DIFF_KEYS = (*_DIFF_ORDER, *(k for k in HEADER_KEYS if k not in _DIFF_ORDER))
+
+
+def _norm(value):
+    """Record values as compared: 30 and 30.0 alike (SQLite gives REAL back), None and ""."""
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return repr(float(value))
+    return str(value).strip()
+
+
+@dataclass(frozen=True)
+class Known:
+    """A form already seen: where it is, its header record and a digest of its indicators."""
+
+    code: str
+    where: str
+    header: dict
+    indicators: str
+    indicator_rows: int
+    source_sha256: str = ""
+    form_index: int = 0
+
+    @property
+    def digest(self) -> str:
+        data = repr(([_norm(self.header.get(k)) for k in HEADER_KEYS], self.indicators))
+        return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _indicator_digest(rows: Iterable[tuple]) -> tuple[str, int]:
+    items = [tuple(_norm(v) for v in r) for r in rows]
+    return hashlib.sha256(repr(items).encode()).hexdigest(), len(items)
+
+
+def where_of(path: str, form_index: int) -> str:
+    return f"{Path(path).name} form {form_index + 1}"
+
+
+def known_of(form: Form) -> Optional[Known]:
+    code = form.header.project_code
+    if not code:
+        return None
+    header = form.header.model_dump(mode="json")  # the values of the table records (numbers as JSON)
+    digest, n = _indicator_digest(
+        (i.level1, i.level2, i.core, i.level3, i.value, i.explanation, i.target.comparator,
+         None if i.target.number is None else decimal_to_json(i.target.number), i.target.unit)
+        for i in form.indicators)
+    return Known(code=code, where=where_of(form.source.path, form.source.form_index),
+                 header=header, indicators=digest, indicator_rows=n,
+                 source_sha256=form.source.sha256, form_index=form.source.form_index)
+
+
+def _shown(value) -> str:
+    text = "∅" if value in (None, "") else str(value)
+    return text if len(text) <= 24 else text[:23] + "…"
+
+
+def differences(a: Known, b: Known) -> list[str]:
+    """What differs between two forms of one code, for the message (header fields by name)."""
+    out = [f"{k} {_shown(a.header.get(k))} vs {_shown(b.header.get(k))}"
+           for k in _DIFF_KEYS if _norm(a.header.get(k)) != _norm(b.header.get(k))]
+    if a.indicators != b.indicators:
+        out.append(f"indicators ({a.indicator_rows} vs {b.indicator_rows} rows)"
+                   if a.indicator_rows != b.indicator_rows else "indicator texts")
+    return out
+
+
+def findings_for(me: Known, others: Iterable[Known]) -> list[Finding]:
+    """This form against the forms of the same code seen before it."""
+    out: list[Finding] = []
+    same = [o for o in others if o.digest == me.digest]
+    other = [o for o in others if o.digest != me.digest]
+    if same:
+        out.append(Finding(code=DUPLICATE_FORM, severity="info", field="project_code",
+                           message=(f"the same form as {same[0].where} (项目编码 {me.code}, same header and "
+                                    f"indicators): a copy, loaded once")))
+    for o in other:
+        diffs = differences(me, o)
+        more = f" (+{len(diffs) - _SHOWN_DIFFS} more)" if len(diffs) > _SHOWN_DIFFS else ""
+        out.append(Finding(code=DUPLICATE_CODE, severity="warning", field="project_code",
+                           message=(f"项目编码 {me.code} is also declared in {o.where} "
+                                    f"(“{_shown(o.header.get('project_name'))}”) with different content: "
+                                    f"{'; '.join(diffs[:_SHOWN_DIFFS])}{more}")))
+    return out
+
+
+@dataclass
+class BatchChecker:
+    """Forms of one batch, checked as they stream by: each against the earlier ones (and
+    against ``known`` forms, e.g. read from the database). Memory: one small record per code."""
+
+    seen: dict[str, list[Known]] = field(default_factory=dict)
+
+    def add_known(self, known: Iterable[Known]) -> None:
+        for k in known:
+            self.seen.setdefault(k.code, []).append(k)
+
+    def check(self, form: Form) -> Form:
+        me = known_of(form)
+        if me is None:
+            return form
+        earlier = self.seen.setdefault(me.code, [])
+        found = findings_for(me, earlier)
+        if not any(f.code == DUPLICATE_FORM for f in found):
+            earlier.append(me)  # a copy adds nothing: the first of its kind speaks for it
+        if not found:
+            return form
+        return form.model_copy(update={"findings": [*form.findings, *found]})
+
+    def check_all(self, forms: Iterable[Form]) -> Iterator[Form]:
+        for form in forms:
+            yield self.check(form)
+
+
+def is_copy(form: Form) -> bool:
+    return any(f.code == DUPLICATE_FORM for f in form.findings)
+
+
+def loadable(result: DocumentResult) -> DocumentResult:
+    """The result without the forms that are copies of forms loaded before (loaded once)."""
+    if not any(is_copy(f) for f in result.forms):
+        return result
+    return result.model_copy(update={"forms": [f for f in result.forms if not is_copy(f)]})
+
+
+# --------------------------------------------------------------------------- against the database
+
+
+def known_in_db(engine, codes: Iterable[str], exclude_path: str = "", exclude_sha: str = "") -> list[Known]:
+    """Forms in the database with these 项目编码, except those of ``exclude_path`` /
+    ``exclude_sha`` (the rows a file being loaded again is about to replace)."""
+    from sqlalchemy import and_, or_, select
+
+    from . import db
+
+    wanted = sorted({c for c in codes if c})
+    if not wanted:
+        return []
+    f, ind = db.forms, db.indicators
+    out: list[Known] = []
+    with engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            part = wanted[i:i + 500]
+            q = select(f).where(f.c.project_code.in_(part), f.c.source_sha256 != exclude_sha,
+                                or_(f.c.source_path.is_(None), f.c.source_path != exclude_path))
+            rows = [dict(r._mapping) for r in conn.execute(q)]
+            if not rows:
+                continue
+            ids = [r["id"] for r in rows]
+            by_form: dict[str, list[dict]] = {}
+            for r in conn.execute(select(ind).where(and_(ind.c.form_id.in_(ids))).order_by(ind.c.form_id,
+                                                                                             ind.c.row_index)):
+                by_form.setdefault(r.form_id, []).append(dict(r._mapping))
+            for r in rows:
+                digest, n = _indicator_digest(tuple(row.get(k) for k in INDICATOR_KEYS)
+                                              for row in by_form.get(r["id"], []))
+                out.append(Known(code=r["project_code"], where=where_of(r["source_path"] or "?", r["form_index"]),
+                                 header={k: r.get(k) for k in HEADER_KEYS}, indicators=digest, indicator_rows=n,
+                                 source_sha256=r["source_sha256"], form_index=r["form_index"]))
+    return out
+
+
+def check_result(engine, result: DocumentResult, path: str) -> DocumentResult:
+    """One file's forms against the database (earlier files of the run are loaded already)
+    and against each other: findings added, nothing removed (see :func:`loadable`)."""
+    if not result.forms:
+        return result
+    checker = BatchChecker()
+    checker.add_known(known_in_db(engine, [f.header.project_code for f in result.forms],
+                                  exclude_path=path, exclude_sha=result.sha256))
+    forms = [checker.check(f) for f in result.forms]
+    return result.model_copy(update={"forms": forms})
+
+
+__all__ = ["DUPLICATE_CODE", "DUPLICATE_FORM", "BatchChecker", "Known", "check_result", "differences",
+           "findings_for", "is_copy", "known_in_db", "known_of", "loadable"]
