@@ -44,3 +44,39 @@ def golden_result(golden_pdf):
     from pipeline.convert import convert
 
     return convert(golden_pdf[0])
+
+
+# --------------------------------------------------------------------------- office-suite exports
+
+OFFICE_DOCS = {
+    # name: (producer, truths, seed, style) -- all converted by one soffice call per session
+    "writer": ("writer", "golden+10", 21, dict(fonts=("wqy", "uming", "notosans"), repeat_header=True)),
+    "writer_landscape": ("writer", "10", 22, dict(fonts=("ukai", "notoserif"), orientation="landscape",
+                                                  repeat_header=False, title_in_table=True)),
+    "writer_small": ("writer", "10", 23, dict(fonts=("notosans", "wqy"), font_size=9.0, repeat_header=False,
+                                              page_per_form=True, thousands=False, colon=":")),
+    "calc": ("calc", "golden+10", 24, dict(fonts=("uming", "wqy"))),
+    "calc_sheets": ("calc", "10", 25, dict(fonts=("notoserif", "ukai"), orientation="landscape",
+                                           sheet_per_form=True, code_label="项目编号")),
+}
+
+
+@pytest.fixture(scope="session")
+def office_docs(tmp_path_factory) -> dict[str, tuple[Path, list[dict]]]:
+    """Forms laid out by LibreOffice Writer and Calc (synth.office), made once per session:
+    name -> (pdf, truth with source.pages)."""
+    import shutil
+
+    from synth.office import OfficeJob, OfficeStyle, render_office_batch
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) not installed")
+    out = tmp_path_factory.mktemp("office")
+    jobs = []
+    for name, (producer, what, seed, style) in OFFICE_DOCS.items():
+        truths = (load_golden() if what.startswith("golden") else []) + list(random_forms(seed, int(what.split("+")[-1])))
+        for k, t in enumerate(truths):
+            t["form_index"] = k
+        jobs.append(OfficeJob(truths, out / f"{name}.pdf", producer, seed, OfficeStyle(**style)))
+    results = render_office_batch(jobs)
+    return {name: (job.out_pdf, res) for name, job, res in zip(OFFICE_DOCS, jobs, results)}
