@@ -75,6 +75,7 @@ class OfficeStyle:
     colon: str = "："
     code_label: str = "项目编码"
     letter_spacing_pt: float = 0.0          # Writer: space between glyphs (CJK read back spaced)
+    valign: Literal["top", "middle"] = "middle"   # cell text placement (Writer and Calc)
     # relative column widths (5 columns); None: drawn per form from the seed
     widths: Optional[tuple[float, float, float, float, float]] = None
 
@@ -227,7 +228,7 @@ def writer_document(truths: Sequence[dict], style: OfficeStyle, rng: random.Rand
         f'fo:margin-bottom="{style.margin_cm}cm" fo:margin-left="{style.margin_cm}cm" '
         f'fo:margin-right="{style.margin_cm}cm"/></style:page-layout>',
         f'<style:style style:name="Cell" style:family="table-cell"><style:table-cell-properties '
-        f'fo:border="{style.rule_pt}pt solid #000000" fo:padding="0.08cm" style:vertical-align="middle"/></style:style>',
+        f'fo:border="{style.rule_pt}pt solid #000000" fo:padding="0.08cm" style:vertical-align="{style.valign}"/></style:style>',
         f'<style:style style:name="Row" style:family="table-row"><style:table-row-properties '
         f'fo:keep-together="{"auto" if style.rows_break else "always"}"/></style:style>',
     ]
@@ -385,7 +386,7 @@ def calc_workbook(truths: Sequence[dict], path: Path, style: OfficeStyle, rng: r
                     target.number_format = "@"
                 fsize = size + 5 if row.kind == "title" else size
                 target.font = Font(name=fam, size=fsize, bold=cell.bold)
-                target.alignment = Alignment(wrap_text=True, vertical="center",
+                target.alignment = Alignment(wrap_text=True, vertical="center" if style.valign == "middle" else "top",
                                              horizontal="center" if cell.center else "left")
                 if cell.colspan > 1 or cell.rowspan > 1:
                     ws.merge_cells(start_row=rr, start_column=col, end_row=rr + cell.rowspan - 1,
