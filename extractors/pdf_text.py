@@ -34,7 +34,7 @@ from .pdf_grid import (
     objects_to_segments,
     segments_to_cells,
 )
-from .pdf_triage import Triage, triage_page
+from .pdf_triage import Triage, TriagePlan, page_facts, sane_text, triage_page, visible_rect
 
 log = logging.getLogger("jixiao.pdf")
 
@@ -107,7 +107,7 @@ def _chars_of(page, triage: Triage) -> list[dict]:
 def page_to_rows(page, number: int, triage: Triage, settings: PdfSettings) -> list[PageRow]:
     """One page's table rows and free-text lines, top to bottom."""
     chars = _chars_of(page, triage)
-    hs, vs = objects_to_segments(page.lines, page.rects)
+    hs, vs = objects_to_segments(page.lines, [r for r in page.rects if visible_rect(r)])
     hs, vs = merge_segments(hs), merge_segments(vs)
     real_hs = hs
     hs, open_top, open_bottom = close_open_ends(hs, vs)
@@ -480,36 +480,90 @@ def pages_to_read(path: Path, settings) -> int:
         pdf.close()
 
 
-def ocr_page_numbers(path: Path, settings) -> list[int]:
-    """The 1-based pages :func:`read_pdf` would hand to OCR (same triage, same settings)."""
+def triage_pdf_page(page, settings: PdfSettings) -> Triage:
+    """One pdfplumber page's verdict (see :mod:`extractors.pdf_triage`)."""
+    facts = page_facts(page)
+    return triage_page(page.chars, facts.has_images, facts.has_rules, settings, facts)
+
+
+def triage_pdf(path: Path, settings) -> TriagePlan:
+    """Every page's verdict, with one opening of the file: the plan :func:`read_pdf_pages`
+    follows when it is given one (so the chunked ingest path triages each PDF once). Raises
+    InputError like the reader; an unreadable page gets no verdict (the reader reports it)."""
     pdf = _open_settings_pdf(path, settings)
-    out: list[int] = []
     try:
         pages = _page_list(pdf)
-        for index in range(min(len(pages), settings.limits.max_pages)):
+        plan = TriagePlan(pages=min(len(pages), settings.limits.max_pages))
+        for index in range(plan.pages):
             page = pages[index]
             try:
-                triage = triage_page(page.chars, bool(page.images), bool(page.lines or page.rects), settings.pdf)
+                plan.verdicts[index + 1] = triage_pdf_page(page, settings.pdf)
             except Exception:  # an unreadable page is reported by the reader, not OCRed
                 continue
             finally:
                 page.close()
-            if triage.verdict == "ocr":
-                out.append(index + 1)
     finally:
         pdf.close()
-    return out
+    return plan
+
+
+def ocr_page_numbers(path: Path, settings) -> list[int]:
+    """The 1-based pages :func:`read_pdf` would hand to OCR (same triage, same settings)."""
+    return triage_pdf(path, settings).ocr_pages
+
+
+def _form_words() -> tuple[str, ...]:
+    vocab = load_vocabulary()
+    return tuple(vocab.titles) + tuple(vocab.columns) + ("绩效指标", "申报表")
+
+
+def formless_text_pages(path: Path, settings, first: int, end: int) -> set[int]:
+    """Pages ``first``..``end`` known to hold no form without laying them out: when the text
+    layer of no page in the range names a form (a title, an indicator column), the pages whose
+    text is sane (:func:`~extractors.pdf_triage.sane_text`). Empty when any page names one, or
+    when the fast pass (pypdfium2, ~5 ms a page) cannot read the file. Pages without a sane
+    layer are triaged as usual (a scan is still OCR'd)."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:  # pragma: no cover - pypdfium2 is a dependency of pdfplumber's stack
+        return set()
+    secret = settings.pdf.password
+    try:
+        doc = pdfium.PdfDocument(str(path), password=secret.get_secret_value() if secret else None)
+    except Exception:
+        return set()
+    words = _form_words()
+    sane: set[int] = set()
+    try:
+        for index in range(first - 1, min(end, len(doc))):
+            page = doc[index]
+            try:
+                text = page.get_textpage().get_text_range()
+            finally:
+                page.close()
+            flat = "".join(text.split())
+            if any(w in flat for w in words):
+                return set()
+            if sane_text(text, settings.pdf):
+                sane.add(index + 1)
+    except Exception:
+        return set()
+    finally:
+        doc.close()
+    return sane
 
 
 def read_pdf(path: Path, ctx: ReadContext) -> Iterator[Row]:
     return read_pdf_pages(path, ctx)
 
 
-def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[int] = None) -> Iterator[Row]:
+def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[int] = None,
+                   plan: Optional[TriagePlan] = None) -> Iterator[Row]:
     """Rows of pages ``first``..``last`` (1-based, inclusive; default: to the end). A range
     that starts on an OCR page or right after one reads exactly as those pages read inside the
     whole file (an OCR page ends every open text-layer row), so such ranges can be read apart
-    and their rows concatenated (see :mod:`pipeline.chunks`)."""
+    and their rows concatenated (see :mod:`pipeline.chunks`). With a ``plan`` (from
+    :func:`triage_pdf`, same settings) its verdicts are used instead of triaging again."""
     settings = ctx.settings
     pdf = _open_settings_pdf(path, settings)
     ctx.kind = "pdf"
@@ -524,11 +578,15 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
         queue: list[int] = []
         reasons: dict[int, str] = {}
         end = ctx.pages if last is None else min(last, ctx.pages)
+        formless = formless_text_pages(path, settings, max(first, 1), end) if settings.pdf.skip_formless_text else set()
         for index in range(max(first, 1) - 1, end):
             number = index + 1
+            if number in formless:
+                continue  # a text page of a document that names no form: nothing to lay out
             page = pages[index]
             try:
-                triage = triage_page(page.chars, bool(page.images), bool(page.lines or page.rects), settings.pdf)
+                verdict = plan.verdicts.get(number) if plan is not None else None
+                triage = verdict or triage_pdf_page(page, settings.pdf)
                 if triage.verdict == "ocr":
                     yield from stitch.flush()
                     queue.append(number)
@@ -557,5 +615,5 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
 
 register("pdf", FunctionReader(name="pdf-text", kind="pdf", func=read_pdf))
 
-__all__ = ["Stitcher", "chars_to_lines", "join_lines", "merged_text_continues", "ocr_page_numbers", "open_pdf", "overflow_into_open_cells",
+__all__ = ["Stitcher", "triage_pdf", "triage_pdf_page", "chars_to_lines", "join_lines", "merged_text_continues", "ocr_page_numbers", "open_pdf", "overflow_into_open_cells",
            "page_to_rows", "pages_to_read", "read_pdf", "read_pdf_pages", "row_continues"]

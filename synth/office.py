@@ -458,12 +458,15 @@ def form_pages(pdf: Path, n_forms: int) -> list[list[int]]:
     import pypdfium2 as pdfium
 
     starts: list[tuple[int, bool]] = []  # (page, something above the title on that page)
+    inked: list[int] = []                 # pages with any text (a trailing empty page is no form's)
     doc = pdfium.PdfDocument(str(pdf))
     try:
         n_pages = len(doc)
         for pno in range(n_pages):
             tp = doc[pno].get_textpage()
             text = tp.get_text_range()
+            if text.strip():
+                inked.append(pno + 1)
             n = tp.count_chars()
             at = text.find(TITLE)
             while at >= 0:
@@ -483,7 +486,8 @@ def form_pages(pdf: Path, n_forms: int) -> list[list[int]]:
             last = nxt if above else nxt - 1
         else:
             last = n_pages
-        pages.append(list(range(p, max(p, last) + 1)))
+        last = max([q for q in inked if q <= last] + [p])
+        pages.append(list(range(p, last + 1)))
     return pages
 
 
