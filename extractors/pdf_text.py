@@ -101,13 +101,38 @@ class PageRow:
 def _chars_of(page, triage: Triage) -> list[dict]:
     if triage.doubled:
         page = page.dedupe_chars(tolerance=1)
+    if page.rotation % 180 == 90:  # upright on the unrotated page: sideways as displayed
+        return [c for c in page.chars if not c.get("upright", True)]
     return [c for c in page.chars if c.get("upright", True)]
+
+
+def unrotate(objs: list[dict], rotation: int, width: float, height: float) -> list[dict]:
+    """Objects of a page with ``/Rotate`` (pdfplumber gives them as displayed) in the page's
+    own, unrotated frame, where its text runs left to right: a form printed on a portrait
+    page that the producer turned to landscape (or back) reads as it was laid out."""
+    r = rotation % 360
+    if r == 0:
+        return objs
+    out = []
+    for o in objs:
+        x0, x1, top, bottom = o["x0"], o["x1"], o["top"], o["bottom"]
+        if r == 90:
+            box = (top, bottom, width - x1, width - x0)
+        elif r == 270:
+            box = (height - bottom, height - top, x0, x1)
+        else:  # 180
+            box = (width - x1, width - x0, height - bottom, height - top)
+        out.append({**o, "x0": box[0], "x1": box[1], "top": box[2], "bottom": box[3]})
+    return out
 
 
 def page_to_rows(page, number: int, triage: Triage, settings: PdfSettings) -> list[PageRow]:
     """One page's table rows and free-text lines, top to bottom."""
-    chars = _chars_of(page, triage)
-    hs, vs = objects_to_segments(page.lines, [r for r in page.rects if visible_rect(r)])
+    chars, lines, rects = _chars_of(page, triage), page.lines, [r for r in page.rects if visible_rect(r)]
+    if page.rotation % 360:
+        chars, lines, rects = (unrotate(o, page.rotation, float(page.width), float(page.height))
+                               for o in (chars, lines, rects))
+    hs, vs = objects_to_segments(lines, rects)
     hs, vs = merge_segments(hs), merge_segments(vs)
     real_hs = hs
     hs, open_top, open_bottom = close_open_ends(hs, vs)
@@ -616,4 +641,4 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
 register("pdf", FunctionReader(name="pdf-text", kind="pdf", func=read_pdf))
 
 __all__ = ["Stitcher", "triage_pdf", "triage_pdf_page", "chars_to_lines", "join_lines", "merged_text_continues", "ocr_page_numbers", "open_pdf", "overflow_into_open_cells",
-           "page_to_rows", "pages_to_read", "read_pdf", "read_pdf_pages", "row_continues"]
+           "page_to_rows", "pages_to_read", "read_pdf", "read_pdf_pages", "row_continues", "unrotate"]

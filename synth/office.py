@@ -76,6 +76,7 @@ class OfficeStyle:
     code_label: str = "项目编码"
     letter_spacing_pt: float = 0.0          # Writer: space between glyphs (CJK read back spaced)
     valign: Literal["top", "middle"] = "middle"   # cell text placement (Writer and Calc)
+    spaced_cjk: bool = False                # a space character between CJK glyphs ("项 目 名 称")
     # relative column widths (5 columns); None: drawn per form from the seed
     widths: Optional[tuple[float, float, float, float, float]] = None
 
@@ -153,6 +154,7 @@ def form_rows(truth: dict, style: OfficeStyle) -> list[ORow]:
         rows.append(ORow("long", [OCell(0, label + c), OCell(1, value or "", colspan=4)]))
     rows.append(ORow("colhead", [OCell(i, name, bold=True, center=True) for i, name in enumerate(COLUMNS)]))
     inds = truth["indicators"]
+    spaced = style.spaced_cjk
     for i, r in enumerate(inds):
         cells = []
         if i == 0 or inds[i - 1]["level1"] != r["level1"]:
@@ -169,6 +171,17 @@ def form_rows(truth: dict, style: OfficeStyle) -> list[ORow]:
             cells.append(OCell(1, ("*" if r["core"] else "") + r["level2"], rowspan=n))
         cells += [OCell(2, r["level3"]), OCell(3, r["value"]), OCell(4, r["explanation"])]
         rows.append(ORow("indicator", cells))
+    return _spaced(rows) if spaced else rows
+
+
+_CJK_PAIR = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef\u3000-\u303f])(?=[\u3400-\u9fff\uff00-\uffef\u3000-\u303f])")
+
+
+def _spaced(rows: list[ORow]) -> list[ORow]:
+    """Every cell's CJK glyphs with a space between them, as some exporters write them."""
+    for row in rows:
+        for cell in row.cells:
+            cell.text = _CJK_PAIR.sub(" ", cell.text)
     return rows
 
 

@@ -60,6 +60,7 @@ OFFICE_DOCS = {
                                            sheet_per_form=True, code_label="项目编号")),
     "narrow_writer": ("writer", "12", 31, dict(widths=(8, 14, 30, 18, 30), valign="top", repeat_header=False)),
     "narrow_calc": ("calc", "12", 31, dict(widths=(8, 14, 30, 18, 30), valign="top")),
+    "writer_spaced": ("writer", "4", 41, dict(fonts=("ukai", "notosans"), spaced_cjk=True, letter_spacing_pt=1.0)),
 }
 # one form each, whose last page holds a few glyphs of the form's last row (found by trying
 # seeds 100-159 with this style; the test checks that the page really is that short)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -149,3 +151,31 @@ def test_column_header_above_break_is_not_joined_with_merged_cell_below(office_d
 def test_digit_run_wrapped_by_the_layout_stays_one_number():
     assert join_lines(["大学生实习补贴4", "00万元，分别为"]) == "大学生实习补贴400万元，分别为"
     assert join_lines(["see the", "manual"]) == "see the manual"
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed")
+@pytest.mark.parametrize("turn", [90, 180, 270])
+def test_page_turned_by_rotate_reads_as_laid_out(office_docs, office_results, tmp_path, turn):
+    """A producer turns pages with /Rotate: the text then runs sideways as displayed (and
+    pdfplumber's upright filter dropped every glyph: no form at all)."""
+    pdf, truth = office_docs["writer_small"]
+    turned = tmp_path / f"turned{turn}.pdf"
+    subprocess.run(["qpdf", f"--rotate=+{turn}", str(pdf), str(turned)], check=True)
+    result = convert(turned)
+    assert result.status == "ok" and result.kind == "pdf"
+    assert differences(truth, result.forms) == []
+
+
+def test_office_export_whose_fonts_lost_their_unicode_map_goes_to_ocr(office_docs, tmp_path):
+    """The same export with every /ToUnicode removed: garbage layer, every page to OCR (the
+    fast text pass for formless documents must not take it for a text page without a form)."""
+    from extractors.pdf_text import formless_text_pages
+    from synth.pdf import strip_unicode_maps
+
+    pdf, _ = office_docs["writer_small"]
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(strip_unicode_maps(pdf.read_bytes()))
+    with pdfium.PdfDocument(str(broken)) as doc:
+        pages = len(doc)
+    assert triage_pdf(broken, Settings()).ocr_pages == list(range(1, pages + 1))
+    assert formless_text_pages(broken, Settings(), 1, pages) == set()

@@ -14,7 +14,7 @@ from .conftest import OFFICE_DOCS
 def _page_texts(pdf) -> list[str]:
     doc = pdfium.PdfDocument(str(pdf))
     try:
-        return [doc[k].get_textpage().get_text_range().replace("\r\n", "") for k in range(len(doc))]
+        return ["".join(doc[k].get_textpage().get_text_range().split()) for k in range(len(doc))]
     finally:
         doc.close()
 
