@@ -173,12 +173,8 @@ def overflow_into_open_cells(free: list[dict], grid_rows: list[GridRow]) -> list
     """Glyphs just past a cell's open edge belong to that cell: a spreadsheet prints a merged
     cell that a page break cuts with its whole text on both pages, clipped to the part each
     page shows, and the text layer keeps the clipped glyphs (``产出指标`` below the last rule).
-    Glyphs past a one-row cell that shows text are dropped. Returns the glyphs that stay free."""
+    Returns the glyphs that stay free."""
     opens = [c for r in grid_rows for c in r.cells if c.open_top or c.open_bottom]
-    low = {id(c): min(o.bottom for o in r.cells) for r in grid_rows for c in r.cells}
-    # a cell of one row that already shows its text cannot own more: what lies past it is the
-    # clipped text of a merged cell that starts on the other page (printed there again)
-    takes = {id(c) for c in opens if not c.chars or c.bottom > low.get(id(c), c.bottom) + _TOL}
     rest = []
     for ch in free:
         x = (ch["x0"] + ch["x1"]) / 2
@@ -188,7 +184,7 @@ def overflow_into_open_cells(free: list[dict], grid_rows: list[GridRow]) -> list
             or (c.open_top and ch["bottom"] <= c.top + ch["bottom"] - ch["top"]))), None)
         if home is None:
             rest.append(ch)
-        elif id(home) in takes:
+        else:
             home.chars.append(ch)
     return rest
 

@@ -55,7 +55,7 @@ OFFICE_DOCS = {
                                                   repeat_header=False, title_in_table=True)),
     "writer_small": ("writer", "4", 23, dict(fonts=("notosans", "wqy"), font_size=9.0, repeat_header=False,
                                               page_per_form=True, thousands=False, colon=":")),
-    "calc": ("calc", "golden+10", 24, dict(fonts=("uming", "wqy"))),
+    "calc": ("calc", "golden+20", 7, {}),  # as `python -m synth.office OUT --golden --forms 20 --producer calc --seed 7`
     "calc_sheets": ("calc", "10", 25, dict(fonts=("notoserif", "ukai"), orientation="landscape",
                                            sheet_per_form=True, code_label="项目编号")),
     "narrow_writer": ("writer", "12", 31, dict(widths=(8, 14, 30, 18, 30), valign="top", repeat_header=False)),

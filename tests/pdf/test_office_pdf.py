@@ -138,6 +138,17 @@ def test_spreadsheet_merged_cell_open_at_break_does_not_join_the_rows_beside_it(
     assert _indicator_misses(office_docs, office_results, ["calc", "calc_sheets", "narrow_calc"], "level3") == []
 
 
+def test_spreadsheet_merged_cell_wrapped_and_clipped_at_break_keeps_rows_apart(office_docs, office_results):
+    """A wrapped merged 二级指标 (``服务对象满意度`` / ``指标``) that the break cuts in one of its
+    lines: Calc prints the whole text on both pages, each clipped to its part; the clipped
+    lines belong to the open cell (the rows beside it were joined as one cut row)."""
+    pdf, truth = office_docs["calc"]
+    form = office_results["calc"].forms[28]
+    assert truth[28]["source"]["pages"] == [28, 29, 30]
+    assert [i.level3 for i in form.indicators] == [r["level3"] for r in truth[28]["indicators"]]
+    assert {i.level1 for i in form.indicators} <= LEVELS
+
+
 def test_column_header_above_break_is_not_joined_with_merged_cell_below(office_docs, office_results):
     """The indicator header row ends a page and the table goes on with a merged 一级指标 at
     the head of the next (and a table's first header row at the head of a page is no
