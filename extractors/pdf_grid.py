@@ -6,6 +6,7 @@
 ``close_open_ends``       vertical rules running past the last horizontal rule (a table cut by
                           the page edge) get a virtual rule there; rows it bounds are *open*
 ``segments_to_cells``     the smallest rectangles bounded by rules (merged cells stay whole)
+``mark_open_edges``       which cells end at such a virtual rule with no real rule under them
 ``cells_to_rows``         cells grouped into rows by their top; a vertically merged cell belongs
                           to its top row; grid columns per band of rows sharing column rules
 
@@ -118,9 +119,24 @@ def close_open_ends(hs: list[Seg], vs: list[Seg], tol: float = 1.5) -> tuple[lis
         if closed or x1 - x0 < 20:
             ends.append(None)
         else:
+            # a rule under part of the row (the cells closed at the break) sets the height
+            y = next((h.pos for h in hs if abs(h.pos - y) <= tol), y)
             out.append(Seg(y, x0, x1))
             ends.append(y)
     return out, ends[0], ends[1]
+
+
+def mark_open_edges(cells: list["GridCell"], real_hs: list[Seg], open_top: Optional[float],
+                    open_bottom: Optional[float], tol: float = 1.5) -> None:
+    """A cell is open at the top (bottom) when its edge lies on the virtual rule of
+    :func:`close_open_ends` and no real rule runs under that edge: office suites close the
+    cells of a row at a page break but leave a merged cell that continues open."""
+    for gc in cells:
+        for y, attr, edge in ((open_top, "open_top", gc.top), (open_bottom, "open_bottom", gc.bottom)):
+            if y is None or abs(edge - y) > tol:
+                continue
+            ruled = [h for h in real_hs if abs(h.pos - edge) <= tol]
+            setattr(gc, attr, not _covers(ruled, gc.x0 + 2 * tol, gc.x1 - 2 * tol, tol))
 
 
 def _covers(segs: list[Seg], a: float, b: float, tol: float) -> bool:

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
 from pipeline.errors import InputError
+from pipeline.labels import canonical, load_vocabulary
 from pipeline.models import BBox, Cell, Row
 from pipeline.settings import PdfSettings
 
@@ -27,11 +29,12 @@ from .pdf_grid import (
     GridRow,
     cells_to_rows,
     close_open_ends,
+    mark_open_edges,
     merge_segments,
     objects_to_segments,
     segments_to_cells,
 )
-from .pdf_triage import Triage, triage_page
+from .pdf_triage import Triage, TriagePlan, page_facts, sane_text, triage_page, visible_rect
 
 log = logging.getLogger("jixiao.pdf")
 
@@ -78,8 +81,8 @@ def join_lines(lines: list[str]) -> str:
     """Wrapped lines as one text: no space between CJK, one space between Latin words."""
     out = ""
     for line in lines:
-        if out and _ascii_alnum(out[-1]) and _ascii_alnum(line[0]):
-            out += " "
+        if out and _ascii_alnum(out[-1]) and _ascii_alnum(line[0]) and not (out[-1].isdigit() and line[0].isdigit()):
+            out += " "  # a digit run wrapped by the layout stays one number
         out += line
     return out
 
@@ -91,25 +94,50 @@ def join_lines(lines: list[str]) -> str:
 class PageRow:
     top: float
     cells: list[Cell]
-    table: Optional[GridRow] = None  # None for free text
+    table: Optional[GridRow] = None      # None for free text
+    grid: list[GridCell] = field(default_factory=list)  # the grid cell of each of ``cells``
 
 
 def _chars_of(page, triage: Triage) -> list[dict]:
     if triage.doubled:
         page = page.dedupe_chars(tolerance=1)
+    if page.rotation % 180 == 90:  # upright on the unrotated page: sideways as displayed
+        return [c for c in page.chars if not c.get("upright", True)]
     return [c for c in page.chars if c.get("upright", True)]
+
+
+def unrotate(objs: list[dict], rotation: int, width: float, height: float) -> list[dict]:
+    """Objects of a page with ``/Rotate`` (pdfplumber gives them as displayed) in the page's
+    own, unrotated frame, where its text runs left to right: a form printed on a portrait
+    page that the producer turned to landscape (or back) reads as it was laid out."""
+    r = rotation % 360
+    if r == 0:
+        return objs
+    out = []
+    for o in objs:
+        x0, x1, top, bottom = o["x0"], o["x1"], o["top"], o["bottom"]
+        if r == 90:
+            box = (top, bottom, width - x1, width - x0)
+        elif r == 270:
+            box = (height - bottom, height - top, x0, x1)
+        else:  # 180
+            box = (width - x1, width - x0, height - bottom, height - top)
+        out.append({**o, "x0": box[0], "x1": box[1], "top": box[2], "bottom": box[3]})
+    return out
 
 
 def page_to_rows(page, number: int, triage: Triage, settings: PdfSettings) -> list[PageRow]:
     """One page's table rows and free-text lines, top to bottom."""
-    chars = _chars_of(page, triage)
-    hs, vs = objects_to_segments(page.lines, page.rects)
+    chars, lines, rects = _chars_of(page, triage), page.lines, [r for r in page.rects if visible_rect(r)]
+    if page.rotation % 360:
+        chars, lines, rects = (unrotate(o, page.rotation, float(page.width), float(page.height))
+                               for o in (chars, lines, rects))
+    hs, vs = objects_to_segments(lines, rects)
     hs, vs = merge_segments(hs), merge_segments(vs)
+    real_hs = hs
     hs, open_top, open_bottom = close_open_ends(hs, vs)
     cells = segments_to_cells(hs, vs)
-    for gc in cells:
-        gc.open_top = open_top is not None and abs(gc.top - open_top) <= 1.5
-        gc.open_bottom = open_bottom is not None and abs(gc.bottom - open_bottom) <= 1.5
+    mark_open_edges(cells, real_hs, open_top, open_bottom)
     grid_rows = cells_to_rows(cells)
     locate = CellLocator(cells)
     free: list[dict] = []
@@ -119,15 +147,18 @@ def page_to_rows(page, number: int, triage: Triage, settings: PdfSettings) -> li
             free.append(ch)
         else:
             cell.chars.append(ch)
+    if free and (open_top is not None or open_bottom is not None):
+        free = overflow_into_open_cells(free, grid_rows)
     out: list[PageRow] = []
     for gr in grid_rows:
-        row_cells = []
+        row_cells, grid = [], []
         for gc in gr.cells:
             text = join_lines(chars_to_lines(gc.chars))
             if text:
                 row_cells.append(_cell(text, gc, number))
+                grid.append(gc)
         if row_cells:
-            out.append(PageRow(gr.top, row_cells, gr))
+            out.append(PageRow(gr.top, row_cells, gr, grid))
     for line in _free_lines(free):
         text = join_lines(chars_to_lines(line))
         if text:
@@ -136,6 +167,26 @@ def page_to_rows(page, number: int, triage: Triage, settings: PdfSettings) -> li
             out.append(PageRow(box.top, [Cell(text=text, col=0, page=number, bbox=box, origin="pdf")]))
     out.sort(key=lambda r: r.top)
     return out
+
+
+def overflow_into_open_cells(free: list[dict], grid_rows: list[GridRow]) -> list[dict]:
+    """Glyphs just past a cell's open edge belong to that cell: a spreadsheet prints a merged
+    cell that a page break cuts with its whole text on both pages, clipped to the part each
+    page shows, and the text layer keeps the clipped glyphs (``产出指标`` below the last rule).
+    Returns the glyphs that stay free."""
+    opens = [c for r in grid_rows for c in r.cells if c.open_top or c.open_bottom]
+    rest = []
+    for ch in free:
+        x = (ch["x0"] + ch["x1"]) / 2
+        # a merged cell's text is centred on the whole cell: it may lie far past the page's part
+        home = next((c for c in opens if c.x0 < x < c.x1 and (
+            (c.open_bottom and c.bottom - ch["bottom"] + ch["top"] <= ch["top"])
+            or (c.open_top and ch["bottom"] <= c.top + ch["bottom"] - ch["top"]))), None)
+        if home is None:
+            rest.append(ch)
+        else:
+            home.chars.append(ch)
+    return rest
 
 
 def _cell(text: str, gc: GridCell, page: int) -> Cell:
@@ -156,53 +207,129 @@ def _free_lines(chars: list[dict]) -> list[list[dict]]:
 
 # --------------------------------------------------------------------------- across pages
 
+_TOL = 2.0
+
+
+def _own_cells(gr: GridRow) -> list[GridCell]:
+    """The row's own cells: those no taller than the row (a merged cell spans more)."""
+    low = min(c.bottom for c in gr.cells)
+    return [c for c in gr.cells if c.bottom <= low + _TOL]
+
+
+def _tall_cells(gr: GridRow) -> list[GridCell]:
+    low = min(c.bottom for c in gr.cells)
+    return [c for c in gr.cells if c.bottom > low + _TOL]
+
+
+def _same_layout(a: list[GridCell], b: list[GridCell]) -> bool:
+    """The same cells side by side (x extents within the tolerance)."""
+    if len(a) != len(b):
+        return False
+    return all(_same_extent(x, y) for x, y in zip(sorted(a, key=lambda c: c.x0), sorted(b, key=lambda c: c.x0)))
+
+
+def _same_extent(a: GridCell, b: GridCell) -> bool:
+    return abs(a.x0 - b.x0) <= _TOL and abs(a.x1 - b.x1) <= _TOL
+
+
+def _text_of(gc: GridCell, row: PageRow) -> str:
+    for c, g in zip(row.cells, row.grid):
+        if g is gc:
+            return c.text
+    return ""
+
 
 @dataclass
-class Flow:
-    """What carries from one page to the next: a table row left open at the page bottom."""
+class PageEnd:
+    """What the previous page left: its last table row and the cells along that table's
+    bottom (merged cells included), with the IR cells that hold their text."""
 
-    open_row: bool = False
-    band_head: Optional[tuple[str, ...]] = None  # the open table's first row, to spot its repeat
-    last_band: Optional[int] = None
-    last_table_index: int = -1
-    heads: dict[int, tuple[str, ...]] = field(default_factory=dict)
-
-
-def _texts(row: PageRow) -> tuple[str, ...]:
-    return tuple(c.text for c in row.cells)
+    row: PageRow                       # the last table row
+    index: int                         # its place among the held IR rows
+    bottom: list[tuple[GridCell, Cell]]
+    head: Optional[tuple[str, ...]]    # the first row of that table on the page (a header to skip)
+    bottom_cells: list[GridCell] = field(default_factory=list)  # every cell along the bottom
+    leaf: list[GridCell] = field(default_factory=list)  # cells every row of the table has
 
 
-def mark_continuations(rows: list[PageRow], number: int, flow: Flow) -> list[Row]:
-    """Rows of one page as IR rows; the first table row continuing an open row is marked."""
-    out: list[Row] = []
-    pending, head = flow.open_row, flow.band_head
-    heads: dict[int, tuple[str, ...]] = {}
-    last_table: Optional[PageRow] = None
-    for r in rows:
-        cont = False
-        if r.table is not None:
-            heads.setdefault(r.table.band, _texts(r))
-            if pending or r.table.open_top:
-                if head is not None and _texts(r) == head and not r.table.open_top:
-                    pass  # the table's header row repeated on the new page: wait for the next row
-                else:
-                    cont, pending = True, False
-            last_table = r
-            flow.last_table_index = len(out)
-        out.append(Row(cells=r.cells, page=number, continuation=cont))
-    if last_table is not None and last_table.table is not None:
-        flow.open_row = last_table.table.open_bottom
-        flow.band_head = heads.get(last_table.table.band)
-    else:
-        flow.open_row, flow.band_head = False, None
-    return out
+def _is_repeated_header(row: PageRow, end: PageEnd) -> bool:
+    texts = tuple(c.text for c in row.cells)
+    if end.head is None:
+        return False
+    if texts == end.head:
+        return True
+    vocab = load_vocabulary()
+    columns = lambda t: len(t) >= 3 and all(vocab.column(x) for x in t)  # noqa: E731
+    return columns(texts) and columns(end.head)  # the indicator header again, as it wrapped here
 
 
-def _splits_first_cell(held: Row, cont: Row) -> bool:
-    """The continuation carries text in the column of the open row's first cell: a label (or
-    first value) cut in two, which only makes sense once joined back."""
-    first = next((c for c in held.cells if c.text.strip()), None)
-    return first is not None and any(c.col == first.col and c.text.strip() for c in cont.cells)
+@lru_cache(maxsize=1)
+def _level_values() -> frozenset[str]:
+    vocab = load_vocabulary()
+    return frozenset(canonical(v) for v in vocab.level1_values + vocab.level2_values)
+
+
+def _complete_value(text: str) -> bool:
+    """A whole 一级/二级指标 value: the text of a merged cell, never the part of a cut one."""
+    return canonical(text) in _level_values()
+
+
+def row_continues(end: PageEnd, first: PageRow) -> bool:
+    """Whether ``first`` (the first table row of a page) is the rest of ``end.row`` (the last
+    row of the page before), cut inside its cells by the page break.
+
+    Rules open at the break (no rule under a cell of the old row that holds a cut text, or none
+    above such a cell of the new row) say so. With rules closed at the break, the new row
+    continues the cells along the old table's bottom (same cells side by side), has text only
+    in cells where the old row has text, and leaves empty at least one of its own cells where
+    the old row has text (a merged cell's whole 一级/二级 value aside, which continues empty)."""
+    last = end.row
+    if last.table is None or first.table is None:
+        return False
+    if any(g.open_bottom and not _complete_value(c.text) for g, c in zip(last.grid, last.cells)):
+        return True
+    own_first = _own_cells(first.table)
+    if any(g.open_top and g in own_first and not _complete_value(c.text) for g, c in zip(first.grid, first.cells)):
+        return True
+    if not first.grid or not _same_layout(end.bottom_cells, first.table.cells):
+        return False
+    texts = dict(zip(map(id, last.grid), (c.text for c in last.cells)))
+    tall = _tall_cells(first.table)
+
+    def old_text(g: GridCell) -> Optional[str]:
+        return next((texts[id(o)] for o in last.grid if _same_extent(g, o)), None)
+
+    for g in first.grid:
+        if old_text(g) is None and g not in tall:
+            return False          # text where the old row had none: a new row
+    return any(old_text(g) and not _complete_value(old_text(g)) for g in own_first
+               if g not in first.grid)
+
+
+def _line_height(gc: GridCell) -> float:
+    return max((c["bottom"] - c["top"] for c in gc.chars), default=10.0)
+
+
+def merged_text_continues(before: str, prev: GridCell, after: str, cell: GridCell) -> bool:
+    """Whether a merged cell's text at the head of a page (``after``) is the rest of the text
+    of the same column's cell at the foot of the page before (``before``): never a repeat
+    (a spreadsheet prints the whole text again); yes when the vocabulary knows the joined
+    value (``满意度指`` + ``标``) and not the first part; else when the first part ran down to
+    its cell's bottom and the rest starts at the top of its cell."""
+    if not before or not after or before == after:
+        return False
+    vocab = load_vocabulary()
+    if vocab.column(before) or vocab.column(after):
+        return False  # a column header above the break, the table's first row below it
+    known = {canonical(v) for v in vocab.level1_values + vocab.level2_values}
+    whole, first = canonical(before + after), canonical(before)
+    if first in known:
+        return False
+    if whole in known:
+        return True
+    ran_down = max((c["bottom"] for c in prev.chars), default=0) >= prev.bottom - 1.6 * _line_height(prev)
+    starts_top = min((c["top"] for c in cell.chars), default=1e9) <= cell.top + 1.6 * _line_height(cell)
+    return ran_down and starts_top
 
 
 def join_split_row(held: Row, cont: Row) -> list[Row]:
@@ -220,29 +347,78 @@ def join_split_row(held: Row, cont: Row) -> list[Row]:
 
 @dataclass
 class Stitcher:
-    """Page row lists -> one stream. An open row at a page bottom is held until the next page
-    shows its continuation; when the cut went through the row's first cell (a label split in
-    two) the parts are joined here, else the continuation row is passed on as it is."""
+    """Page row lists -> one stream, with rows that a page break cut joined back.
+
+    A page's rows are held until the next page is read: a row whose cells the break cut is
+    joined with its rest (:func:`row_continues`), and a merged cell whose text ran onto the next
+    page gets that text back (:func:`merged_text_continues`); the rest is replaced by an empty
+    continuation row that notes the page. An OCR page or the end of the range flushes."""
 
     held: list[Row] = field(default_factory=list)
+    end: Optional[PageEnd] = None
 
-    def feed(self, rows: list[Row], open_at: Optional[int]) -> list[Row]:
-        tail: list[Row] = []
-        if open_at is not None:
-            rows, tail = rows[:open_at], rows[open_at:]
-        if self.held:
-            k = next((i for i, r in enumerate(rows) if r.continuation), None)
-            if k is not None and _splits_first_cell(self.held[0], rows[k]):
-                joined, note = join_split_row(self.held[0], rows[k])
-                rows = [joined] + self.held[1:] + rows[:k] + [note] + rows[k + 1:]
-            else:
-                rows = self.held + rows
-        self.held = tail
-        return rows
+    def feed(self, page_rows: list[PageRow], number: int) -> list[Row]:
+        rows = [Row(cells=list(r.cells), page=number) for r in page_rows]
+        end = self.end
+        first = next((i for i, r in enumerate(page_rows) if r.table is not None), None)
+        if end is not None and self.held and first is not None and all(
+                r.table is not None for r in page_rows[:first]):
+            if _is_repeated_header(page_rows[first], end) and first + 1 < len(page_rows) \
+                    and page_rows[first + 1].table is not None:
+                first += 1
+            pr = page_rows[first]
+            self._merged_tails(pr, rows[first], end)
+            if rows[first].cells and row_continues(end, pr):
+                joined, note = join_split_row(self.held[end.index], rows[first])
+                self.held[end.index] = joined
+                rows[first] = note
+        out, self.held = self.held, rows
+        self.end = _page_end(page_rows, rows)
+        return out
+
+    def _merged_tails(self, pr: PageRow, row: Row, end: PageEnd) -> None:
+        """Merged cells of the page's first table row whose text is the rest of the text of
+        the merged cell above the break: that text goes back to the cell above."""
+        tall = _tall_cells(pr.table) if pr.table is not None else []
+        for gc in tall:
+            after = _text_of(gc, pr)
+            prev = next(((g, c) for g, c in end.bottom if _same_extent(g, gc)), None)
+            if not after or prev is None or not merged_text_continues(prev[1].text, prev[0], after, gc):
+                continue
+            prev[1].text = join_lines([prev[1].text, after])
+            k = next(i for i, g in enumerate(pr.grid) if g is gc)
+            row.cells = [c for i, c in enumerate(row.cells) if i != k]
+            pr.grid = [g for i, g in enumerate(pr.grid) if i != k]
+            pr.cells = [c for i, c in enumerate(pr.cells) if i != k]
 
     def flush(self) -> list[Row]:
-        rows, self.held = self.held, []
+        rows, self.held, self.end = self.held, [], None
         return rows
+
+
+def _page_end(page_rows: list[PageRow], rows: list[Row]) -> Optional[PageEnd]:
+    k = next((i for i in range(len(page_rows) - 1, -1, -1) if page_rows[i].table is not None), None)
+    if k is None:
+        return None
+    last = page_rows[k]
+    band = last.table.band
+    bottom_y = max(c.bottom for c in last.table.cells)
+    bottom: list[tuple[GridCell, Cell]] = []
+    bottom_cells: list[GridCell] = []
+    leaf: Optional[list[GridCell]] = None
+    head = None
+    for pr, row in zip(page_rows, rows):
+        if pr.table is None or pr.table.band != band:
+            continue
+        if head is None:
+            head = tuple(c.text for c in pr.cells)
+        cells = pr.table.cells
+        leaf = list(cells) if leaf is None else [g for g in leaf if any(_same_extent(g, c) for c in cells)]
+        bottom_cells += [g for g in cells if abs(g.bottom - bottom_y) <= _TOL]
+        for g, c in zip(pr.grid, row.cells):
+            if abs(g.bottom - bottom_y) <= _TOL:
+                bottom.append((g, c))
+    return PageEnd(last, k, bottom, head, bottom_cells, leaf or [])
 
 
 # --------------------------------------------------------------------------- file
@@ -325,36 +501,90 @@ def pages_to_read(path: Path, settings) -> int:
         pdf.close()
 
 
-def ocr_page_numbers(path: Path, settings) -> list[int]:
-    """The 1-based pages :func:`read_pdf` would hand to OCR (same triage, same settings)."""
+def triage_pdf_page(page, settings: PdfSettings) -> Triage:
+    """One pdfplumber page's verdict (see :mod:`extractors.pdf_triage`)."""
+    facts = page_facts(page)
+    return triage_page(page.chars, facts.has_images, facts.has_rules, settings, facts)
+
+
+def triage_pdf(path: Path, settings) -> TriagePlan:
+    """Every page's verdict, with one opening of the file: the plan :func:`read_pdf_pages`
+    follows when it is given one (so the chunked ingest path triages each PDF once). Raises
+    InputError like the reader; an unreadable page gets no verdict (the reader reports it)."""
     pdf = _open_settings_pdf(path, settings)
-    out: list[int] = []
     try:
         pages = _page_list(pdf)
-        for index in range(min(len(pages), settings.limits.max_pages)):
+        plan = TriagePlan(pages=min(len(pages), settings.limits.max_pages))
+        for index in range(plan.pages):
             page = pages[index]
             try:
-                triage = triage_page(page.chars, bool(page.images), bool(page.lines or page.rects), settings.pdf)
+                plan.verdicts[index + 1] = triage_pdf_page(page, settings.pdf)
             except Exception:  # an unreadable page is reported by the reader, not OCRed
                 continue
             finally:
                 page.close()
-            if triage.verdict == "ocr":
-                out.append(index + 1)
     finally:
         pdf.close()
-    return out
+    return plan
+
+
+def ocr_page_numbers(path: Path, settings) -> list[int]:
+    """The 1-based pages :func:`read_pdf` would hand to OCR (same triage, same settings)."""
+    return triage_pdf(path, settings).ocr_pages
+
+
+def _form_words() -> tuple[str, ...]:
+    vocab = load_vocabulary()
+    return tuple(vocab.titles) + tuple(vocab.columns) + ("绩效指标", "申报表")
+
+
+def formless_text_pages(path: Path, settings, first: int, end: int) -> set[int]:
+    """Pages ``first``..``end`` known to hold no form without laying them out: when the text
+    layer of no page in the range names a form (a title, an indicator column), the pages whose
+    text is sane (:func:`~extractors.pdf_triage.sane_text`). Empty when any page names one, or
+    when the fast pass (pypdfium2, ~5 ms a page) cannot read the file. Pages without a sane
+    layer are triaged as usual (a scan is still OCR'd)."""
+    try:
+        import pypdfium2 as pdfium
+    except ImportError:  # pragma: no cover - pypdfium2 is a dependency of pdfplumber's stack
+        return set()
+    secret = settings.pdf.password
+    try:
+        doc = pdfium.PdfDocument(str(path), password=secret.get_secret_value() if secret else None)
+    except Exception:
+        return set()
+    words = _form_words()
+    sane: set[int] = set()
+    try:
+        for index in range(first - 1, min(end, len(doc))):
+            page = doc[index]
+            try:
+                text = page.get_textpage().get_text_range()
+            finally:
+                page.close()
+            flat = "".join(text.split())
+            if any(w in flat for w in words):
+                return set()
+            if sane_text(text, settings.pdf):
+                sane.add(index + 1)
+    except Exception:
+        return set()
+    finally:
+        doc.close()
+    return sane
 
 
 def read_pdf(path: Path, ctx: ReadContext) -> Iterator[Row]:
     return read_pdf_pages(path, ctx)
 
 
-def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[int] = None) -> Iterator[Row]:
+def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[int] = None,
+                   plan: Optional[TriagePlan] = None) -> Iterator[Row]:
     """Rows of pages ``first``..``last`` (1-based, inclusive; default: to the end). A range
     that starts on an OCR page or right after one reads exactly as those pages read inside the
     whole file (an OCR page ends every open text-layer row), so such ranges can be read apart
-    and their rows concatenated (see :mod:`pipeline.chunks`)."""
+    and their rows concatenated (see :mod:`pipeline.chunks`). With a ``plan`` (from
+    :func:`triage_pdf`, same settings) its verdicts are used instead of triaging again."""
     settings = ctx.settings
     pdf = _open_settings_pdf(path, settings)
     ctx.kind = "pdf"
@@ -365,20 +595,23 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
         if total > limit and first <= 1:
             ctx.page_error(limit + 1, "read", f"{total} pages; only the first {limit} read (limits.max_pages)")
         ctx.pages = min(total, limit)
-        flow, stitch = Flow(), Stitcher()
+        stitch = Stitcher()
         queue: list[int] = []
         reasons: dict[int, str] = {}
         end = ctx.pages if last is None else min(last, ctx.pages)
+        formless = formless_text_pages(path, settings, max(first, 1), end) if settings.pdf.skip_formless_text else set()
         for index in range(max(first, 1) - 1, end):
             number = index + 1
+            if number in formless:
+                continue  # a text page of a document that names no form: nothing to lay out
             page = pages[index]
             try:
-                triage = triage_page(page.chars, bool(page.images), bool(page.lines or page.rects), settings.pdf)
+                verdict = plan.verdicts.get(number) if plan is not None else None
+                triage = verdict or triage_pdf_page(page, settings.pdf)
                 if triage.verdict == "ocr":
                     yield from stitch.flush()
                     queue.append(number)
                     reasons[number] = triage.reason
-                    flow = Flow()
                     continue
                 if triage.verdict == "blank" and _damaged_contents(page):
                     ctx.page_error(number, "pdf", "page content could not be decoded (damaged stream); nothing read")
@@ -386,16 +619,14 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
             except Exception as exc:  # one bad page: the others are still read
                 log.debug("page %d failed", number, exc_info=True)
                 ctx.page_error(number, "pdf", f"page unreadable: {type(exc).__name__}: {exc}")
-                flow = Flow()
+                yield from stitch.flush()
                 continue
             finally:
                 page.close()
             if queue:
                 yield from _ocr_pages(path, queue, reasons, ctx)
                 queue = []
-            flow.last_table_index = -1
-            marked = mark_continuations(rows, number, flow)
-            yield from stitch.feed(marked, flow.last_table_index if flow.open_row else None)
+            yield from stitch.feed(rows, number)
         yield from stitch.flush()
         if queue:
             yield from _ocr_pages(path, queue, reasons, ctx)
@@ -405,5 +636,5 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
 
 register("pdf", FunctionReader(name="pdf-text", kind="pdf", func=read_pdf))
 
-__all__ = ["chars_to_lines", "join_lines", "mark_continuations", "ocr_page_numbers", "open_pdf", "page_to_rows",
-           "pages_to_read", "read_pdf", "read_pdf_pages"]
+__all__ = ["Stitcher", "triage_pdf", "triage_pdf_page", "chars_to_lines", "join_lines", "merged_text_continues", "ocr_page_numbers", "open_pdf", "overflow_into_open_cells",
+           "page_to_rows", "pages_to_read", "read_pdf", "read_pdf_pages", "row_continues", "unrotate"]

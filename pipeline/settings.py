@@ -59,9 +59,19 @@ class ValidationSettings(_Settings):
 class PdfSettings(_Settings):
     """How PDF pages are triaged and read by layout."""
 
-    min_chars_per_page: int = Field(default=20, ge=0, description="fewer chars: the page has no text layer")
+    min_chars_per_page: int = Field(default=20, ge=0, description="fewer glyphs on a page-sized image: a scan "
+                                    "(a sane text layer is read however short)")
+    scan_image_share: float = Field(default=0.5, ge=0, le=1, description="an image this share of the page: a scan")
+    min_outline_curves: int = Field(default=50, ge=1, description="a page without glyphs but this many vector "
+                                    "paths has its text drawn as outlines: OCR")
     max_cid_share: float = Field(default=0.10, ge=0, le=1, description="more (cid:N) glyphs: garbage layer")
-    min_cjk_share: float = Field(default=0.20, ge=0, le=1, description="fewer CJK chars: garbage layer")
+    min_cjk_share: float = Field(default=0.20, ge=0, le=1, description="fewer CJK glyphs on a ruled page, with "
+                                 "more than max_letter_share other letters: garbage layer")
+    max_letter_share: float = Field(default=0.40, ge=0, le=1, description="non-CJK letters (a wrong font map); "
+                                    "digits and separators of number tables do not count")
+    skip_formless_text: bool = Field(default=True, description="a PDF whose text layer never names a form "
+                                     "(title, indicator columns) is not laid out page by page: its sane text "
+                                     "pages are known to hold no form from a fast text pass")
     password: Optional[SecretStr] = Field(
         default=None, description="for encrypted PDFs; masked wherever settings are serialised (e.g. by Prefect)"
     )
