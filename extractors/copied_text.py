@@ -59,10 +59,26 @@ class Piece:
             self.end = self.start + len(self.text)
 
 
-def _blocks(lines: Iterable[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+_ALONE = re.compile(r"^\s*[（(]\s*\d{4}\s*年度?\s*[）)]\s*$")
+
+
+def _blocks(lines: Iterable[tuple[int, str]], vocab: Vocabulary) -> Iterator[list[tuple[int, str]]]:
+    """Lines between blank lines (and page breaks); a title or year line is a block of its own."""
     block: list[tuple[int, str]] = []
     for lineno, line in lines:
-        line = line.replace("\f", "").rstrip()
+        if len(line) < 80 and (_ALONE.match(line) or (line.strip() and vocab.is_title(line.strip())
+                                                        and len(line.strip()) < 30)):
+            if block:
+                yield block
+            yield [(lineno, line.replace("\f", "").strip())]
+            block = []
+            continue
+        if "\f" in line:  # a page break ends a block
+            if block:
+                yield block
+            block = []
+            line = line.replace("\f", "")
+        line = line.rstrip()
         if not line.strip():
             if block:
                 yield block
@@ -161,30 +177,47 @@ def _cells(pieces: list[Piece]) -> list[Cell]:
 
 
 class _Table:
-    """The indicator table being read: its columns (field names) and, laid out, their offsets."""
+    """The indicator table being read: its columns (field names) and their offsets; a column
+    ends half-way between its header's end and the next header's start (headers may be
+    centred over their values)."""
 
-    def __init__(self, names: list[str], starts: list[int]):
-        self.names, self.starts = names, starts
+    def __init__(self, names: list[str], pieces: list[Piece]):
+        self.names = names
+        self.bounds = [(a.end + b.start) // 2 for a, b in zip(pieces, pieces[1:])]
 
     def col_of(self, start: int) -> int:
         col = 0
-        for i, s in enumerate(self.starts):
-            if s <= start + 2:
-                col = i
+        for b in self.bounds:
+            if start >= b:
+                col += 1
         return col
+
+    def row(self, block: list[tuple[int, str]]) -> Row:
+        """A laid-out table row: every word in the column its offset falls in, wrapped lines
+        appended in order (``成本指标（反映项目 群众知晓率`` is two cells one space apart)."""
+        cols: dict[int, Piece] = {}
+        for lineno, line in block:
+            for m in _WORD.finditer(line):
+                c = self.col_of(m.start())
+                if c in cols:
+                    cols[c].text = _join(cols[c].text, m.group(0))
+                else:
+                    cols[c] = Piece(m.start(), m.group(0), lineno)
+        return Row([Cell(p.text, c, 1, None, None, 1.0, "text", p.line) for c, p in sorted(cols.items())],
+                   None, block[0][0])
 
 
 def read_laid_out(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
     known = _Known(vocab)
     table: Optional[_Table] = None
-    for block in _blocks(lines):
+    for block in _blocks(lines, known.vocab):
         pieces = _block_cells(block, known)
         if not pieces:
             continue
         line = block[0][0]
         names = [known.column(p.text) for p in pieces]
         if sum(1 for n in names if n) >= 3 and all(names):
-            table = _Table([n or "" for n in names], [p.start for p in pieces])
+            table = _Table([n or "" for n in names], pieces)
             yield Row([Cell(p.text, i, 1, None, None, 1.0, "text", p.line) for i, p in enumerate(pieces)], None, line)
             continue
         first = pieces[0].text
@@ -192,14 +225,7 @@ def read_laid_out(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[R
                                   and vocab.periods.get(canonical(first))):
             table = None
         if table is not None:
-            cols: dict[int, Piece] = {}
-            for p in pieces:
-                c = table.col_of(p.start)
-                if c in cols:
-                    cols[c].text = _join(cols[c].text, p.text)
-                else:
-                    cols[c] = p
-            yield Row([Cell(p.text, c, 1, None, None, 1.0, "text", p.line) for c, p in sorted(cols.items())], None, line)
+            yield table.row(block)
             continue
         yield Row(_cells(pieces), None, line)
 
@@ -210,7 +236,7 @@ def read_laid_out(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[R
 def _flow_tokens(lines: list[tuple[int, str]], known: _Known) -> list[Piece]:
     """Each block's lines joined (a wrapped cell), then cut before known labels and level names."""
     tokens: list[Piece] = []
-    for block in _blocks(lines):
+    for block in _blocks(lines, known.vocab):
         text = ""
         for _, line in block:
             text = _join(text, line.strip())
