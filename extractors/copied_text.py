@@ -237,11 +237,25 @@ def _flow_tokens(lines: list[tuple[int, str]], known: _Known) -> list[Piece]:
     """Each block's lines joined (a wrapped cell), then cut before known labels and level names."""
     tokens: list[Piece] = []
     for block in _blocks(lines, known.vocab):
-        text = ""
-        for _, line in block:
-            text = _join(text, line.strip())
-        tokens.extend(_split_words(Piece(0, text, block[0][0]), known))
+        cur: Optional[Piece] = None
+        for lineno, line in block:
+            line = line.strip()
+            if cur is None or _starts_cell(line, known):
+                if cur is not None:
+                    tokens.extend(_split_words(cur, known))
+                cur = Piece(0, line, lineno)
+            else:
+                cur.text = _join(cur.text, line)
+        if cur is not None:
+            tokens.extend(_split_words(cur, known))
     return tokens
+
+
+def _starts_cell(line: str, known: _Known) -> bool:
+    """A line inside a flowing block that begins a cell of its own: a label, a column or
+    level name, a section row."""
+    first = line.split(" ", 1)[0]
+    return bool(known.anchor(line) or known.anchor(first) or known.vocab.periods.get(canonical(line)))
 
 
 _GROUPS = (("满意度", "满意度"), ("成本", "成本"), ("产出", "产出"), ("效益", "效益"), ("效果", "效益"),
@@ -258,6 +272,8 @@ def _group(text: str) -> Optional[str]:
 def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
     known = _Known(vocab)
     tokens = _flow_tokens(lines, known)
+    stray: list[Piece] = []
+    level1_names: dict[str, str] = {}  # group -> the 一级 name this document prints for it
     i = 0
     while i < len(tokens):
         tok = tokens[i]
@@ -270,9 +286,19 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
                 level1s.append(tokens[j])
             j += 1
         if len(names) >= 3:
+            fields = [known.column(p.text) or "" for p in names]
+            for p in stray:  # a column name the producer drew elsewhere (备注 before the table)
+                if known.column(p.text) not in fields:
+                    names.append(p)
+                    fields.append(known.column(p.text) or "")
+            stray = []
             yield Row([Cell(p.text, c, 1, None, None, 1.0, "text", p.line) for c, p in enumerate(names)], None, tok.line)
-            rows, i = _flow_table(tokens, j, [known.column(p.text) or "" for p in names], level1s, known, vocab)
+            rows, i = _flow_table(tokens, j, fields, level1s, known, vocab, level1_names)
             yield from rows
+            continue
+        if names or known.column(tok.text):
+            stray.append(tok)
+            i += 1
             continue
         key = known.label(tok.text)
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
@@ -288,13 +314,18 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
         i += 1
 
 
+_LEVEL1_OF = {"产出": "产出指标", "效益": "效益指标", "满意度": "满意度指标", "成本": "成本指标"}
+
+
 def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Piece], known: _Known,
-                vocab: Vocabulary) -> tuple[list[Row], int]:
+                vocab: Vocabulary, level1_names: dict[str, str]) -> tuple[list[Row], int]:
     """Indicator rows from flowing tokens: 一级/二级 names by vocabulary (a 二级 name picks the
     pending 一级 name of its group), then a 三级 name and one token per value column (an
     optional last column, 备注, when the next tokens read as a new row)."""
     rows: list[Row] = []
     pending = list(level1s)
+    for p in level1s:
+        level1_names[_group(p.text) or p.text] = p.text
     level1 = level2 = ""
     values = [n for n in names[2:] if n != "level3"]
     optional_last = values and values[-1] == "explanation"
@@ -304,8 +335,12 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
         if known.label(t) or vocab.is_title(t) or vocab.periods.get(canonical(t)) or known.column(t):
             break
         lv = known.level(t) or (2 if "指标" in t and _group(t) and len(t) <= 20 and "（" in t else None)
+        if lv == 1 and canonical(t) in known.level2 and level1 and i + 1 < len(tokens) \
+                and not known.level(tokens[i + 1].text):
+            lv = 2  # 成本指标 is a 一级 and a 二级 name: followed by a 三级 name, it is the 二级 one
         if lv == 1:
             pending.append(tok)
+            level1_names[_group(t) or t] = t
             i += 1
             continue
         if lv == 2:
@@ -314,8 +349,8 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
             if match is not None:
                 pending.remove(match)
                 level1 = match.text
-            elif pending and _group(level1) != group:
-                level1 = pending.pop(0).text
+            elif _group(level1) != group:  # its 一级 name was drawn elsewhere: the group's name
+                level1 = level1_names.get(group or "", _LEVEL1_OF.get(group or "", level1))
             level2 = t
             i += 1
             continue

@@ -264,7 +264,7 @@ def rows_to_drafts(
             continue
         title = row_is_title(row, vocab)
         if title is not None:
-            if not draft.empty:
+            if _is_form(draft, vocab):
                 yield draft
             draft, in_table = FormDraft(title=title), False
             _note_pages(draft, row)
@@ -303,8 +303,16 @@ def rows_to_drafts(
             draft.fields.setdefault(key, []).extend(values)
         if pairs:
             _note_pages(draft, row)
-    if not draft.empty:
+    if _is_form(draft, vocab):
         yield draft
+
+
+def _is_form(draft: FormDraft, vocab: Vocabulary) -> bool:
+    """A draft worth a form: a title, an indicator table, or labels enough for a family. A
+    budget book's stray 预算单位：… line alone is not one."""
+    if draft.empty:
+        return False
+    return bool(draft.title or draft.indicators) or vocab.layout(None, draft.fields.keys()) is not UNKNOWN
 
 
 def _add_indicator(draft: FormDraft, row: Row) -> None:
