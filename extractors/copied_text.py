@@ -53,6 +53,7 @@ class Piece:
     text: str
     line: int
     end: int = -1  # where its first line ends
+    last: int = -1  # the last line joined into it
 
     def __post_init__(self) -> None:
         if self.end < 0:
@@ -164,12 +165,17 @@ def _block_cells(block: list[tuple[int, str]], known: _Known) -> list[Piece]:
             for a in anchors:
                 if a.start <= p.start + 2:
                     target = a
-            if target is None or p.start > target.end + 1:
+            if target is None or p.start > target.end + 1 or target.last == lineno:
+                p.last = lineno
                 anchors.append(p)
                 anchors.sort(key=lambda a: a.start)
             else:
                 target.text = _join(target.text, p.text)
-    return anchors
+                target.last = lineno
+    out: list[Piece] = []
+    for a in anchors:  # a label completed by its wrapped line (其中：当年财政拨 / 款) is cut off now
+        out.extend(_split_words(a, known) if " " in a.text else [a])
+    return out
 
 
 def _cells(pieces: list[Piece]) -> list[Cell]:

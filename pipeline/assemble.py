@@ -354,9 +354,12 @@ def _stacked_labels(pairs: list) -> Optional[list[tuple[int, str]]]:
 def _add_stacked(draft: FormDraft, row: Row) -> None:
     """A row under stacked labels: each cell goes to the label at or left of its column."""
     assert draft.stacked is not None
-    for cell in row.cells:
-        if not cell.text.strip():
-            continue
+    cells = [c for c in row.cells if c.text.strip()]
+    if len(cells) == len(draft.stacked):  # one value under each label: by order (columns of
+        for cell, (_, key) in zip(cells, draft.stacked):  # copied text are offsets, not grid)
+            draft.fields.setdefault(key, []).append(cell)
+        return
+    for cell in cells:
         key = draft.stacked[0][1]
         for col, k in draft.stacked:
             if col <= cell.col:
