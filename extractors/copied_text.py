@@ -28,17 +28,11 @@ from pipeline.labels import Vocabulary, canonical, load_vocabulary
 from pipeline.models import Cell, Row
 from pipeline.settings import Settings
 
-_GAP = re.compile(r"\S+(?: \S+)*")          # pieces: runs of text with single spaces inside
 _WORD = re.compile(r"\S+")
 _CJK_END = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]$")
 _CJK_START = re.compile(r"^[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 _VALUE_LIKE = re.compile(r"[\d%％≥≤<>=＜＞＝]")
 STACKABLE = frozenset(("annual_goal", "long_term_goal"))
-
-
-def looks_copied(head: str) -> bool:
-    """Copied text rather than a tab-separated dump: no tab in the first lines."""
-    return "\t" not in head
 
 
 def _join(a: str, b: str) -> str:
@@ -90,13 +84,13 @@ def _blocks(lines: Iterable[tuple[int, str]], vocab: Vocabulary) -> Iterator[lis
         yield block
 
 
-def laid_out(lines: list[str]) -> bool:
-    """Laid-out text: many lines hold a run of three or more spaces between texts."""
+def laid_out(lines: list[str], share: float = 0.2) -> bool:
+    """Laid-out text: ``share`` of its lines or more hold a run of three or more spaces."""
     text_lines = [ln for ln in lines if ln.strip()]
     if not text_lines:
         return False
     spaced = sum(1 for ln in text_lines if re.search(r"\S {3,}\S", ln) or re.match(r" {4,}\S", ln))
-    return spaced >= 0.2 * len(text_lines)
+    return spaced >= share * len(text_lines)
 
 
 class _Known:
@@ -387,13 +381,13 @@ def read_copied_text(numbered_lines: Iterable[tuple[int, str]], settings: Settin
     """Rows of cells from copied text (laid out or flowing, decided from the text itself)."""
     vocab = vocab or load_vocabulary()
     lines = list(numbered_lines)
-    if laid_out([ln for _, ln in lines]):
+    if laid_out([ln for _, ln in lines], settings.text.laid_out_share):
         yield from read_laid_out(lines, vocab)
     else:
         yield from read_flowing(lines, vocab)
 
 
-__all__ = ["laid_out", "looks_copied", "read_copied_text", "read_flowing", "read_laid_out"]
+__all__ = ["laid_out", "read_copied_text", "read_flowing", "read_laid_out"]
 
 
 def _debug(path: str) -> None:  # pragma: no cover - a look at what the reader makes of a file

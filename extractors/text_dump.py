@@ -104,9 +104,6 @@ def line_to_row(lineno: int, line: str, delimiter: str = "\t") -> Row | None:
     return Row(cells, None, lineno) if cells else None
 
 
-COPIED_SNIFF_LINES = 50  # non-blank lines without the delimiter: text copied out of a PDF
-
-
 def read_text_dump(path: Path, settings: Settings) -> Iterator[Row]:
     """A tab-separated dump's rows; text without a delimiter in its first non-blank lines is
     copied PDF text (:mod:`extractors.copied_text`: cells found between known labels)."""
@@ -117,7 +114,7 @@ def read_text_dump(path: Path, settings: Settings) -> Iterator[Row]:
         head.append((lineno, line))
         if delimiter in line:
             break
-        if line.strip() and sum(1 for _, ln in head if ln.strip()) >= COPIED_SNIFF_LINES:
+        if line.strip() and sum(1 for _, ln in head if ln.strip()) >= settings.text.copied_sniff_lines:
             break
     if head and not any(delimiter in ln for _, ln in head):
         from .copied_text import read_copied_text

@@ -414,7 +414,7 @@ _PARSERS: dict[str, Callable[[str], dict]] = {
     "project_code": lambda t: {"project_code": digits_only(t) or _fail(t, "no digits")},
     "implementation_period": lambda t: {"implementation_period": parse_int(t)},
     "project_type": lambda t: dict(zip(("project_type_code", "project_type_name"), parse_project_type(t))),
-    "is_new_project": lambda t: {"is_new_project": parse_bool(t)},
+    "is_new_project": lambda t: {"is_new_project": parse_new_or_continued(t)},
     "total_amount": lambda t: {"total_amount": parse_amount_wan(t)},
     "annual_amount": lambda t: {"annual_amount": parse_amount_wan(t)},
 }
@@ -465,7 +465,9 @@ def parse_planned_period(text: str) -> dict:
 
 
 def parse_new_or_continued(text: str) -> bool:
-    """项目属性 新增/延续 (a ticked box before one of them) or 是否新增 是/否."""
+    """是否新增 是/否, or 项目属性 新增/延续 (a ticked box before one of them)."""
+    if text == "否" or text == "是":  # the common case
+        return text == "是"
     t = text.replace(" ", "")
     for i, ch in enumerate(t[:-1]):
         if ch in _TICK:
@@ -537,7 +539,9 @@ def _snap_closed(values: dict, vocab: Vocabulary, ocr: bool) -> dict:
 
 def form_layout(draft: FormDraft, vocab: Vocabulary) -> tuple[Layout, Optional[str]]:
     """The draft's family and the unit its amounts are printed in (the label's, else the family's)."""
-    layout = vocab.layout(draft.title, draft.fields.keys()) if vocab.layouts else UNKNOWN
+    layout = vocab.layout_by_title(draft.title) if draft.title else None
+    if layout is None:
+        layout = vocab.layout(draft.title, draft.fields.keys()) if vocab.layouts else UNKNOWN
     return layout, draft.unit_hint or layout.amount_unit or None
 
 
@@ -562,9 +566,9 @@ def draft_to_header(
         prov = _provenance(cells)
         if not text:
             continue
-        if key in _TEXT_KEYS:
+        if key in _TEXT_SET:
             parser = None
-        elif unit == "万元" and key in _PARSERS and key != "is_new_project":
+        elif unit == "万元" and key in _PARSERS:
             parser = _PARSERS[key]
         else:  # the family's own fields, and amounts printed in 元
             parser = partial(_parse_field, key, layout=layout, unit=unit)
@@ -704,6 +708,7 @@ def draft_to_form(draft: FormDraft, source: Source, vocab: Optional[Vocabulary] 
 
 
 _HEADER_SET = frozenset(HEADER_KEYS)
+_TEXT_SET = frozenset(_TEXT_KEYS)
 
 
 __all__ = [

@@ -75,15 +75,25 @@ class Vocabulary:
         the one whose labels explain its keys (at least three, four in five), else UNKNOWN."""
         return _layout(self, title, frozenset(k.partition("#")[0] for k in keys))
 
+    def layout_by_title(self, title: str) -> Optional[Layout]:
+        """The family a title alone names (its longest title pattern), or None."""
+        return _layout_by_title(self, title)
+
 
 @lru_cache(maxsize=4096)
-def _layout(vocab: Vocabulary, title: Optional[str], keys: frozenset[str]) -> Layout:
+def _layout_by_title(vocab: Vocabulary, title: str) -> Optional[Layout]:
     best, best_len = None, 0
-    c = canonical(title) if title else ""
+    c = canonical(title)
     for layout in vocab.layouts:
         for t in layout.titles:
             if len(t) > best_len and t in c:
                 best, best_len = layout, len(t)
+    return best
+
+
+@lru_cache(maxsize=4096)
+def _layout(vocab: Vocabulary, title: Optional[str], keys: frozenset[str]) -> Layout:
+    best = _layout_by_title(vocab, title) if title else None
     if best is not None:
         return best
     scored = []
