@@ -335,7 +335,7 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
         if known.label(t) or vocab.is_title(t) or vocab.periods.get(canonical(t)) or known.column(t):
             break
         lv = known.level(t) or (2 if "指标" in t and _group(t) and len(t) <= 20 and "（" in t else None)
-        if lv == 1 and canonical(t) in known.level2 and level1 and i + 1 < len(tokens) \
+        if lv == 1 and canonical(t) in known.level2 and (level1 or pending) and i + 1 < len(tokens) \
                 and not known.level(tokens[i + 1].text):
             lv = 2  # 成本指标 is a 一级 and a 二级 name: followed by a 三级 name, it is the 二级 one
         if lv == 1:
@@ -346,6 +346,8 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
         if lv == 2:
             group = _group(t)
             match = next((p for p in pending if _group(p.text) == group), None)
+            if pending and tokens[i - 1] is pending[-1] and canonical(t) in known.level1:
+                match = pending[-1]  # 产出指标 | 成本指标: the row printed its 一级 name just before
             if match is not None:
                 pending.remove(match)
                 level1 = match.text
