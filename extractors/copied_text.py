@@ -292,6 +292,9 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
                     names.append(p)
                     fields.append(known.column(p.text) or "")
             stray = []
+            section = _section_ahead(tokens, i, j, vocab)
+            if section is not None:  # the set's name drawn after its table (年度绩效指标)
+                yield Row([Cell(section.text, 0, 1, None, None, 1.0, "text", section.line)], None, section.line)
             yield Row([Cell(p.text, c, 1, None, None, 1.0, "text", p.line) for c, p in enumerate(names)], None, tok.line)
             rows, i = _flow_table(tokens, j, fields, level1s, known, vocab, level1_names)
             yield from rows
@@ -312,6 +315,23 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             continue
         yield Row([Cell(tok.text, 0, 1, None, None, 1.0, "text", tok.line)], None, tok.line)
         i += 1
+
+
+def _section_ahead(tokens: list[Piece], i: int, j: int, vocab: Vocabulary) -> Optional[Piece]:
+    """A second indicator header not preceded by its set's name (长期绩效指标 / 年度绩效指标): the
+    name printed later in the same form, taken out of the token stream."""
+    if not vocab.periods or (i > 0 and vocab.periods.get(canonical(tokens[i - 1].text))):
+        return None
+    seen_before = any(vocab.periods.get(canonical(t.text)) for t in tokens[max(0, i - 400):i])
+    if not seen_before:
+        return None
+    for k in range(j, len(tokens)):
+        text = tokens[k].text
+        if vocab.is_title(text):
+            return None
+        if vocab.periods.get(canonical(text)):
+            return tokens.pop(k)
+    return None
 
 
 _LEVEL1_OF = {"产出": "产出指标", "效益": "效益指标", "满意度": "满意度指标", "成本": "成本指标"}
