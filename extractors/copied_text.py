@@ -244,11 +244,48 @@ def _flow_tokens(lines: list[tuple[int, str]], known: _Known) -> list[Piece]:
                 if cur is not None:
                     tokens.extend(_split_words(cur, known))
                 cur = Piece(0, line, lineno)
+            elif _open_brackets(line) < 0 < _open_brackets(cur.text) and " " in cur.text[_last_open(cur.text):]:
+                # 成本指标（反映项目 群众知晓率 / 产出情况）: the wrapped remark closes the first cell
+                cut = cur.text.index(" ", _last_open(cur.text))
+                tokens.append(Piece(0, _join(cur.text[:cut], line), cur.line))
+                cur = Piece(0, cur.text[cut + 1:], cur.line)
             else:
                 cur.text = _join(cur.text, line)
         if cur is not None:
             tokens.extend(_split_words(cur, known))
-    return tokens
+    return _rejoin_brackets(tokens)
+
+
+def _last_open(text: str) -> int:
+    return max(text.rfind("（"), text.rfind("("))
+
+
+def _open_brackets(text: str) -> int:
+    return text.count("（") + text.count("(") - text.count("）") - text.count(")")
+
+
+def _rejoin_brackets(tokens: list[Piece]) -> list[Piece]:
+    """A cell's wrapped remark drawn after its neighbour (``成本指标（反映项目 群众知晓率`` then
+    ``产出情况）``): the text after the open bracket's first space is the neighbour, and the
+    next piece that closes the bracket is joined back."""
+    out: list[Piece] = []
+    open_piece: Optional[Piece] = None
+    for tok in tokens:
+        if open_piece is not None and _open_brackets(tok.text) < 0:
+            open_piece.text = _join(open_piece.text, tok.text)
+            open_piece = None
+            continue
+        if _open_brackets(tok.text) > 0:
+            at = max(tok.text.rfind("（"), tok.text.rfind("("))
+            space = tok.text.find(" ", at)
+            if space > 0:
+                head = Piece(tok.start, tok.text[:space], tok.line)
+                out += [head, Piece(tok.start + space + 1, tok.text[space + 1:], tok.line)]
+                open_piece = head
+                continue
+            open_piece = tok
+        out.append(tok)
+    return out
 
 
 def _starts_cell(line: str, known: _Known) -> bool:
@@ -282,9 +319,13 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
         while j < len(tokens) and (known.column(tokens[j].text) or (names and known.level(tokens[j].text) == 1)):
             if known.column(tokens[j].text):
                 names.append(tokens[j])
+                last = j
             else:
                 level1s.append(tokens[j])
             j += 1
+        if names:  # level names after the last column name are the table's, not the header's
+            level1s = [p for p in level1s if tokens.index(p, i) < last]
+            j = last + 1
         if len(names) >= 3:
             fields = [known.column(p.text) or "" for p in names]
             for p in stray:  # a column name the producer drew elsewhere (备注 before the table)
