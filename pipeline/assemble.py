@@ -292,7 +292,8 @@ def rows_to_drafts(
             continue
         if labelled:
             in_table = False
-            draft.stacked = _stacked_labels(pairs)
+            # two labels, no value beside either: their values are printed below (rare: checked last)
+            draft.stacked = _stacked_labels(pairs) if len(pairs) > 1 and not pairs[0][1] else None
         for key, values, label in pairs:
             if label is not None:
                 if key in vocab.repeatable and key in draft.fields:
@@ -642,15 +643,20 @@ def draft_to_indicators(draft: FormDraft, vocab: Vocabulary) -> list[dict]:
     return out
 
 
+_FIELD_CELLS = tuple((n, n) for n in INDICATOR_FIELDS)  # (indicator field, the draft's cells for it)
+
+
 def _indicators(indicators: list[IndicatorDraft], vocab: Vocabulary, period_column: Optional[str]) -> list[dict]:
     out: list[dict] = []
     period = period_column[len(PERIOD_VALUE):] if period_column else None
+    fields = _FIELD_CELLS if period_column is None else tuple(
+        (n, period_column if n == "value" else n) for n in INDICATOR_FIELDS)
     for ind in indicators:
         texts: dict[str, str] = {}
         row_cells: list[Cell] = []
         ocr = False
-        for name in INDICATOR_FIELDS:
-            cells = ind.cells.get(period_column if period_column and name == "value" else name)
+        for name, cell_key in fields:
+            cells = ind.cells.get(cell_key)
             if not cells:
                 texts[name] = ind.filled.get(name, "")
                 continue
