@@ -142,8 +142,27 @@ def line_to_row(lineno: int, line: str, delimiter: str = "\t") -> Row | None:
 
 
 def read_text_dump(path: Path, settings: Settings) -> Iterator[Row]:
+    """A tab-separated dump's rows; text without a delimiter in its first non-blank lines is
+    copied PDF text (:mod:`extractors.copied_text`: cells found between known labels)."""
     delimiter = settings.text.delimiter
-    for lineno, line in iter_lines(path, settings.text):
+    lines = iter_lines(path, settings.text)
+    head: list[tuple[int, str]] = []
+    for lineno, line in lines:
+        head.append((lineno, line))
+        if delimiter in line:
+            break
+        if line.strip() and sum(1 for _, ln in head if ln.strip()) >= settings.text.copied_sniff_lines:
+            break
+    if head and not any(delimiter in ln for _, ln in head):
+        from .copied_text import read_copied_text
+
+        yield from read_copied_text([*head, *lines], settings)
+        return
+    for lineno, line in head:
+        row = line_to_row(lineno, line, delimiter)
+        if row is not None:
+            yield row
+    for lineno, line in lines:
         row = line_to_row(lineno, line, delimiter)
         if row is not None:
             yield row

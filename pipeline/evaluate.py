@@ -81,20 +81,25 @@ def score(truths: Iterable[dict], forms: Iterable[Form | dict]) -> EvalReport:
     for i, truth in enumerate(truths):
         g = got[i] if i < len(got) else {}
         header = g.get("header", {})
-        for key, expected in truth["header"].items():
+        extra = g.get("header_extra") or {}
+        fields = [(f"header.{k}", v, header.get(k)) for k, v in truth["header"].items()]
+        fields += [(f"header_extra.{k}", v, extra.get(k)) for k, v in truth.get("header_extra", {}).items()]
+        fields += [(k, truth[k], g.get(k)) for k in ("layout", "amount_unit") if k in truth]
+        for name, expected, value in fields:  # a family's extra fields, layout and unit count as fields
+            key = name.rpartition(".")[2]
             report.header_fields += 1
-            value = header.get(key)
             if norm(expected) == norm(value):
                 report.header_exact += 1
             else:
-                report.misses.append(FieldMiss(form=i, field=f"header.{key}", expected=expected, got=value))
+                report.misses.append(FieldMiss(form=i, field=name, expected=expected, got=value))
             if key in LONG_TEXT:
                 sims.append(similarity(expected, value if isinstance(value, str) else None))
         rows = g.get("indicators", [])
         for n, row in enumerate(truth["indicators"]):
             report.indicator_rows += 1
-            exp = tuple(norm(row[k]) for k in ROW_KEYS)
-            have = tuple(norm(rows[n].get(k)) for k in ROW_KEYS) if n < len(rows) else None
+            keys = ROW_KEYS + ("period",) if "period" in row else ROW_KEYS  # where the family has sets
+            exp = tuple(norm(row[k]) for k in keys)
+            have = tuple(norm(rows[n].get(k)) for k in keys) if n < len(rows) else None
             if exp == have:
                 report.indicator_exact += 1
             else:

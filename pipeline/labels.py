@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from rapidfuzz import fuzz, process
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicon"
+LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "data" / "layouts"
 
 _BRACKETED = re.compile(r"[（(【\[][^（）()【】\[\]]*[）)】\]]")
 _DROP = re.compile(r"[\s:：*＊,，、.。;；]")
@@ -30,6 +32,22 @@ def canonical(text: str) -> str:
 
 
 @dataclass(frozen=True, eq=False)  # hashed by identity: one per process
+class Layout:
+    """One form family, as declared in ``data/layouts/<name>.toml``."""
+
+    name: str
+    titles: tuple[str, ...]                 # canonical title patterns that name this family
+    amount_unit: str                        # 万元 or 元: the unit its amounts are printed in
+    fields: tuple[str, ...]                 # header keys it prints (MISSING_FIELD for these only)
+    extra_fields: tuple[str, ...]           # header_extra keys it prints
+    labels: frozenset[str]                  # draft keys its labels give
+    repeated: dict[str, tuple[str, ...]]    # a label printed n times: key of each occurrence
+
+
+UNKNOWN = Layout("unknown", (), "", (), (), frozenset(), {})
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: one per process
 class Vocabulary:
     titles: tuple[str, ...]
     header: dict[str, str]            # canonical label -> header key
@@ -37,6 +55,9 @@ class Vocabulary:
     level1_values: tuple[str, ...]
     level2_values: tuple[str, ...]
     closed_values: dict[str, tuple[str, ...]]
+    layouts: tuple[Layout, ...] = ()
+    periods: dict[str, str] = field(default_factory=dict)   # canonical section row -> indicator period
+    repeatable: frozenset[str] = frozenset()                # keys whose label may be printed again
 
     def header_key(self, text: str, *, fuzzy_score: Optional[float] = None, max_chars: int = 24) -> Optional[str]:
         """The header key a label cell names, or None. ``fuzzy_score`` enables noisy matching."""
@@ -48,6 +69,39 @@ class Vocabulary:
     def is_title(self, text: str) -> bool:
         c = canonical(text)
         return any(t in c for t in self.titles) if len(c) < 40 else False
+
+    def layout(self, title: Optional[str], keys: Iterable[str]) -> Layout:
+        """The family of a form: the one owning the longest title pattern in its title, else
+        the one whose labels explain its keys (at least three, four in five), else UNKNOWN."""
+        return _layout(self, title, frozenset(k.partition("#")[0] for k in keys))
+
+    def layout_by_title(self, title: str) -> Optional[Layout]:
+        """The family a title alone names (its longest title pattern), or None."""
+        return _layout_by_title(self, title)
+
+
+@lru_cache(maxsize=4096)
+def _layout_by_title(vocab: Vocabulary, title: str) -> Optional[Layout]:
+    best, best_len = None, 0
+    c = canonical(title)
+    for layout in vocab.layouts:
+        for t in layout.titles:
+            if len(t) > best_len and t in c:
+                best, best_len = layout, len(t)
+    return best
+
+
+@lru_cache(maxsize=4096)
+def _layout(vocab: Vocabulary, title: Optional[str], keys: frozenset[str]) -> Layout:
+    best = _layout_by_title(vocab, title) if title else None
+    if best is not None:
+        return best
+    scored = []
+    for layout in vocab.layouts:
+        hits = len(keys & layout.labels)
+        scored.append((hits - (len(keys) - hits), hits, layout))
+    margin, hits, layout = max(scored, key=lambda s: (s[0], s[1]))
+    return layout if hits >= 3 and hits * 5 >= len(keys) * 4 else UNKNOWN
 
 
 @lru_cache(maxsize=65536)
@@ -77,16 +131,57 @@ def snap(value: str, choices: tuple[str, ...], score: float) -> str:
     return match[0] if match else value
 
 
+def load_layout(path: Path) -> tuple[Layout, dict[str, str], dict[str, str], dict[str, str]]:
+    """A family file: the layout, and its (canonical label -> key), (canonical column -> field)
+    and (canonical section row -> period) maps."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    header = {canonical(label): key for key, labels in data["labels"].items() for label in labels}
+    columns = {canonical(label): key for key, labels in data["columns"].items() for label in labels}
+    periods = {canonical(label): period for label, period in data.get("periods", {}).items()}
+    layout = Layout(
+        name=data["name"], titles=tuple(canonical(t) for t in data["titles"]),
+        amount_unit=data["amount_unit"], fields=tuple(data["fields"]),
+        extra_fields=tuple(data.get("extra_fields", ())), labels=frozenset(header.values()),
+        repeated={k: tuple(v) for k, v in data.get("repeated", {}).items()},
+    )
+    return layout, header, columns, periods
+
+
+def _merge(into: dict[str, str], more: dict[str, str], what: str, family: str) -> None:
+    for label, key in more.items():
+        if into.setdefault(label, key) != key:
+            raise ValueError(f"layout {family}: {what} {label!r} is {key!r} here but {into[label]!r} elsewhere")
+
+
 @lru_cache(maxsize=1)
-def load_vocabulary(path: Optional[str] = None) -> Vocabulary:
+def load_vocabulary(path: Optional[str] = None, layouts_dir: Optional[str] = None) -> Vocabulary:
+    """The shared lexicon and every family of ``data/layouts/``, merged: a label names the same
+    key in every family that prints it (checked here); what differs per family is which
+    fields it has, its unit and its titles (:meth:`Vocabulary.layout`)."""
     data = json.loads(Path(path or LEXICON_DIR / "labels.json").read_text(encoding="utf-8"))
-    header = {canonical(label): key for key, labels in data["header"].items() for label in labels}
-    columns = {canonical(label): key for key, labels in data["indicator_columns"].items() for label in labels}
+    header: dict[str, str] = {}
+    columns: dict[str, str] = {}
+    periods: dict[str, str] = {}
+    layouts = []
+    titles = [canonical(t) for t in data["title"]]
+    for file in sorted(Path(layouts_dir or LAYOUTS_DIR).glob("*.toml")):
+        layout, h, c, p = load_layout(file)
+        _merge(header, h, "label", layout.name)
+        _merge(periods, p, "section", layout.name)
+        for label, name in c.items():  # 年度指标值 is a period column in one family, the value in another
+            if columns.setdefault(label, name) != name and name.startswith("value@"):
+                columns[label] = name
+        layouts.append(layout)
+        titles.extend(layout.titles)
+    repeatable = frozenset(k for layout in layouts for k in layout.repeated)
     return Vocabulary(
-        titles=tuple(canonical(t) for t in data["title"]),
+        titles=tuple(titles),
         header=header,
         columns=columns,
         level1_values=tuple(data["level1_values"]),
         level2_values=tuple(data["level2_values"]),
         closed_values={k: tuple(v) for k, v in data["closed_values"].items()},
+        layouts=tuple(layouts),
+        periods=periods,
+        repeatable=repeatable,
     )

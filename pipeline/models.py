@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Optional
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -34,6 +34,8 @@ Origin = Literal["text", "pdf", "ocr"]
 SourceKind = Literal["text", "pdf", "scan", "image", "xlsx", "xls", "docx", "html"]
 Severity = Literal["error", "warning", "info"]
 Comparator = Literal["=", "≥", "≤", ">", "<"]
+Period = Literal["中期", "年度", "长期"]
+AmountUnit = Literal["万元", "元"]
 
 
 class _Model(BaseModel):
@@ -166,6 +168,7 @@ class Indicator(_Model):
     explanation: str = ""
     target: Target = Field(default_factory=Target)
     prov: list[ProvenanceItem] = Field(default_factory=list)
+    period: Optional[Period] = Field(default=None, description="the indicator set, where a family prints more than one")
 
 
 class Factor(_Model):
@@ -219,6 +222,11 @@ class Form(_Model):
     provenance: dict[str, ProvenanceItem] = Field(
         default_factory=dict, description="per header key: where its value was read"
     )
+    layout: str = Field(default="unknown", description="the form family (data/layouts/<name>.toml) or unknown")
+    header_extra: dict[str, Union[int, Num, str]] = Field(
+        default_factory=dict, description="fields of the family the header lacks (README: per family); amounts in 万元"
+    )
+    amount_unit: Optional[AmountUnit] = Field(default=None, description="the unit the form printed its amounts in")
 
 
 class DocumentResult(_Model):

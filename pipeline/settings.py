@@ -23,6 +23,10 @@ class TextDumpSettings(_Settings):
     encodings: tuple[str, ...] = ("utf-8", "gb18030")
     delimiter: str = "\t"
     max_line_chars: int = Field(default=1_000_000, ge=1000, description="longer lines are an error")
+    copied_sniff_lines: int = Field(default=50, ge=1, description="this many non-blank lines without the "
+                                    "delimiter: text copied out of a PDF (extractors/copied_text.py)")
+    laid_out_share: float = Field(default=0.2, ge=0, le=1, description="copied text with at least this share "
+                                  "of lines holding a run of 3+ spaces is laid out (pdftotext -layout)")
 
 
 class AssemblySettings(_Settings):

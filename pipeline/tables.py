@@ -4,6 +4,7 @@ One definition shared by the CSV writer and the database loader, so the columns 
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Iterable, Iterator
 
 from .models import HEADER_KEYS, Form, decimal_to_json
@@ -35,6 +36,10 @@ def form_record(form: Form) -> dict:
         rec[key] = _num(value) if key in ("total_amount", "annual_amount") else value
     rec["total_yuan"] = _num(form.calculation.total_yuan)
     rec["finding_codes"] = ",".join(sorted({f.code for f in form.findings}))
+    rec["layout"] = form.layout
+    rec["amount_unit"] = form.amount_unit
+    rec["header_extra"] = json.dumps({k: _num(v) if isinstance(v, Decimal) else v for k, v in form.header_extra.items()},
+                                     ensure_ascii=False) if form.header_extra else None
     return rec
 
 
@@ -48,6 +53,7 @@ def indicator_records(form: Form) -> Iterator[dict]:
             "value": ind.value, "explanation": ind.explanation,
             "comparator": ind.target.comparator, "number": _num(ind.target.number), "unit": ind.target.unit,
             "page": prov.page if prov else None,
+            "period": ind.period,
         }
 
 

@@ -1,0 +1,99 @@
+"""Text copied out of a PDF: every family's synthetic forms drawn as a ruled PDF (reportlab),
+copied with ``pdftotext`` with and without ``-layout``, and read back against their truth."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pipeline.convert import convert
+from pipeline.evaluate import score
+from synth.families import FAMILIES, copied_text, random_family_forms, render_pdf
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+BOOKS = ROOT.parent / "shared" / "real" / "govbudgetchecker"
+N = 6
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
+
+# (header, indicator rows) each family's copied text must reach. Laid out: the issue's targets
+# (≥ 95 % / ≥ 90 %), measured 100 % / 100 % on every family. Flowing text (no -layout) keeps
+# the cells but pdftotext emits a table's cells in its own order: the headers reach the
+# target, the indicator rows of most families do not (README: measured 7-89 %); the floors
+# below are what this reader reaches, so that a regression shows.
+FLOORS = {
+    ("futian_2level", True): (0.95, 0.90), ("shanghai_project", True): (0.95, 0.90),
+    ("pifubiao", True): (0.95, 0.90), ("project_target_table", True): (0.95, 0.90),
+    ("futian_2level", False): (0.95, 0.90), ("shanghai_project", False): (0.95, 0.60),
+    ("pifubiao", False): (0.95, 0.25), ("project_target_table", False): (0.90, 0.60),
+}
+
+
+@pytest.fixture(scope="module")
+def pdfs(tmp_path_factory):
+    out = tmp_path_factory.mktemp("families")
+    made = {}
+    for family in FAMILIES:
+        forms = random_family_forms(family, 11, N)
+        pdf = out / f"{family}.pdf"
+        render_pdf([g for _, g in forms], pdf)
+        made[family] = (pdf, [t for t, _ in forms])
+    return made
+
+
+@pytest.mark.parametrize("layout", [True, False], ids=["layout", "flowing"])
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_copied_pdf_text(pdfs, tmp_path, family, layout):
+    pdf, truths = pdfs[family]
+    path = tmp_path / f"{family}.txt"
+    path.write_text(copied_text(pdf, layout), encoding="utf-8")
+    result = convert(path)
+    assert result.status == "ok", result.errors
+    assert {f.layout for f in result.forms} == {family}
+    report = score(truths, result.forms)
+    header_floor, rows_floor = FLOORS[(family, layout)]
+    assert report.forms_found == len(result.forms) == N
+    assert report.header_accuracy >= header_floor, report.misses[:5]
+    assert report.indicator_accuracy >= rows_floor, report.misses[:5]
+
+
+def test_hand_copied_shanghai_form_with_wrapped_labels_and_levels():
+    """A Shanghai form as a viewer copies it: columns aligned by display width (not by
+    characters), 其中：当年财政拨 / 款 and 满意度指 / 标 wrapped, blank merged 一级/二级 cells."""
+    result = convert(FIXTURES / "shanghai_project_copied_layout.txt")
+    form = result.forms[0]
+    assert form.layout == "shanghai_project" and form.amount_unit == "元"
+    h, x = form.header, form.header_extra
+    assert (h.project_name, h.project_type_name, h.total_amount, h.annual_amount) == ("人民调解经费", "特定目标类", 795, 795)
+    assert h.long_term_goal == "通过政府购买区人民调解协会服务工作模式，完善人民调解经费保障体系。"
+    assert h.annual_goal == "全年化解各类矛盾纠纷，调解成功率不低于90%，群众满意度不低于90%。"
+    assert x == {"fiscal_year": 2026, "project_nature": "经常性项目", "supervising_department": "上海市普陀区司法局",
+                 "implementing_unit": "上海市普陀区司法局", "planned_start": "2026-01-01", "planned_end": "2026-12-31",
+                 "fiscal_funds_total": 795, "annual_fiscal_appropriation": 790, "other_funds_total": 0,
+                 "prior_year_carryover": 5, "annual_other_funds": 0}
+    assert [(i.level1, i.level2, i.level3, i.value) for i in form.indicators] == [
+        ("产出指标", "数量指标", "调解案件数", "≥3000(件)"),
+        ("产出指标", "数量指标", "专题培训次数", "=4.00(次)"),
+        ("产出指标", "质量指标", "调解成功率", "≥90.00(%)"),
+        ("效益指标", "社会效益指标", "矛盾纠纷化解情况", "可控"),
+        ("满意度指标", "服务对象满意度指标", "群众满意度", "≥90.00(%)"),
+        ("成本指标", "经济成本指标", "购买服务成本", "≤795.00(万元)"),
+    ]
+    assert not [f for f in form.findings if f.code == "MISSING_FIELD"]
+
+
+@pytest.mark.skipif(not BOOKS.exists(), reason="../shared/real not beside the repository")
+@pytest.mark.parametrize("layout", [True, False], ids=["layout", "flowing"])
+def test_budget_book_copied_text_has_no_form(tmp_path, layout):
+    """Real Shanghai budget books (no form printed): their copied text holds no form, although
+    they print labels (预算单位：上海市普陀区司法局 once made an unknown form)."""
+    for pdf in sorted(BOOKS.glob("*.pdf")):
+        args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else []) + [str(pdf), "-"]
+        path = tmp_path / f"{pdf.stem}.txt"
+        path.write_bytes(subprocess.run(args, check=True, capture_output=True, timeout=60).stdout)
+        result = convert(path)
+        assert result.forms == [], (pdf.name, [f.header for f in result.forms])
+        assert "no declaration form" in (result.error_line or "")
