@@ -331,7 +331,9 @@ _UNIT_LABEL_KEYS = frozenset(("total_amount", "annual_amount", "funds_block"))
 
 
 def _printed_unit(label: str) -> Optional[str]:
-    """The unit a label prints for its amount: 项目资金（元） -> 元, （中期规划，万元） -> 万元."""
+    """The unit a label prints for its amount: 项目资金（元） -> 元, （中期规划，万元） -> 万元
+    (spaces between glyphs, as some producers print them, do not count: ``万 元``)."""
+    label = "".join(label.split())
     if "万元" in label:
         return "万元"
     return "元" if "元" in label else None

@@ -96,4 +96,4 @@ def test_budget_book_copied_text_has_no_form(tmp_path, layout):
         path.write_bytes(subprocess.run(args, check=True, capture_output=True, timeout=60).stdout)
         result = convert(path)
         assert result.forms == [], (pdf.name, [f.header for f in result.forms])
-        assert "no declaration form" in (result.error_line or "")
+        assert result.status == "no_form", (pdf.name, result.status, result.error_line)

@@ -51,7 +51,7 @@ def test_wps_budget_book_has_no_form_and_no_page_is_ocred(name, no_ocr):
     assert result.forms == []
     assert result.kind == "pdf"
     assert not [e for e in result.errors if e.stage in ("triage", "ocr", "pdf")]
-    assert result.error_line and "no declaration form" in result.error_line
+    assert result.status == "no_form" and result.errors == []  # the outcome "no form in this document"
 
 
 def test_number_table_pages_and_white_cell_fills_are_not_taken_for_a_garbage_layer():
