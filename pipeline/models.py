@@ -201,6 +201,14 @@ class Finding(_Model):
     field: Optional[str] = None
 
 
+class Stamp(_Model):
+    """A seal or ink mark found on a page (colour scans): page, box, colour."""
+
+    page: int
+    bbox: list[float]  # [x0, top, x1, bottom], in the units of the page's provenance boxes
+    color: str  # "red" | "blue"
+
+
 class Form(_Model):
     schema_version: int = SCHEMA_VERSION
     source: Source
@@ -213,6 +221,7 @@ class Form(_Model):
     provenance: dict[str, ProvenanceItem] = Field(
         default_factory=dict, description="per header key: where its value was read"
     )
+    stamps: list[Stamp] = Field(default_factory=list, description="seals and ink marks on the form's pages")
 
 
 class DocumentResult(_Model):

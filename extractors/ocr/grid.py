@@ -2,6 +2,13 @@
 
 ``ink_to_line_masks``  horizontal and vertical rules by morphological opening with long
                        kernels (a quarter inch: longer than any stroke of 10-16 pt text);
+``gray_to_line_masks`` the same rules found on their own image, not on the text's
+                       binarisation: thin office rules after a scanner and JPEG are 1-2 px of
+                       gray 120-190 on a 240 page, below any global threshold. Each pixel's
+                       darkness against the local background, smoothed along the rule's
+                       direction, minus the darkness a few pixels either side (a ridge: thin
+                       and long, which text strokes are not), then gaps bridged and opened
+                       with the long kernel; united with ``ink_to_line_masks``;
 ``masks_to_tables``    one table per connected group of rules (several per page are fine);
 ``table_to_cells``     the atomic grid of every rule position, then neighbouring atomic
                        cells merged wherever the rule between them is missing — so a
@@ -78,6 +85,53 @@ def ink_to_line_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarr
     horiz = cv2.morphologyEx(closed_h, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
     vert = cv2.morphologyEx(closed_v, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
     return horiz, vert
+
+
+def rule_ridges(gray: np.ndarray, dpi: float, min_contrast: float, smooth_in: float,
+                axis: int) -> np.ndarray:
+    """Pixels on a thin dark ridge along ``axis`` (1: horizontal rules, 0: vertical), 255.
+
+    ``dark`` is the background (a gray closing, which removes every thin dark feature)
+    minus the page; averaged over ``smooth_in`` inch along the rule, a rule keeps its
+    contrast and noise averages out; a thin rule is darker than the pixels ``d`` above and
+    below it (left and right for vertical rules), text is not."""
+    k = max(5, int(dpi * 0.05)) | 1
+    bg = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    # darkness capped at a few times the contrast asked for: black text must not outweigh a
+    # faint rule, nor fill the gaps between characters when smoothed along the line
+    dark = np.minimum(cv2.subtract(bg, gray), np.uint8(min(255, 4 * min_contrast))).astype(np.float32)
+    n = max(3, int(dpi * smooth_in))
+    a = cv2.blur(dark, (n, 1) if axis == 1 else (1, n))
+    d = max(2, int(round(dpi * 0.015))) + 1
+    if axis == 1:
+        side = np.maximum(np.roll(a, d, axis=0), np.roll(a, -d, axis=0))
+    else:
+        side = np.maximum(np.roll(a, d, axis=1), np.roll(a, -d, axis=1))
+    return ((a - side) >= min_contrast).astype(np.uint8) * 255
+
+
+def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contrast: float = 10.0,
+                       smooth_in: float = 0.08, gap_in: float = 0.03,
+                       min_len_in: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """(horizontal, vertical) rule masks of a deskewed grayscale page: thin, faint and broken
+    rules from :func:`rule_ridges` united with the rules of the binarised ``ink``.
+
+    Horizontal ridges: gaps up to ``gap_in`` inch bridged, runs shorter than ``min_len_in``
+    dropped — the bottom strokes of a line of characters also make thin horizontal ridges,
+    but broken every few characters. Vertical ridges: barely bridged (a character's strokes
+    in consecutive wrapped lines must stay apart) and at least a quarter inch long (taller
+    than any character; a one-line row's rules are about that)."""
+    h0, v0 = ink_to_line_masks(ink, dpi)
+    gap = max(2, int(dpi * gap_in))
+    kh = max(20, int(dpi * min_len_in))
+    kv = max(15, int(dpi * 0.25))
+    rh = rule_ridges(gray, dpi, min_contrast, smooth_in, 1)
+    rv = rule_ridges(gray, dpi, min_contrast, min(smooth_in, 0.015), 0)  # wrapped lines stay apart
+    rh = cv2.morphologyEx(rh, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    rv = cv2.morphologyEx(rv, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(2, int(dpi * 0.012)))))
+    rh = cv2.morphologyEx(rh, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
+    rv = cv2.morphologyEx(rv, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
+    return cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
 
 
 def _positions(profile: np.ndarray, min_value: float, merge_gap: int) -> list[tuple[int, int]]:
