@@ -67,10 +67,29 @@ def masks_to_stamps(red: np.ndarray, blue: np.ndarray, dpi: float) -> list[Stamp
         k = max(3, int(dpi * 0.06))
         grown = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
         n, _labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
-        for i in range(1, n):
-            x, y, w, h, _area = (int(v) for v in stats[i])
-            if max(w, h) < min_side:
-                continue
-            pad = k // 2
-            out.append(Stamp(Box(x + pad, y + pad, x + w - pad, y + h - pad), color))
+        pad = k // 2
+        boxes = [Box(int(x) + pad, int(y) + pad, int(x + w) - pad, int(y + h) - pad)
+                 for x, y, w, h, area in stats[1:] if area >= k * k]
+        # a seal's ring is cut where it crosses black print, its text and star stand apart:
+        # pieces whose boxes overlap (or nearly) are one mark
+        merged = _merge_boxes(boxes, int(dpi * 0.1))
+        out += [Stamp(b, color) for b in merged if max(b.width, b.height) >= min_side]
     return sorted(out, key=lambda s: (s.box.y0, s.box.x0))
+
+
+def _merge_boxes(boxes: list[Box], slack: int) -> list[Box]:
+    boxes = list(boxes)
+    changed = True
+    while changed:
+        changed = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                a, b = boxes[i], boxes[j]
+                if a.x0 - slack <= b.x1 and b.x0 - slack <= a.x1 and a.y0 - slack <= b.y1 and b.y0 - slack <= a.y1:
+                    boxes[i] = Box(min(a.x0, b.x0), min(a.y0, b.y0), max(a.x1, b.x1), max(a.y1, b.y1))
+                    del boxes[j]
+                    changed = True
+                    break
+            if changed:
+                break
+    return boxes

@@ -59,10 +59,36 @@ def _label_value(text: str, vocab: Vocabulary) -> list[str]:
     return [text]
 
 
+_OPEN_BRACKET = re.compile(r"^[（(][^）)]*$")
+
+
+def wrapped_label(text: str, vocab: Vocabulary) -> Optional[str]:
+    """A label whose bracketed remark wrapped onto the next lines (``项目总金额（中期``): the
+    label itself, with a colon; None for anything else."""
+    for lab in sorted((lab for lab in vocab.header if len(lab) >= 4), key=len, reverse=True):
+        if text.startswith(lab) and _OPEN_BRACKET.match(text[len(lab):]):
+            return lab + "："
+    return None
+
+
+def is_label_tail(text: str, vocab: Vocabulary) -> bool:
+    """The last line of a wrapped label (``规划，万元）：``, ``元）：``): short, ends with a
+    colon, names no field — never a value."""
+    t = text.strip()
+    return len(t) <= 8 and t.endswith(("：", ":")) and vocab.header_key(t, fuzzy_score=80) is None
+
+
 def line_to_pieces(line: Sequence[Word], vocab: Vocabulary) -> list[Word]:
-    """The line's words, each cut into label and value pieces (boxes by character share)."""
+    """The line's words, each cut into label and value pieces (boxes by character share);
+    a wrapped label's first line stands for the label, its last line is dropped."""
     out: list[Word] = []
     for w in line:
+        if is_label_tail(w.text, vocab):
+            continue
+        lab = wrapped_label(w.text, vocab)
+        if lab is not None:
+            out.append(Word(lab, w.box, w.confidence))
+            continue
         parts = [p for s in split_at_labels(w.text, vocab) for p in _label_value(s, vocab)]
         if len(parts) == 1:
             out.append(w)

@@ -107,30 +107,55 @@ def rule_ridges(gray: np.ndarray, dpi: float, min_contrast: float, smooth_in: fl
         side = np.maximum(np.roll(a, d, axis=0), np.roll(a, -d, axis=0))
     else:
         side = np.maximum(np.roll(a, d, axis=1), np.roll(a, -d, axis=1))
-    return ((a - side) >= min_contrast).astype(np.uint8) * 255
+    # and clearly darker than both sides: the bottom strokes of a line of characters have the
+    # glyphs' bodies just above them, a rule has paper (a cell's padding) on both sides
+    return (((a - side) >= min_contrast) & (side <= 0.5 * a)).astype(np.uint8) * 255
+
+
+def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int, reach: int = 0) -> np.ndarray:
+    """The runs of ``mask`` (rules along ``axis``: 1 horizontal, 0 vertical) whose two ends
+    touch a rule of ``other`` (the crossing direction) within ``tol`` pixels, looking up to
+    ``reach`` pixels in from each end (smoothing along the rule makes a run overshoot the
+    crossing): a table rule runs from rule to rule; a column of characters ends in the open."""
+    near = cv2.dilate(other, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * tol + 1, 2 * tol + 1)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    keep = np.zeros(n, bool)
+    for i in range(1, n):
+        x, y, w, h, _a = (int(v) for v in stats[i])
+        z = max(1, min(reach + 1, (w if axis == 1 else h) // 2))
+        if axis == 1:
+            a, b = near[y:y + h, x:x + z].any(), near[y:y + h, x + w - z:x + w].any()
+        else:
+            a, b = near[y:y + z, x:x + w].any(), near[y + h - z:y + h, x:x + w].any()
+        keep[i] = bool(a and b)
+    return np.where(keep[labels], mask, 0).astype(np.uint8)
 
 
 def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contrast: float = 10.0,
                        smooth_in: float = 0.08, gap_in: float = 0.03,
-                       min_len_in: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+                       min_len_in: float = 0.4) -> tuple[np.ndarray, np.ndarray]:
     """(horizontal, vertical) rule masks of a deskewed grayscale page: thin, faint and broken
     rules from :func:`rule_ridges` united with the rules of the binarised ``ink``.
 
-    Horizontal ridges: gaps up to ``gap_in`` inch bridged, runs shorter than ``min_len_in``
-    dropped — the bottom strokes of a line of characters also make thin horizontal ridges,
-    but broken every few characters. Vertical ridges: barely bridged (a character's strokes
-    in consecutive wrapped lines must stay apart) and at least a quarter inch long (taller
-    than any character; a one-line row's rules are about that)."""
+    Ridges are smoothed along the rule (``smooth_in``; a quarter of it for vertical ones, so
+    the strokes of wrapped lines stay apart), gaps up to ``gap_in`` inch bridged, runs
+    shorter than ``min_len_in`` inch (a quarter inch for vertical ones: a one-line row)
+    dropped, and only runs whose both ends meet a crossing rule are kept — the bottom strokes
+    of a line of characters and the strokes of a column of them end in the open."""
     h0, v0 = ink_to_line_masks(ink, dpi)
     gap = max(2, int(dpi * gap_in))
     kh = max(20, int(dpi * min_len_in))
     kv = max(15, int(dpi * 0.25))
     rh = rule_ridges(gray, dpi, min_contrast, smooth_in, 1)
-    rv = rule_ridges(gray, dpi, min_contrast, min(smooth_in, 0.015), 0)  # wrapped lines stay apart
+    rv = rule_ridges(gray, dpi, min_contrast, max(0.015, smooth_in / 4), 0)
     rh = cv2.morphologyEx(rh, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
-    rv = cv2.morphologyEx(rv, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(2, int(dpi * 0.012)))))
+    rv = cv2.morphologyEx(rv, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
     rh = cv2.morphologyEx(rh, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
     rv = cv2.morphologyEx(rv, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
+    tol = max(3, int(dpi * 0.06))  # a ridge stops short of a crossing rule (its ink is on both sides there)
+    h, v = cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
+    rh = runs_between_rules(rh, v, tol, 1, reach=int(dpi * smooth_in) + gap)
+    rv = runs_between_rules(rv, h, tol, 0, reach=int(dpi * max(0.015, smooth_in / 4)) + gap)
     return cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
 
 

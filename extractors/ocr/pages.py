@@ -78,8 +78,8 @@ def _warp_mask(mask, fn):
     return None if mask is None else fn(mask)
 
 
-def _grid_of(gray: np.ndarray, ink: np.ndarray, dpi: float, grid: GridSettings):
-    horiz, vert = gray_to_line_masks(gray, ink, dpi, grid.rule_min_contrast, grid.rule_smooth_in,
+def _grid_of(gray, ink, raw, dpi: float, grid: GridSettings):
+    horiz, vert = gray_to_line_masks(raw, ink, dpi, grid.rule_min_contrast, grid.rule_smooth_in,
                                      grid.rule_gap_in, grid.rule_min_len_in)
     tables = masks_to_tables(horiz, vert, dpi)
     return tables, remove_lines(gray, horiz, vert)
@@ -123,8 +123,8 @@ def page_to_rows(image: PageImage, page: int, engine: OcrEngine, grid: Optional[
     if prepared.angle:
         red = _warp_mask(red, lambda m: rotate_mask(m, prepared.angle))
         blue = _warp_mask(blue, lambda m: rotate_mask(m, prepared.angle))
-    pgray, pink = prepared.gray, prepared.ink
-    tables, clean = _grid_of(pgray, pink, dpi, grid)
+    pgray, pink, praw = prepared.gray, prepared.ink, prepared.raw
+    tables, clean = _grid_of(pgray, pink, praw, dpi, grid)
     boxes = None
     turned = 0
     detect = getattr(engine, "detect", None)
@@ -133,9 +133,9 @@ def page_to_rows(image: PageImage, page: int, engine: OcrEngine, grid: Optional[
         if grid.orientation:
             turned = page_turn(engine, clean, boxes, dpi)
             if turned:
-                pgray, pink = turn(pgray, turned), turn(pink, turned)
+                pgray, pink, praw = turn(pgray, turned), turn(pink, turned), turn(praw, turned)
                 red, blue = _warp_mask(red, lambda m: turn(m, turned)), _warp_mask(blue, lambda m: turn(m, turned))
-                tables, clean = _grid_of(pgray, pink, dpi, grid)
+                tables, clean = _grid_of(pgray, pink, praw, dpi, grid)
                 boxes = detect(clean, dpi)
     n_cells = sum(len(t.cells) for t in tables)
     if n_cells < grid.min_grid_cells:

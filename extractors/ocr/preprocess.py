@@ -31,6 +31,7 @@ class Prepared:
     gray: np.ndarray
     ink: np.ndarray
     angle: float  # degrees the original was rotated by (counter-clockwise positive)
+    raw: "np.ndarray | None" = None  # deskewed but not denoised: a median filter erases 1-px rules
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:
@@ -112,13 +113,15 @@ def rotate_mask(mask: np.ndarray, angle: float) -> np.ndarray:
 
 
 def prepare(img: np.ndarray, *, deskew: bool = True) -> Prepared:
-    """Grayscale, denoise, deskew, binarise."""
-    gray = denoise(to_gray(img))
+    """Grayscale, denoise, deskew, binarise (and the deskewed page before denoising, for
+    the rule finder)."""
+    raw = to_gray(img)
+    gray = denoise(raw)
     angle = 0.0
     if deskew:
         angle = estimate_skew(binarize(gray))
-        gray = rotate(gray, angle)
-    return Prepared(gray=gray, ink=binarize(gray), angle=angle)
+        gray, raw = rotate(gray, angle), rotate(raw, angle)
+    return Prepared(gray=gray, ink=binarize(gray), angle=angle, raw=raw)
 
 
 # --------------------------------------------------------------------------- orientation
