@@ -355,7 +355,9 @@ def degrade(page: np.ndarray, case: ScanCase, rng: random.Random, seal_at: Optio
         w, h = int(1.6 * dpi), int(0.45 * dpi)
         cx, cy = ink_at
         ink_over(img, draw_scrawl(w, h, rng), int(cx * px - w / 2), int(cy * px - h / 2), (170, 60, 30))
-    # paper tone: white -> the paper's gray, ink kept
+    # paper tone: white -> the paper's gray, ink kept (gray scans are modelled in one channel)
+    if not case.color:
+        img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
     f = case.paper / 255.0
     img = (img.astype(np.float32) * f)
     if case.color:
@@ -378,15 +380,15 @@ def degrade(page: np.ndarray, case: ScanCase, rng: random.Random, seal_at: Optio
         cx, cy = rng.choice([(0, 0), (ww, 0), (0, hh), (ww, hh)])
         d = np.sqrt((xx - cx) ** 2 + (yy - cy) ** 2) / math.hypot(ww, hh)
         light = (1.0 - case.uneven_light * 0.6 * (1 - d))
-        img *= light[:, :, None]
-    if case.noise_sigma > 0:
-        img += nprng.normal(0, case.noise_sigma, img.shape).astype(np.float32)
+        img *= light[:, :, None] if img.ndim == 3 else light
+    if case.noise_sigma > 0:  # sensor noise, the same in every channel (luminance noise)
+        noise = nprng.standard_normal(img.shape[:2], dtype=np.float32) * case.noise_sigma
+        img += noise[:, :, None] if img.ndim == 3 else noise
     img = np.clip(img, 0, 255).astype(np.uint8)
     if case.speckle > 0:
         flips = nprng.random(img.shape[:2]) < case.speckle
-        img[flips] = np.where(nprng.random(int(flips.sum())) < 0.5, 0, 255).astype(np.uint8)[:, None]
-    if not case.color:
-        img = cv2.cvtColor(img, cv2.COLOR_BGR2GRAY)
+        vals = np.where(nprng.random(int(flips.sum())) < 0.5, 0, 255).astype(np.uint8)
+        img[flips] = vals[:, None] if img.ndim == 3 else vals
     if case.rotation:
         img = np.ascontiguousarray(np.rot90(img, k={90: 1, 180: 2, 270: 3}[case.rotation]))
     return ScannedPage(image=img, dpi=dpi, skew=angle, stamps=stamps)
@@ -405,7 +407,7 @@ def _photo(img: np.ndarray, case: ScanCase, rng: random.Random, nprng) -> tuple[
                       [mx + w - rng.uniform(0, p) * w, my + h - rng.uniform(0, p) * h],
                       [mx + rng.uniform(0, p) * w, my + h - rng.uniform(0, p) * h]])
     m = cv2.getPerspectiveTransform(src, dst)
-    desk = (95, 105, 120)
+    desk = (95, 105, 120) if img.ndim == 3 else 105
     out = cv2.warpPerspective(img, m, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=desk)
     return cv2.resize(out, (w, h), interpolation=cv2.INTER_AREA), m
 

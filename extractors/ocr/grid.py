@@ -87,29 +87,33 @@ def ink_to_line_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarr
     return horiz, vert
 
 
-def rule_ridges(gray: np.ndarray, dpi: float, min_contrast: float, smooth_in: float,
-                axis: int) -> np.ndarray:
-    """Pixels on a thin dark ridge along ``axis`` (1: horizontal rules, 0: vertical), 255.
-
-    ``dark`` is the background (a gray closing, which removes every thin dark feature)
-    minus the page; averaged over ``smooth_in`` inch along the rule, a rule keeps its
-    contrast and noise averages out; a thin rule is darker than the pixels ``d`` above and
-    below it (left and right for vertical rules), text is not."""
+def rule_darkness(gray: np.ndarray, dpi: float, cap: float) -> np.ndarray:
+    """How much darker each pixel is than the page around it (uint8, capped at ``cap``): the
+    background is a gray closing, which removes every thin dark feature. Capped so that
+    black text cannot outweigh a faint rule, nor fill the gaps between characters."""
     k = max(5, int(dpi * 0.05)) | 1
     bg = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    # darkness capped at a few times the contrast asked for: black text must not outweigh a
-    # faint rule, nor fill the gaps between characters when smoothed along the line
-    dark = np.minimum(cv2.subtract(bg, gray), np.uint8(min(255, 4 * min_contrast))).astype(np.float32)
+    return cv2.min(cv2.subtract(bg, gray), int(min(255, cap)))
+
+
+def rule_ridges(dark: np.ndarray, dpi: float, min_contrast: float, smooth_in: float, axis: int) -> np.ndarray:
+    """Pixels on a thin dark ridge along ``axis`` (1: horizontal rules, 0: vertical), 255.
+
+    ``dark`` (:func:`rule_darkness`) averaged over ``smooth_in`` inch along the rule: a rule
+    keeps its contrast and noise averages out. A thin rule is darker by ``min_contrast``
+    than the pixels ``d`` above and below it (left and right for vertical rules), and at
+    least twice as dark: the bottom strokes of a line of characters have the glyphs' bodies
+    just above them, a rule has paper (a cell's padding) on both sides."""
     n = max(3, int(dpi * smooth_in))
     a = cv2.blur(dark, (n, 1) if axis == 1 else (1, n))
     d = max(2, int(round(dpi * 0.015))) + 1
+    side = np.full_like(a, 255)
     if axis == 1:
-        side = np.maximum(np.roll(a, d, axis=0), np.roll(a, -d, axis=0))
+        cv2.max(a[:-2 * d], a[2 * d:], dst=side[d:-d])
     else:
-        side = np.maximum(np.roll(a, d, axis=1), np.roll(a, -d, axis=1))
-    # and clearly darker than both sides: the bottom strokes of a line of characters have the
-    # glyphs' bodies just above them, a rule has paper (a cell's padding) on both sides
-    return (((a - side) >= min_contrast) & (side <= 0.5 * a)).astype(np.uint8) * 255
+        side[:, d:-d] = cv2.max(a[:, :-2 * d], a[:, 2 * d:])
+    out = cv2.compare(cv2.subtract(a, side), int(min_contrast), cv2.CMP_GE)
+    return cv2.bitwise_and(out, cv2.compare(cv2.add(side, side), a, cv2.CMP_LE))
 
 
 def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int, reach: int = 0) -> np.ndarray:
@@ -117,18 +121,20 @@ def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int,
     touch a rule of ``other`` (the crossing direction) within ``tol`` pixels, looking up to
     ``reach`` pixels in from each end (smoothing along the rule makes a run overshoot the
     crossing): a table rule runs from rule to rule; a column of characters ends in the open."""
-    near = cv2.dilate(other, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * tol + 1, 2 * tol + 1)))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
-    keep = np.zeros(n, bool)
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = mask.copy()
+    H, W = mask.shape
     for i in range(1, n):
         x, y, w, h, _a = (int(v) for v in stats[i])
         z = max(1, min(reach + 1, (w if axis == 1 else h) // 2))
+        y0, y1, x0, x1 = max(0, y - tol), min(H, y + h + tol), max(0, x - tol), min(W, x + w + tol)
         if axis == 1:
-            a, b = near[y:y + h, x:x + z].any(), near[y:y + h, x + w - z:x + w].any()
+            a, b = other[y0:y1, x0:x + z + tol].any(), other[y0:y1, x + w - z - tol:x1].any()
         else:
-            a, b = near[y:y + z, x:x + w].any(), near[y + h - z:y + h, x:x + w].any()
-        keep[i] = bool(a and b)
-    return np.where(keep[labels], mask, 0).astype(np.uint8)
+            a, b = other[y0:y + z + tol, x0:x1].any(), other[y + h - z - tol:y1, x0:x1].any()
+        if not (a and b):
+            out[y:y + h, x:x + w] = 0  # a run of thin rows or columns: its box holds nothing else
+    return out
 
 
 def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contrast: float = 10.0,
@@ -146,8 +152,9 @@ def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contra
     gap = max(2, int(dpi * gap_in))
     kh = max(20, int(dpi * min_len_in))
     kv = max(15, int(dpi * 0.25))
-    rh = rule_ridges(gray, dpi, min_contrast, smooth_in, 1)
-    rv = rule_ridges(gray, dpi, min_contrast, max(0.015, smooth_in / 4), 0)
+    dark = rule_darkness(gray, dpi, 4 * min_contrast)
+    rh = rule_ridges(dark, dpi, min_contrast, smooth_in, 1)
+    rv = rule_ridges(dark, dpi, min_contrast, max(0.015, smooth_in / 4), 0)
     rh = cv2.morphologyEx(rh, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
     rv = cv2.morphologyEx(rv, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
     rh = cv2.morphologyEx(rh, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
