@@ -87,7 +87,8 @@ class GridSettings(_Settings):
     rule_smooth_in: float = Field(default=0.08, gt=0, le=0.5, description="rule darkness averaged over this "
                                   "length along the rule (noise and JPEG averaged out)")
     rule_gap_in: float = Field(default=0.03, ge=0, le=0.5, description="gaps in a horizontal rule up to this long are bridged")
-    rule_min_len_in: float = Field(default=0.4, gt=0, le=5, description="shorter thin horizontal runs are not rules")
+    rule_min_len_in: float = Field(default=0.8, gt=0, le=5, description="shorter thin horizontal runs are not "
+                                   "rules (text makes short ones: the bottom strokes of a few characters)")
     orientation: bool = Field(default=True, description="pages fed sideways or upside down turned upright")
     separate_ink: bool = Field(default=True, description="colour scans: red seals and blue ink taken out "
                                "before recognition, each seal kept as a stamp on the form")

@@ -116,7 +116,8 @@ def rule_ridges(dark: np.ndarray, dpi: float, min_contrast: float, smooth_in: fl
     return cv2.bitwise_and(out, cv2.compare(cv2.add(side, side), a, cv2.CMP_LE))
 
 
-def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int, reach: int = 0) -> np.ndarray:
+def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int, reach: int = 0,
+                       keep_longer: int = 0) -> np.ndarray:
     """The runs of ``mask`` (rules along ``axis``: 1 horizontal, 0 vertical) whose two ends
     touch a rule of ``other`` (the crossing direction) within ``tol`` pixels, looking up to
     ``reach`` pixels in from each end (smoothing along the rule makes a run overshoot the
@@ -126,6 +127,8 @@ def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int,
     H, W = mask.shape
     for i in range(1, n):
         x, y, w, h, _a = (int(v) for v in stats[i])
+        if keep_longer and (w if axis == 1 else h) > keep_longer:
+            continue
         z = max(1, min(reach + 1, (w if axis == 1 else h) // 2))
         y0, y1, x0, x1 = max(0, y - tol), min(H, y + h + tol), max(0, x - tol), min(W, x + w + tol)
         if axis == 1:
@@ -139,7 +142,7 @@ def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int,
 
 def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contrast: float = 10.0,
                        smooth_in: float = 0.08, gap_in: float = 0.03,
-                       min_len_in: float = 0.4) -> tuple[np.ndarray, np.ndarray]:
+                       min_len_in: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
     """(horizontal, vertical) rule masks of a deskewed grayscale page: thin, faint and broken
     rules from :func:`rule_ridges` united with the rules of the binarised ``ink``.
 
@@ -163,6 +166,9 @@ def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contra
     h, v = cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
     rh = runs_between_rules(rh, v, tol, 1, reach=int(dpi * smooth_in) + gap)
     rv = runs_between_rules(rv, h, tol, 0, reach=int(dpi * max(0.015, smooth_in / 4)) + gap)
+    # the opening of the binarised page also takes the strokes of bold text for short rules
+    # ("指标解释" struck through): short runs of it must meet crossing rules too
+    h0 = runs_between_rules(h0, v, tol, 1, reach=gap, keep_longer=int(dpi * 1.5))
     return cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
 
 

@@ -148,7 +148,7 @@ def page_to_rows(image: PageImage, page: int, engine: OcrEngine, grid: Optional[
     texts = correct_cells(cells, tables, clean, engine, vocab)
     geo = PageGeometry(page=page, scale=image.scale)
     free_rows = lines_to_rows(words_to_lines(free), geo, vocab, grid.geometry_confidence)
-    rows = tables_to_rows(tables, cells, free, geo, texts, free_rows=free_rows)
+    rows = mark_split_row_after_header(tables_to_rows(tables, cells, free, geo, texts, free_rows=free_rows), vocab)
     if not tables:
         layout = "geometry"
     else:
@@ -158,6 +158,25 @@ def page_to_rows(image: PageImage, page: int, engine: OcrEngine, grid: Optional[
         stamps = [{"page": page, "bbox": _bbox_list(geo, s.box), "color": s.color}
                   for s in masks_to_stamps(red, blue, dpi)]
     return PageRead(rows=rows, angle=prepared.angle, turned=turned, layout=layout, stamps=stamps, photo=photo)
+
+
+def mark_split_row_after_header(rows: list[Row], vocab) -> list[Row]:
+    """A page that opens with the indicator header repeated (Writer repeats a table's
+    heading rows) and then the rest of a row split by the page break — cells right of the
+    三级指标 column only (``计`` of ``…按季度统计``): that rest is marked as a continuation,
+    so it joins the row above instead of becoming an indicator row of its own."""
+    first = next((i for i, r in enumerate(rows) if r.cells), None)
+    if first is None or first + 1 >= len(rows):
+        return rows
+    header = rows[first]
+    names = {vocab.column(c.text): c for c in header.cells}
+    if len([n for n in names if n]) < 3 or "level3" not in names:
+        return rows
+    level3 = names["level3"]
+    nxt = rows[first + 1]
+    if nxt.cells and not nxt.continuation and all(c.col > level3.col + level3.colspan - 1 for c in nxt.cells):
+        rows[first + 1] = replace(nxt, continuation=True)
+    return rows
 
 
 def _bbox_list(geo: PageGeometry, box) -> list[float]:
