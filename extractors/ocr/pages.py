@@ -163,7 +163,8 @@ def page_to_rows(image: PageImage, page: int, engine: OcrEngine, grid: Optional[
 def mark_split_row_after_header(rows: list[Row], vocab) -> list[Row]:
     """A page that opens with the indicator header repeated (Writer repeats a table's
     heading rows) and then the rest of a row split by the page break — cells right of the
-    三级指标 column only (``计`` of ``…按季度统计``): that rest is marked as a continuation,
+    三级指标 column only (``计`` of ``…按季度统计``), or no 指标值 (a short value never wraps
+    onto the next page, the long texts beside it do): that rest is marked as a continuation,
     so it joins the row above instead of becoming an indicator row of its own."""
     first = next((i for i, r in enumerate(rows) if r.cells), None)
     if first is None or first + 1 >= len(rows):
@@ -174,7 +175,14 @@ def mark_split_row_after_header(rows: list[Row], vocab) -> list[Row]:
         return rows
     level3 = names["level3"]
     nxt = rows[first + 1]
-    if nxt.cells and not nxt.continuation and all(c.col > level3.col + level3.colspan - 1 for c in nxt.cells):
+    value = names.get("value")
+
+    def overlaps(c, h) -> bool:
+        return c.col <= h.col + h.colspan - 1 and h.col <= c.col + c.colspan - 1
+
+    no_value = value is not None and not any(overlaps(c, value) for c in nxt.cells)
+    if nxt.cells and not nxt.continuation and (no_value or all(c.col > level3.col + level3.colspan - 1
+                                                                for c in nxt.cells)):
         rows[first + 1] = replace(nxt, continuation=True)
     return rows
 
