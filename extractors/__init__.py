@@ -25,6 +25,8 @@ class ReadContext:
     kind: SourceKind = "text"
     errors: list[ErrorItem] = field(default_factory=list)
     pages: int = 0  # pages seen (0 for text)
+    stamps: list[dict] = field(default_factory=list)  # seals found on OCR'd pages: {"page", "bbox", "color"}
+    layouts: dict[int, str] = field(default_factory=dict)  # OCR'd page -> "grid" | "geometry" | "mixed"
 
     def page_error(self, page: Optional[int], stage: str, message: str) -> None:
         self.errors.append(ErrorItem(stage=stage, page=page, message=message))

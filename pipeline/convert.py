@@ -26,7 +26,7 @@ from .assemble import draft_to_form, rows_to_drafts
 from .calc import calculate
 from .errors import InputError, JixiaoError, NotAFormError
 from .labels import load_vocabulary
-from .models import DocumentResult, ErrorItem, Form, Row, Source, SourceKind
+from .models import DocumentResult, ErrorItem, Form, Row, Source, SourceKind, Stamp
 from .ocr_repair import repair_calculation
 from .settings import Settings, resolve
 from .validate import validate
@@ -153,7 +153,10 @@ class Document:
             for draft in rows_to_drafts(rows, self.settings.assembly, vocab):
                 source = Source(path=str(self.path), sha256=self.sha256, kind=form_kind(draft, ctx.kind),
                                 form_index=self.form_count)
-                form = run_stages(draft_to_form(draft, source, vocab), self.settings)
+                form = draft_to_form(draft, source, vocab)
+                if ctx.stamps:
+                    form.stamps = [Stamp(**st) for st in ctx.stamps if st["page"] in form.source.pages]
+                form = run_stages(form, self.settings)
                 self.form_count += 1
                 yield form
         except OSError as exc:

@@ -210,6 +210,14 @@ class Finding(_Model):
     field: Optional[str] = None
 
 
+class Stamp(_Model):
+    """A seal or ink mark found on a page (colour scans): page, box, colour."""
+
+    page: int
+    bbox: list[float]  # [x0, top, x1, bottom], in the units of the page's provenance boxes
+    color: str  # "red" | "blue"
+
+
 class Form(_Model):
     schema_version: int = SCHEMA_VERSION
     source: Source
@@ -227,6 +235,7 @@ class Form(_Model):
         default_factory=dict, description="fields of the family the header lacks (README: per family); amounts in 万元"
     )
     amount_unit: Optional[AmountUnit] = Field(default=None, description="the unit the form printed its amounts in")
+    stamps: list[Stamp] = Field(default_factory=list, description="seals and ink marks on the form's pages")
 
 
 class DocumentResult(_Model):

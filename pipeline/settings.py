@@ -105,6 +105,24 @@ class OfficeSettings(_Settings):
     hidden_sheets: bool = Field(default=False, description="read hidden sheets too (lists behind drop-downs)")
     html_encodings: tuple[str, ...] = Field(default=("utf-8", "gb18030"), description="tried in order when "
                                             "a page has no BOM and no charset in its meta tag")
+class GridSettings(_Settings):
+    """How ruled tables are found on page images (``extractors.ocr.grid``) and what is done
+    where none is found. Lengths in inches, contrasts in gray levels."""
+
+    rule_min_contrast: float = Field(default=10.0, ge=1, le=255, description="a rule pixel is this much "
+                                     "darker than the page around it and than the pixels beside the rule")
+    rule_smooth_in: float = Field(default=0.08, gt=0, le=0.5, description="rule darkness averaged over this "
+                                  "length along the rule (noise and JPEG averaged out)")
+    rule_gap_in: float = Field(default=0.03, ge=0, le=0.5, description="gaps in a horizontal rule up to this long are bridged")
+    rule_min_len_in: float = Field(default=0.8, gt=0, le=5, description="shorter thin horizontal runs are not "
+                                   "rules (text makes short ones: the bottom strokes of a few characters)")
+    orientation: bool = Field(default=True, description="pages fed sideways or upside down turned upright")
+    separate_ink: bool = Field(default=True, description="colour scans: red seals and blue ink taken out "
+                               "before recognition, each seal kept as a stamp on the form")
+    min_grid_cells: int = Field(default=6, ge=1, description="fewer cells on a page with text: no reliable "
+                                "grid, cells from the words' geometry instead")
+    geometry_confidence: float = Field(default=0.9, gt=0, le=1, description="confidences of cells found by "
+                                       "geometry (no grid) are multiplied by this")
 
 
 class Limits(_Settings):
@@ -135,6 +153,7 @@ class Settings(_Settings):
     pdf: PdfSettings = PdfSettings()
     ocr: OcrSettings = OcrSettings()
     office: OfficeSettings = OfficeSettings()
+    grid: GridSettings = GridSettings()
     limits: Limits = Limits()
     report: ReportSettings = ReportSettings()
 

@@ -14,6 +14,7 @@ other pages go on.
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Iterator, Literal, Optional, Sequence
 
@@ -21,6 +22,8 @@ from pipeline.models import Row
 
 from .engines import engine_available
 from .pages import PageJob, PageOutcome, run_pages, worker_count
+
+log = logging.getLogger(__name__)
 
 
 def is_available(engine: Optional[str] = None) -> bool:
@@ -34,7 +37,7 @@ def jobs_for(path: Path, kind: Literal["pdf", "image"], pages: Sequence[int], ct
     s = ctx.settings
     password = s.pdf.password.get_secret_value() if kind == "pdf" and s.pdf.password else None
     return [PageJob(path=str(path), kind=kind, page=p, dpi=s.ocr.dpi, engine=engine or s.ocr.engine,
-                    max_pixels=s.limits.max_pixels, password=password) for p in pages]
+                    max_pixels=s.limits.max_pixels, password=password, grid=s.grid) for p in pages]
 
 
 def read_pages(jobs: Sequence[PageJob], ctx) -> Iterator[Row]:
@@ -44,6 +47,12 @@ def read_pages(jobs: Sequence[PageJob], ctx) -> Iterator[Row]:
         if outcome.error is not None:
             ctx.page_error(outcome.page, outcome.stage, outcome.error)
             continue
+        ctx.stamps.extend(outcome.stamps)
+        ctx.layouts[outcome.page] = outcome.layout
+        if outcome.layout != "grid" or outcome.turned:
+            log.info("page %d: %s%s", outcome.page, "no reliable grid, cells from the words' geometry"
+                     if outcome.layout == "geometry" else f"{outcome.layout} layout",
+                     f", turned {outcome.turned}°" if outcome.turned else "")
         yield from outcome.rows
 
 

@@ -2,6 +2,13 @@
 
 ``ink_to_line_masks``  horizontal and vertical rules by morphological opening with long
                        kernels (a quarter inch: longer than any stroke of 10-16 pt text);
+``gray_to_line_masks`` the same rules found on their own image, not on the text's
+                       binarisation: thin office rules after a scanner and JPEG are 1-2 px of
+                       gray 120-190 on a 240 page, below any global threshold. Each pixel's
+                       darkness against the local background, smoothed along the rule's
+                       direction, minus the darkness a few pixels either side (a ridge: thin
+                       and long, which text strokes are not), then gaps bridged and opened
+                       with the long kernel; united with ``ink_to_line_masks``;
 ``masks_to_tables``    one table per connected group of rules (several per page are fine);
 ``table_to_cells``     the atomic grid of every rule position, then neighbouring atomic
                        cells merged wherever the rule between them is missing — so a
@@ -78,6 +85,91 @@ def ink_to_line_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarr
     horiz = cv2.morphologyEx(closed_h, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
     vert = cv2.morphologyEx(closed_v, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
     return horiz, vert
+
+
+def rule_darkness(gray: np.ndarray, dpi: float, cap: float) -> np.ndarray:
+    """How much darker each pixel is than the page around it (uint8, capped at ``cap``): the
+    background is a gray closing, which removes every thin dark feature. Capped so that
+    black text cannot outweigh a faint rule, nor fill the gaps between characters."""
+    k = max(5, int(dpi * 0.05)) | 1
+    bg = cv2.morphologyEx(gray, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
+    return cv2.min(cv2.subtract(bg, gray), int(min(255, cap)))
+
+
+def rule_ridges(dark: np.ndarray, dpi: float, min_contrast: float, smooth_in: float, axis: int) -> np.ndarray:
+    """Pixels on a thin dark ridge along ``axis`` (1: horizontal rules, 0: vertical), 255.
+
+    ``dark`` (:func:`rule_darkness`) averaged over ``smooth_in`` inch along the rule: a rule
+    keeps its contrast and noise averages out. A thin rule is darker by ``min_contrast``
+    than the pixels ``d`` above and below it (left and right for vertical rules), and at
+    least twice as dark: the bottom strokes of a line of characters have the glyphs' bodies
+    just above them, a rule has paper (a cell's padding) on both sides."""
+    n = max(3, int(dpi * smooth_in))
+    a = cv2.blur(dark, (n, 1) if axis == 1 else (1, n))
+    d = max(2, int(round(dpi * 0.015))) + 1
+    side = np.full_like(a, 255)
+    if axis == 1:
+        cv2.max(a[:-2 * d], a[2 * d:], dst=side[d:-d])
+    else:
+        side[:, d:-d] = cv2.max(a[:, :-2 * d], a[:, 2 * d:])
+    out = cv2.compare(cv2.subtract(a, side), int(min_contrast), cv2.CMP_GE)
+    return cv2.bitwise_and(out, cv2.compare(cv2.add(side, side), a, cv2.CMP_LE))
+
+
+def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int, reach: int = 0,
+                       keep_longer: int = 0) -> np.ndarray:
+    """The runs of ``mask`` (rules along ``axis``: 1 horizontal, 0 vertical) whose two ends
+    touch a rule of ``other`` (the crossing direction) within ``tol`` pixels, looking up to
+    ``reach`` pixels in from each end (smoothing along the rule makes a run overshoot the
+    crossing): a table rule runs from rule to rule; a column of characters ends in the open."""
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    out = mask.copy()
+    H, W = mask.shape
+    for i in range(1, n):
+        x, y, w, h, _a = (int(v) for v in stats[i])
+        if keep_longer and (w if axis == 1 else h) > keep_longer:
+            continue
+        z = max(1, min(reach + 1, (w if axis == 1 else h) // 2))
+        y0, y1, x0, x1 = max(0, y - tol), min(H, y + h + tol), max(0, x - tol), min(W, x + w + tol)
+        if axis == 1:
+            a, b = other[y0:y1, x0:x + z + tol].any(), other[y0:y1, x + w - z - tol:x1].any()
+        else:
+            a, b = other[y0:y + z + tol, x0:x1].any(), other[y + h - z - tol:y1, x0:x1].any()
+        if not (a and b):
+            out[y:y + h, x:x + w] = 0  # a run of thin rows or columns: its box holds nothing else
+    return out
+
+
+def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contrast: float = 10.0,
+                       smooth_in: float = 0.08, gap_in: float = 0.03,
+                       min_len_in: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """(horizontal, vertical) rule masks of a deskewed grayscale page: thin, faint and broken
+    rules from :func:`rule_ridges` united with the rules of the binarised ``ink``.
+
+    Ridges are smoothed along the rule (``smooth_in``; a quarter of it for vertical ones, so
+    the strokes of wrapped lines stay apart), gaps up to ``gap_in`` inch bridged, runs
+    shorter than ``min_len_in`` inch (a quarter inch for vertical ones: a one-line row)
+    dropped, and only runs whose both ends meet a crossing rule are kept — the bottom strokes
+    of a line of characters and the strokes of a column of them end in the open."""
+    h0, v0 = ink_to_line_masks(ink, dpi)
+    gap = max(2, int(dpi * gap_in))
+    kh = max(20, int(dpi * min_len_in))
+    kv = max(15, int(dpi * 0.25))
+    dark = rule_darkness(gray, dpi, 4 * min_contrast)
+    rh = rule_ridges(dark, dpi, min_contrast, smooth_in, 1)
+    rv = rule_ridges(dark, dpi, min_contrast, max(0.015, smooth_in / 4), 0)
+    rh = cv2.morphologyEx(rh, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (gap, 1)))
+    rv = cv2.morphologyEx(rv, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
+    rh = cv2.morphologyEx(rh, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
+    rv = cv2.morphologyEx(rv, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
+    tol = max(3, int(dpi * 0.06))  # a ridge stops short of a crossing rule (its ink is on both sides there)
+    h, v = cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
+    rh = runs_between_rules(rh, v, tol, 1, reach=int(dpi * smooth_in) + gap)
+    rv = runs_between_rules(rv, h, tol, 0, reach=int(dpi * max(0.015, smooth_in / 4)) + gap)
+    # the opening of the binarised page also takes the strokes of bold text for short rules
+    # ("指标解释" struck through): short runs of it must meet crossing rules too
+    h0 = runs_between_rules(h0, v, tol, 1, reach=gap, keep_longer=int(dpi * 1.5))
+    return cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
 
 
 def _positions(profile: np.ndarray, min_value: float, merge_gap: int) -> list[tuple[int, int]]:

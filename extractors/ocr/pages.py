@@ -24,14 +24,17 @@ from typing import Iterator, Literal, Optional, Sequence
 from pipeline.errors import JixiaoError
 from pipeline.labels import load_vocabulary
 from pipeline.models import Row
+from pipeline.settings import GridSettings
 
+from .colour import masks_to_stamps, separate_ink
 from .correct import correct_cells
 from .engines import create_engine
 from .engines.base import OcrEngine, clean_word_text
-from .grid import ink_to_line_masks, masks_to_tables, remove_lines
-from .preprocess import prepare
+from .geometry import lines_to_rows
+from .grid import gray_to_line_masks, masks_to_tables, remove_lines
+from .preprocess import find_page_quad, flatten_light, lines_are_sideways, prepare, rotate_mask, turn, unwarp
 from .render import PageImage, image_frame, pdf_page_image
-from .words_to_cells import PageGeometry, assign_words, tables_to_rows
+from .words_to_cells import PageGeometry, assign_words, tables_to_rows, words_to_lines
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class PageJob:
     engine: str
     max_pixels: int
     password: Optional[str] = None
+    grid: GridSettings = field(default_factory=GridSettings)
 
 
 @dataclass
@@ -53,28 +57,146 @@ class PageOutcome:
     stage: str = "ocr"
     angle: float = 0.0
     seconds: float = 0.0
+    turned: int = 0
+    layout: str = "grid"
+    stamps: list[dict] = field(default_factory=list)
 
 
-def page_to_rows(image: PageImage, page: int, engine: OcrEngine) -> tuple[list[Row], float]:
-    """Rows of one page image, and the skew that was removed (degrees)."""
-    prepared = prepare(image.gray)
-    horiz, vert = ink_to_line_masks(prepared.ink, image.dpi)
-    tables = masks_to_tables(horiz, vert, image.dpi)
-    clean = remove_lines(prepared.gray, horiz, vert)
+@dataclass
+class PageRead:
+    """What one page gave: its rows, and how it was read."""
+
+    rows: list[Row]
+    angle: float = 0.0              # skew removed (degrees)
+    turned: int = 0                 # the page was turned clockwise by this (0/90/180/270)
+    layout: str = "grid"            # "grid" | "geometry" (no reliable grid) | "mixed" (words outside it)
+    stamps: list[dict] = field(default_factory=list)  # {"page", "bbox", "color"}
+    photo: bool = False             # a phone photo: page outline found and unwarped
+
+
+def _warp_mask(mask, fn):
+    return None if mask is None else fn(mask)
+
+
+def _grid_of(gray, ink, raw, dpi: float, grid: GridSettings):
+    horiz, vert = gray_to_line_masks(raw, ink, dpi, grid.rule_min_contrast, grid.rule_smooth_in,
+                                     grid.rule_gap_in, grid.rule_min_len_in)
+    tables = masks_to_tables(horiz, vert, dpi)
+    return tables, remove_lines(gray, horiz, vert)
+
+
+def page_turn(engine: OcrEngine, gray: np.ndarray, boxes: Sequence, dpi: float) -> int:
+    """Degrees (clockwise) that turn the page upright, from its detected text lines: sideways
+    when most lines are tall; upside down when the engine's angle classifier says so for
+    most of the longest lines (``engine.upside_down``). 0 when the engine cannot tell."""
+    classify = getattr(engine, "upside_down", None)
+    sideways = lines_are_sideways(boxes)
+    if sideways:
+        lines = sorted((b for b in boxes if b.height >= 2 * b.width), key=lambda b: -b.height)[:12]
+        crops = [turn(gray[b.y0:b.y1, b.x0:b.x1], 90) for b in lines]
+    else:
+        lines = sorted((b for b in boxes if b.width >= 2 * b.height), key=lambda b: -b.width)[:12]
+        crops = [gray[b.y0:b.y1, b.x0:b.x1] for b in lines]
+    flipped = classify(crops) if classify is not None and crops else 0.0
+    if sideways:
+        return 270 if flipped > 0.5 else 90
+    return 180 if flipped > 0.5 else 0
+
+
+def page_to_rows(image: PageImage, page: int, engine: OcrEngine, grid: Optional[GridSettings] = None) -> PageRead:
+    """Rows of one page image: colour ink separated, a photo unwarped, deskewed, turned
+    upright, rules -> cells (or cells from the words' geometry where there is no grid)."""
+    grid = grid or GridSettings()
+    dpi = image.dpi
+    gray, red, blue = image.gray, None, None
+    if image.color is not None and grid.separate_ink:
+        gray, red, blue = separate_ink(image.color)
+    photo = False
+    quad = find_page_quad(gray)
+    if quad is not None:
+        gray = flatten_light(unwarp(gray, quad))
+        red = _warp_mask(red, lambda m: unwarp(m, quad))
+        blue = _warp_mask(blue, lambda m: unwarp(m, quad))
+        dpi = gray.shape[1] / 8.27  # the page is A4 wide
+        photo = True
+    prepared = prepare(gray)
+    if prepared.angle:
+        red = _warp_mask(red, lambda m: rotate_mask(m, prepared.angle))
+        blue = _warp_mask(blue, lambda m: rotate_mask(m, prepared.angle))
+    pgray, pink, praw = prepared.gray, prepared.ink, prepared.raw
+    tables, clean = _grid_of(pgray, pink, praw, dpi, grid)
+    boxes = None
+    turned = 0
+    detect = getattr(engine, "detect", None)
+    if detect is not None:
+        boxes = detect(clean, dpi)
+        if grid.orientation:
+            turned = page_turn(engine, clean, boxes, dpi)
+            if turned:
+                pgray, pink, praw = turn(pgray, turned), turn(pink, turned), turn(praw, turned)
+                red, blue = _warp_mask(red, lambda m: turn(m, turned)), _warp_mask(blue, lambda m: turn(m, turned))
+                tables, clean = _grid_of(pgray, pink, praw, dpi, grid)
+                boxes = detect(clean, dpi)
+    n_cells = sum(len(t.cells) for t in tables)
+    if n_cells < grid.min_grid_cells:
+        tables = []
     regions = [c.box for t in tables for c in t.cells]
-    words = [w if w.text == t else replace(w, text=t)
-             for w in engine.read_page(clean, regions, image.dpi)
-             if (t := clean_word_text(w.text))]
+    raw = engine.read_page(clean, regions, dpi, boxes=boxes) if boxes is not None else engine.read_page(clean, regions, dpi)
+    words = [w if w.text == t else replace(w, text=t) for w in raw if (t := clean_word_text(w.text))]
     cells, free = assign_words(words, tables)
-    texts = correct_cells(cells, tables, clean, engine, load_vocabulary())
-    rows = tables_to_rows(tables, cells, free, PageGeometry(page=page, scale=image.scale), texts)
-    return rows, prepared.angle
+    vocab = load_vocabulary()
+    texts = correct_cells(cells, tables, clean, engine, vocab)
+    geo = PageGeometry(page=page, scale=image.scale)
+    free_rows = lines_to_rows(words_to_lines(free), geo, vocab, grid.geometry_confidence)
+    rows = mark_split_row_after_header(tables_to_rows(tables, cells, free, geo, texts, free_rows=free_rows), vocab)
+    if not tables:
+        layout = "geometry"
+    else:
+        layout = "mixed" if any(len(r.cells) > 1 for _, r in free_rows) else "grid"
+    stamps = []
+    if red is not None and blue is not None:
+        stamps = [{"page": page, "bbox": _bbox_list(geo, s.box), "color": s.color}
+                  for s in masks_to_stamps(red, blue, dpi)]
+    return PageRead(rows=rows, angle=prepared.angle, turned=turned, layout=layout, stamps=stamps, photo=photo)
+
+
+def mark_split_row_after_header(rows: list[Row], vocab) -> list[Row]:
+    """A page that opens with the indicator header repeated (Writer repeats a table's
+    heading rows) and then the rest of a row split by the page break — cells right of the
+    三级指标 column only (``计`` of ``…按季度统计``), or no 指标值 (a short value never wraps
+    onto the next page, the long texts beside it do): that rest is marked as a continuation,
+    so it joins the row above instead of becoming an indicator row of its own."""
+    first = next((i for i, r in enumerate(rows) if r.cells), None)
+    if first is None or first + 1 >= len(rows):
+        return rows
+    header = rows[first]
+    names = {vocab.column(c.text): c for c in header.cells}
+    if len([n for n in names if n]) < 3 or "level3" not in names:
+        return rows
+    level3 = names["level3"]
+    nxt = rows[first + 1]
+    value = names.get("value")
+
+    def overlaps(c, h) -> bool:
+        return c.col <= h.col + h.colspan - 1 and h.col <= c.col + c.colspan - 1
+
+    no_value = value is not None and not any(overlaps(c, value) for c in nxt.cells)
+    if nxt.cells and not nxt.continuation and (no_value or all(c.col > level3.col + level3.colspan - 1
+                                                                for c in nxt.cells)):
+        rows[first + 1] = replace(nxt, continuation=True)
+    return rows
+
+
+def _bbox_list(geo: PageGeometry, box) -> list[float]:
+    b = geo.bbox(box)
+    return [b.x0, b.top, b.x1, b.bottom]
 
 
 def load_page(job: PageJob) -> PageImage:
+    colour = job.grid.separate_ink
     if job.kind == "pdf":
-        return pdf_page_image(Path(job.path), job.page, job.dpi, job.max_pixels, job.password)
-    return image_frame(Path(job.path), job.page, job.dpi, job.max_pixels)
+        return pdf_page_image(Path(job.path), job.page, job.dpi, job.max_pixels, job.password, colour=colour)
+    return image_frame(Path(job.path), job.page, job.dpi, job.max_pixels, colour=colour)
 
 
 # --------------------------------------------------------------------------- worker side
@@ -95,8 +217,9 @@ def run_job(job: PageJob) -> PageOutcome:
     try:
         image = load_page(job)
         stage = "ocr"
-        rows, angle = page_to_rows(image, job.page, _engine(job.engine))
-        return PageOutcome(page=job.page, rows=rows, angle=angle, seconds=time.perf_counter() - t0)
+        read = page_to_rows(image, job.page, _engine(job.engine), job.grid)
+        return PageOutcome(page=job.page, rows=read.rows, angle=read.angle, seconds=time.perf_counter() - t0,
+                           turned=read.turned, layout=read.layout, stamps=read.stamps)
     except JixiaoError as exc:
         return PageOutcome(page=job.page, error=exc.message, stage=exc.stage)
     except MemoryError:

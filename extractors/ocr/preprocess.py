@@ -31,6 +31,7 @@ class Prepared:
     gray: np.ndarray
     ink: np.ndarray
     angle: float  # degrees the original was rotated by (counter-clockwise positive)
+    raw: "np.ndarray | None" = None  # deskewed but not denoised: a median filter erases 1-px rules
 
 
 def to_gray(img: np.ndarray) -> np.ndarray:
@@ -102,11 +103,96 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
 
 
+def rotate_mask(mask: np.ndarray, angle: float) -> np.ndarray:
+    """A mask rotated like :func:`rotate` (empty border, nearest neighbour)."""
+    if abs(angle) < 0.05:
+        return mask
+    h, w = mask.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
+    return cv2.warpAffine(mask, m, (w, h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+
 def prepare(img: np.ndarray, *, deskew: bool = True) -> Prepared:
-    """Grayscale, denoise, deskew, binarise."""
-    gray = denoise(to_gray(img))
+    """Grayscale, denoise, deskew, binarise (and the deskewed page before denoising, for
+    the rule finder)."""
+    raw = to_gray(img)
+    gray = denoise(raw)
     angle = 0.0
     if deskew:
         angle = estimate_skew(binarize(gray))
-        gray = rotate(gray, angle)
-    return Prepared(gray=gray, ink=binarize(gray), angle=angle)
+        gray, raw = rotate(gray, angle), rotate(raw, angle)
+    return Prepared(gray=gray, ink=binarize(gray), angle=angle, raw=raw)
+
+
+# --------------------------------------------------------------------------- orientation
+
+
+def turn(img: np.ndarray, degrees: int) -> np.ndarray:
+    """The page turned clockwise by 0/90/180/270 degrees (exact, no resampling)."""
+    k = (degrees // 90) % 4
+    return img if k == 0 else np.ascontiguousarray(np.rot90(img, k=-k))
+
+
+def lines_are_sideways(boxes, min_lines: int = 6) -> bool:
+    """Whether detected text lines run up and down the page (a page fed sideways): clearly
+    more tall boxes than wide ones, among boxes of at least two characters."""
+    wide = sum(1 for b in boxes if b.width >= 2 * b.height)
+    tall = sum(1 for b in boxes if b.height >= 2 * b.width)
+    return tall >= min_lines and tall > 2 * wide
+
+
+# --------------------------------------------------------------------------- phone photos
+
+
+def find_page_quad(gray: np.ndarray) -> "np.ndarray | None":
+    """The four corners (tl, tr, br, bl; float32, image pixels) of a paper page lying on a
+    darker surface, or None when the page fills the image (a scan). The page is the largest
+    bright region; its outline must simplify to a convex quadrilateral covering 30-97 % of
+    the image, with a dark margin (the desk) along at least two sides."""
+    h, w = gray.shape
+    scale = 500 / max(h, w)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = cv2.GaussianBlur(small, (5, 5), 0)
+    border = np.concatenate([small[:3].ravel(), small[-3:].ravel(), small[:, :3].ravel(), small[:, -3:].ravel()])
+    inner = small[small.shape[0] // 4: 3 * small.shape[0] // 4, small.shape[1] // 4: 3 * small.shape[1] // 4]
+    if float(np.median(inner)) - float(np.median(border)) < 50:
+        return None  # no dark surround: a scan, not a photo
+    _, mask = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return None
+    c = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(c) / (small.shape[0] * small.shape[1])
+    if not 0.3 <= area <= 0.97:
+        return None
+    quad = cv2.approxPolyDP(cv2.convexHull(c), 0.02 * cv2.arcLength(c, True), True)
+    if len(quad) != 4:
+        return None
+    pts = quad.reshape(4, 2).astype(np.float32) / scale
+    s, d = pts.sum(axis=1), np.diff(pts, axis=1).ravel()
+    return np.float32([pts[np.argmin(s)], pts[np.argmin(d)], pts[np.argmax(s)], pts[np.argmax(d)]])
+
+
+def unwarp(img: np.ndarray, quad: np.ndarray, aspect: float = 297 / 210) -> np.ndarray:
+    """The page inside ``quad`` as an upright rectangle of A4 proportions (``aspect`` =
+    height / width; a landscape quad gets the inverse), as wide as its longer top/bottom edge."""
+    tl, tr, br, bl = quad
+    width = max(np.linalg.norm(tr - tl), np.linalg.norm(br - bl))
+    height = max(np.linalg.norm(bl - tl), np.linalg.norm(br - tr))
+    if height >= width:
+        w, h = int(round(width)), int(round(width * aspect))
+    else:
+        w, h = int(round(width)), int(round(width / aspect))
+    m = cv2.getPerspectiveTransform(quad, np.float32([[0, 0], [w, 0], [w, h], [0, h]]))
+    return cv2.warpPerspective(img, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+
+
+def flatten_light(gray: np.ndarray, paper: int = 240) -> np.ndarray:
+    """Uneven lighting divided out: the page over its own background (a gray closing that
+    removes the print, then a wide blur), scaled so the paper is ``paper``."""
+    small = cv2.resize(gray, None, fx=0.125, fy=0.125, interpolation=cv2.INTER_AREA)
+    bg = cv2.morphologyEx(small, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9)))
+    bg = cv2.GaussianBlur(bg, (0, 0), 6)
+    bg = cv2.resize(bg, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    return np.clip(gray.astype(np.float32) * (paper / np.maximum(bg, 1.0)), 0, 255).astype(np.uint8)

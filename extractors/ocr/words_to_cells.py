@@ -119,9 +119,12 @@ def _cell(text: str, col: int, colspan: int, box: Box, words: Sequence[Word], ge
 
 
 def tables_to_rows(tables: Sequence[Table], cells: Sequence[CellWords], free: Sequence[Word],
-                   geo: PageGeometry, texts: Optional[dict[int, str]] = None) -> list[Row]:
+                   geo: PageGeometry, texts: Optional[dict[int, str]] = None,
+                   free_rows: Optional[Sequence[tuple[float, Row]]] = None) -> list[Row]:
     """Rows of the page in top-to-bottom order. ``texts`` overrides a cell's text by its
-    index in ``cells`` (domain correction re-reads)."""
+    index in ``cells`` (domain correction re-reads); ``free_rows`` are the rows of the words
+    in no table, (top, row), when already built (``geometry.lines_to_rows``), else each
+    line of them is a one-cell row."""
     texts = texts or {}
     keyed: list[tuple[float, int, Row]] = []
     for ti, table in enumerate(tables):
@@ -143,7 +146,9 @@ def tables_to_rows(tables: Sequence[Table], cells: Sequence[CellWords], free: Se
             if continuation:  # the tail of a wrapped label ("需填）：") is not part of the value
                 row_cells = [c for c in row_cells if not c.text.rstrip().endswith(("：", ":"))] or row_cells
             keyed.append((table.ys[r], len(keyed), Row(cells=row_cells, page=geo.page, continuation=continuation)))
-    for line in words_to_lines(free):
+    for top, row in free_rows or ():
+        keyed.append((top, len(keyed), row))
+    for line in words_to_lines(free) if free_rows is None else ():
         box = line[0].box
         for w in line[1:]:
             box = Box(min(box.x0, w.box.x0), min(box.y0, w.box.y0), max(box.x1, w.box.x1), max(box.y1, w.box.y1))

@@ -11,7 +11,7 @@ proportional to the padded width, about 4 ms per 48 px on one thread.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Optional, Sequence
 
 import cv2
 import numpy as np
@@ -49,6 +49,7 @@ class RapidOcrEngine:
         })
         self._det = self._ocr._load_det_model()
         self._rec = self._ocr._load_rec_model()
+        self._cls = None  # the angle classifier, loaded when a page is checked for orientation
 
     # ------------------------------------------------------------------ detection
 
@@ -104,8 +105,21 @@ class RapidOcrEngine:
 
     # ------------------------------------------------------------------ interface
 
-    def read_page(self, gray: np.ndarray, regions: Sequence[Box], dpi: float) -> list[Word]:
-        pieces = split_at_regions(self.detect(gray, dpi), regions)
+    def upside_down(self, crops: Sequence[np.ndarray]) -> float:
+        """Share of the crops (text lines) that the angle classifier reads as turned 180°,
+        each weighted by its score."""
+        if not crops:
+            return 0.0
+        if self._cls is None:
+            self._cls = self._ocr._load_cls_model()
+        res = self._cls([cv2.cvtColor(c, cv2.COLOR_GRAY2BGR) for c in crops if c.size])
+        votes = [(s if "180" in label else -s) for label, s in res.cls_res]
+        return sum(1 for v in votes if v > 0) / len(votes) if votes else 0.0
+
+    def read_page(self, gray: np.ndarray, regions: Sequence[Box], dpi: float,
+                  boxes: Optional[Sequence[Box]] = None) -> list[Word]:
+        """Words of the page; ``boxes`` are its text lines when already detected."""
+        pieces = split_at_regions(self.detect(gray, dpi) if boxes is None else boxes, regions)
         found = len(pieces)
         pieces += inked_regions_without_text(gray, regions, pieces)
         crops = [gray[b.y0:b.y1, b.x0:b.x1] for b in pieces]
