@@ -60,10 +60,10 @@ def test_version_is_a_hash_of_code_and_data_not_of_their_place_or_bytecode(tmp_p
     (a["data"] / "samples").mkdir()
     (a["data"] / "samples" / "new_input.txt").write_text("an input, not a rule", encoding="utf-8")
     assert content_hash(a) == content_hash(b)
-    lexicon = a["data"] / "lexicon" / "labels.json"
-    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace(f'"{OLD_LABEL}"', f'"{OLD_LABEL}", "x"'),
-                       encoding="utf-8")
-    assert content_hash(a) != content_hash(b)  # one lexicon entry
+    layout = a["data"] / "layouts" / "futian_2level.toml"
+    layout.write_text(layout.read_text(encoding="utf-8").replace(f'"{OLD_LABEL}"', f'"{OLD_LABEL}", "x"', 1),
+                      encoding="utf-8")
+    assert content_hash(a) != content_hash(b)  # one label of a family's layout file
     (b["extractors"] / "text_dump.py").write_text((b["extractors"] / "text_dump.py").read_text() + "\n#\n")
     assert content_hash(b) != content_hash(version.SOURCES)  # one reader line
 
@@ -76,6 +76,7 @@ def data_copy(tmp_path, monkeypatch):
     shutil.copytree(ROOT / "data", data, ignore=shutil.ignore_patterns("samples"))
     monkeypatch.setitem(version.SOURCES, "data", data)
     monkeypatch.setattr(labels, "LEXICON_DIR", data / "lexicon")
+    monkeypatch.setattr(labels, "LAYOUTS_DIR", data / "layouts")
 
     def reload() -> None:  # what a new process (the next `jixiao ingest`) would start with
         labels.load_vocabulary.cache_clear()
@@ -87,11 +88,12 @@ def data_copy(tmp_path, monkeypatch):
     reload()
 
 
-def add_label(data: Path, key: str, label: str) -> None:
-    path = data / "lexicon" / "labels.json"
-    lexicon = json.loads(path.read_text(encoding="utf-8"))
-    lexicon["header"][key].append(label)
-    path.write_text(json.dumps(lexicon, ensure_ascii=False, indent=2), encoding="utf-8")
+def add_label(data: Path, key: str, label: str, family: str = "futian_2level") -> None:
+    """One more label for ``key`` in a family's layout file (``data/layouts/<family>.toml``)."""
+    path = data / "layouts" / f"{family}.toml"
+    text = path.read_text(encoding="utf-8")
+    line = next(ln for ln in text.splitlines() if ln.split("=")[0].strip() == key)
+    path.write_text(text.replace(line, line.rstrip().rstrip("]") + f', "{label}"]', 1), encoding="utf-8")
 
 
 @pytest.mark.usefixtures("prefect_api")
