@@ -89,7 +89,8 @@ class _Bar:
 
 def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address: Optional[str],
                ocr_engine: Optional[str], password: Optional[str], debug: bool, refresh: bool,
-               stale: str = "reextract") -> int:
+               stale: str = "reextract", workers: Optional[int] = None,
+               overrides: Optional[List[str]] = None) -> int:
     prefect_env(debug)
     from pipeline.cli import exit_status, make_settings, setup_logging
 
@@ -98,7 +99,9 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
 
     from flows.ingest import ingest, without_heartbeats
 
-    settings = make_settings(password=password, ocr_engine=ocr_engine)
+    settings = make_settings(password=password, ocr_engine=ocr_engine, overrides=overrides)
+    if workers is not None:
+        settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"workers": workers})})
     flow = ingest
     if dask_address:
         from prefect_dask import DaskTaskRunner
@@ -146,6 +149,10 @@ def register(app: typer.Typer) -> None:
         stale: Stale = typer.Option(Stale.reextract, "--stale", help="files loaded by another extractor version "
                                     "or other settings: reextract them (default), or report them as stale "
                                     "and leave their rows"),
+        workers: Optional[int] = typer.Option(None, "--workers", min=0, help="extraction processes "
+                                              "(default: one per core)"),
+        overrides: Optional[List[str]] = typer.Option(None, "--set", help="a setting, section.key=value "
+                                                      "(repeatable), e.g. ingest.batch_forms=500"),
         debug: bool = typer.Option(False, "--debug", help="Prefect logs and tracebacks"),
     ) -> None:
         """Ingest files into OUT (JSON, CSV, manifest.jsonl) and the database, with Prefect.
@@ -154,7 +161,7 @@ def register(app: typer.Typer) -> None:
 
         (no_form: a document read whole without a declaration form; 2: the flow could not run.)"""
         raise typer.Exit(run_ingest(paths, out, db, dask_address, ocr_engine.value if ocr_engine else None,
-                                    password, debug, refresh, stale.value))
+                                    password, debug, refresh, stale.value, workers, overrides))
 
     @app.command()
     def serve(

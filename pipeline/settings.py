@@ -89,6 +89,18 @@ class Limits(_Settings):
     max_pixels: int = Field(default=120_000_000, ge=1, description="pixels per page or image")
 
 
+class IngestSettings(_Settings):
+    """How ``jixiao ingest`` batches its work (not part of the fingerprint: results do not change)."""
+
+    batch_forms: int = Field(default=200, ge=1, description="forms per bulk insert; a file with more is "
+                             "streamed into its own transaction in batches of this many")
+    batch_files: int = Field(default=100, ge=1, description="small files committed together (whole files)")
+    stream_bytes: int = Field(default=4 * 1024**2, ge=0, description="text dumps over this size are streamed "
+                              "in the flow's process; smaller ones go to the worker processes in batches")
+    task_files: int = Field(default=64, ge=1, description="small files per worker task")
+    workers: int = Field(default=0, ge=0, description="extraction processes; 0 = one per core")
+
+
 class Settings(_Settings):
     text: TextDumpSettings = TextDumpSettings()
     assembly: AssemblySettings = AssemblySettings()
@@ -97,6 +109,7 @@ class Settings(_Settings):
     pdf: PdfSettings = PdfSettings()
     ocr: OcrSettings = OcrSettings()
     limits: Limits = Limits()
+    ingest: IngestSettings = IngestSettings()
 
     def with_overrides(self, assignments: list[str]) -> "Settings":
         """Settings with ``section.key=value`` assignments applied (``limits.max_pages=50``),
@@ -114,7 +127,7 @@ class Settings(_Settings):
 
     def fingerprint(self) -> str:
         """A short content hash of every setting that changes what is extracted."""
-        data = self.model_dump_json(exclude={"pdf": {"password"}})
+        data = self.model_dump_json(exclude={"pdf": {"password"}, "ingest": True})
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
