@@ -36,7 +36,8 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
-from flows.workers import batches, extract_files, pool_results, results_in_order, worker_count
+from flows.workers import (End, Item, batches, extract_parts, file_parts, pool_results, result_parts,
+                           results_in_order, streamed_parts, worker_count)
 from pipeline.discover import discover
 from pipeline import db
 from pipeline.chunks import PdfPlan, RowChunk, assemble_chunks, plan_pdf, read_chunk
@@ -45,7 +46,7 @@ from pipeline.manifest import ManifestEntry, append_entries
 from pipeline.models import DocumentResult, ErrorItem, Form
 from pipeline.settings import Settings, resolve
 from pipeline.version import extractor_version
-from pipeline.writers import write_json, write_tables
+from pipeline.writers import TableWriter, write_json, write_tables
 
 StaleMode = Literal["reextract", "report"]
 STALE_MODES: tuple[str, ...] = ("reextract", "report")
@@ -271,10 +272,10 @@ class _JsonOut:
             os.unlink(self.tmp)
 
 
-def _load_file(path: str, sha: str, forms_in, finished: Callable[[], DocumentResult], ctx: "_Run") -> None:
-    """One file's forms -> JSON (streamed), database (batches; see :class:`pipeline.db.Loader`),
-    manifest line once its rows are committed. ``finished()`` gives the file's status, kind
-    and errors (no forms) once ``forms_in`` is exhausted.
+def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
+    """One file's parts (:class:`flows.workers.Part`, then its :class:`~flows.workers.End`) ->
+    JSON (streamed), database (batches; see :class:`pipeline.db.Loader`), CSV rows, and its
+    manifest line once its rows are committed.
 
     The database commit comes last of the outputs: it is what marks the file as ingested, so
     a crash before it leaves the file to be done again, and a crash after it leaves nothing
@@ -283,29 +284,37 @@ def _load_file(path: str, sha: str, forms_in, finished: Callable[[], DocumentRes
     load = ctx.loader.start(path, sha, size)
     codes: Counter = Counter()
     out = _JsonOut(ctx.out)
+    ends: list[End] = []
 
-    def tee():
-        for form in forms_in:
-            form = before_load(form, ctx)
-            codes.update(f.code for f in form.findings)
-            load.add(form)
-            yield form
+    def texts() -> Iterator[str]:
+        # per part, before loading: the place for checks across forms against the database
+        for item in items:
+            if isinstance(item, End):
+                ends.append(item)
+                return
+            load.add_rows(item.rows, item.forms)
+            ctx.tables_add(item.rows)
+            codes.update(item.codes)
+            yield from item.json
 
     try:
-        write_json(tee(), out.f)
-        result = finished()
-        if result.status == "failed":
+        write_json(texts(), out.f)
+        if not ends:
+            raise RuntimeError("extraction ended before the end of the file")
+        end = ends[0]
+        if end.status == "failed":
             raise_if_unreadable(path)
         if load.forms:
             out.keep(json_target(ctx.out, path, sha, ctx.names))
         else:
             out.drop()
-        entry = ManifestEntry(path=path, sha256=sha, status=result.status, forms=load.forms,
-                              error=result.error_line, kind=result.kind, settings=ctx.fingerprint,
-                              extractor_version=ctx.version, run_id=ctx.run_id)
-        ctx.loader.done(load, result.status, result.kind, result.error_line,
-                        FileOutcome(entry=entry, findings=dict(codes)))
+        entry = ManifestEntry(path=path, sha256=sha, status=end.status, forms=load.forms, error=end.error,
+                              kind=end.kind, settings=ctx.fingerprint, extractor_version=ctx.version,
+                              run_id=ctx.run_id)
+        ctx.loader.done(load, end.status, end.kind, end.error, FileOutcome(entry=entry, findings=dict(codes)))
     except BaseException as exc:
+        if load.forms:
+            ctx.tables_dirty = True  # its rows may be in the CSV: made again from the database at the end
         load.abort()
         out.drop()
         if not isinstance(exc, Exception):
@@ -315,19 +324,21 @@ def _load_file(path: str, sha: str, forms_in, finished: Callable[[], DocumentRes
 
 def _load_result(result: DocumentResult, path: str, sha: str, ctx: "_Run") -> None:
     result = with_path(result, path)
-    _load_file(path, result.sha256 or sha, iter(result.forms), lambda: result.model_copy(update={"forms": []}), ctx)
+    _load_file(path, result.sha256 or sha, result_parts(result, ctx.batch_forms), ctx)
 
 
-def _stream_text(path: str, sha: str, settings: Settings, ctx: "_Run") -> None:
-    """A text dump read in this process, its forms streamed to the outputs (memory flat)."""
-    doc = iter_document(path, settings)
-    _load_file(path, sha, doc.forms(), lambda: doc.result([]), ctx)
+def _stream_text(path: str, sha: str, settings: Settings, ctx: "_Run", own_process: bool) -> None:
+    """A text dump streamed to the outputs (memory flat), extracted in a process of its own
+    while this one writes (``own_process``), or here."""
+    items = streamed_parts(path, settings) if own_process else file_parts(path, settings, ctx.batch_forms)
+    _load_file(path, sha, items, ctx)
 
 
 @task(name="extract-batch", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only, persist_result=False)
-def extract_batch(paths: list[str], settings: Optional[Settings] = None) -> list[DocumentResult]:
-    """A batch of small text dumps (one task for many files, e.g. on a Dask worker)."""
-    return extract_files(paths, settings)
+def extract_batch(paths: list[str], settings: Optional[Settings] = None) -> list[list[Item]]:
+    """A batch of small text dumps (one task for many files, e.g. on a Dask worker): each
+    file's parts and end (:func:`flows.workers.extract_parts`)."""
+    return extract_parts(paths, settings)
 
 
 def _small_text(todo: list[tuple[str, "FileId"]], settings: Settings) -> list[str]:
@@ -358,6 +369,32 @@ def _batched_results(small: list[str], settings: Settings):
     return None
 
 
+def _close_tables(ctx: "_Run", known: dict[str, "db.Loaded"]) -> None:
+    """The CSV tables of the run: the rows written as files were loaded, then those of the
+    files left as they were (skipped, stale), read from the database in the order found;
+    all made again from the database when a file failed after some of its rows were written."""
+    tables, ctx.tables = ctx.tables, None
+    columns = {name: db.table_columns(name) for name in db.TABLE_OBJECTS}
+    if ctx.tables_dirty:
+        tables.abort(RuntimeError("made again"))
+        shas = [o.entry.sha256 for o in ctx.summary.outcomes
+                if o.entry.sha256 and o.entry.status not in ("failed", "no_form")]
+        write_tables({name: db.iter_table(ctx.engine, name, shas) for name in db.TABLE_OBJECTS}, ctx.out, columns)
+        return
+    loaded = {o.entry.sha256 for o in ctx.summary.outcomes if o.entry.status in ("ok", "partial")}
+    left = [o.entry.sha256 for o in ctx.summary.outcomes
+            if o.entry.status in ("skipped", "stale") and o.entry.sha256 and o.entry.sha256 not in loaded]
+    if left:
+        sizes = {sha: got.forms for sha, got in known.items()}
+        try:
+            for name in db.TABLE_OBJECTS:
+                tables.add(name, db.iter_table(ctx.engine, name, left, sizes=sizes))
+        except BaseException as exc:
+            tables.abort(exc)
+            raise
+    tables.close()
+
+
 class _Run:
     def __init__(self, out: Path, engine, settings: Settings, run_id: str, hook: Optional[ProgressHook]):
         self.out, self.engine, self.run_id, self.hook = out, engine, run_id, hook
@@ -366,6 +403,9 @@ class _Run:
         self.names: set[str] = set()
         self.summary = IngestSummary(out=str(out))
         self.queue: list[ManifestEntry] = []  # manifest lines not yet written
+        self.batch_forms = settings.ingest.batch_forms
+        self.tables: Optional[TableWriter] = None  # the run's CSV tables, rows written as they arrive
+        self.tables_dirty = False
         self.loader = db.Loader(engine, self.fingerprint, self.version, settings.ingest.batch_forms,
                                 settings.ingest.batch_files, on_commit=self.committed, on_error=self.lost)
 
@@ -381,8 +421,14 @@ class _Run:
             self.record(outcome)
         self.write_manifest()
 
+    def tables_add(self, rows: dict[str, list[dict]]) -> None:
+        if self.tables is not None:
+            for name in db.TABLE_OBJECTS:
+                self.tables.add(name, rows.get(name) or ())
+
     def lost(self, outcomes: list[FileOutcome], exc: Exception) -> None:
         """Files a failed batch commit did not load: failed, with the reason."""
+        self.tables_dirty = True
         for outcome in outcomes:
             self.record(_failed(outcome.entry.path, outcome.entry.sha256, _reason(exc), self))
         self.write_manifest()
@@ -499,6 +545,7 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
             claimed.add(sha)
             todo.append((path, fid))
         ctx.write_manifest()
+        ctx.tables = TableWriter(out_dir, {name: db.table_columns(name) for name in db.TABLE_OBJECTS})
         long_pdfs = {path: plan_pages.submit(path, settings) for path, fid in todo
                      if fid.file_type == "pdf" and fid.pages > settings.ocr.task_pages}
         pending: dict[str, PrefectFuture] = {}
@@ -514,7 +561,8 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
                 pending[path] = submit_extraction(path, fid, settings, refresh, plan)
         small = _small_text(todo, settings)
         batched = _batched_results(small, settings)
-        to_workers = set(small) if batched is not None else set()
+        small_set = set(small)
+        to_workers = small_set if batched is not None else set()
         for path, fid in todo:  # in the order found
             if path in to_workers:  # small text dumps: from the worker batches
                 got_path, got = next(batched)
@@ -522,10 +570,11 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
                 if isinstance(got, BaseException):
                     ctx.record(_failed(path, fid.sha256, _reason(got), ctx))
                 else:
-                    _load_result(got, path, fid.sha256, ctx)
+                    _load_file(path, fid.sha256, iter(got), ctx)
                 continue
-            if fid.file_type == "text":  # big dumps (and all, with one worker): streamed here
-                _stream_text(path, fid.sha256, settings, ctx)
+            if fid.file_type == "text":  # big dumps (and all, with one worker): streamed
+                big = path not in small_set
+                _stream_text(path, fid.sha256, settings, ctx, own_process=big and worker_count(settings) > 1)
                 continue
             try:
                 result = pending[path].result()
@@ -535,12 +584,11 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
             _load_result(result, path, fid.sha256, ctx)
         ctx.loader.flush()
         ctx.write_manifest()
-        # after the run: writers of the whole run's tables (streamed from the database)
-        shas = [o.entry.sha256 for o in ctx.summary.outcomes
-                if o.entry.sha256 and o.entry.status not in ("failed", "no_form")]
-        write_tables({name: db.iter_table(engine, name, shas) for name in db.TABLE_OBJECTS}, out_dir,
-                     columns={name: db.table_columns(name) for name in db.TABLE_OBJECTS})
+        _close_tables(ctx, known)
+        # after the run: writers of the whole run's outputs
     finally:
+        if ctx.tables is not None:
+            ctx.tables.abort(RuntimeError("ingest did not finish"))
         if batched is not None:
             batched.close()  # the worker pool shuts down
         ctx.write_manifest()

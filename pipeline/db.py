@@ -229,9 +229,11 @@ def _delete_sources(conn, shas: list[str]) -> None:
     conn.execute(delete(sources).where(sources.c.sha256.in_(shas)))
 
 
-def _rows_of(forms_: Iterable) -> dict[str, list[dict]]:
+def table_rows(forms_: Iterable) -> dict[str, list[dict]]:
+    """The rows of these forms as the tables take them (unknown record keys in ``extra``)."""
     tables = forms_to_tables(forms_)
     return {name: [_with_extra(TABLE_OBJECTS[name], r) for r in tables[name]] for name in TABLES}
+
 
 
 def insert_rows(conn, rows: dict[str, list[dict]]) -> None:
@@ -258,23 +260,30 @@ class FileLoad:
 
     def __init__(self, loader: "Loader", path: str, sha256: str, size: Optional[int]):
         self.loader, self.path, self.sha256, self.size = loader, path, sha256, size
-        self.held: list = []
+        self.held: dict[str, list[dict]] = {}
+        self.held_forms = 0
         self.forms = 0
         self.conn = None  # the file's own connection and transaction once it streams
         self.tx = None
 
     def add(self, form) -> None:
-        self.held.append(form)
-        self.forms += 1
-        if len(self.held) >= self.loader.batch_forms:
+        self.add_rows(table_rows([form]), 1)
+
+    def add_rows(self, rows: dict[str, list[dict]], n_forms: int) -> None:
+        """The rows of the file's next ``n_forms`` forms (:func:`table_rows`)."""
+        for name in TABLES:
+            self.held.setdefault(name, []).extend(rows.get(name) or ())
+        self.held_forms += n_forms
+        self.forms += n_forms
+        if self.held_forms >= self.loader.batch_forms:
             if self.conn is None:
                 self.loader.flush()  # the files held so far commit first: one writer at a time
                 self.conn = self.loader.engine.connect()
                 self.tx = self.conn.begin()
                 _replace(self.conn, [(self.path, self.sha256)])
                 self.conn.execute(sources.insert(), [self.loader.record(self, "failed", None, None)])
-            insert_rows(self.conn, _rows_of(self.held))
-            self.held = []
+            insert_rows(self.conn, self.held)
+            self.held, self.held_forms = {}, 0
 
     def abort(self) -> None:
         if self.conn is not None:
@@ -315,7 +324,7 @@ class Loader:
         rec = self.record(load, status, kind, error)
         if load.conn is not None:
             try:
-                insert_rows(load.conn, _rows_of(load.held))
+                insert_rows(load.conn, load.held)
                 load.conn.execute(sources.update().where(sources.c.sha256 == load.sha256).values(
                     {k: v for k, v in rec.items() if k != "sha256"}))
                 load.tx.commit()
@@ -340,7 +349,8 @@ class Loader:
             with self.engine.begin() as conn:
                 _replace(conn, [(load.path, load.sha256) for load, _, _ in batch])
                 conn.execute(sources.insert(), [rec for _, rec, _ in batch])
-                insert_rows(conn, _rows_of(f for load, _, _ in batch for f in load.held))
+                insert_rows(conn, {name: [r for load, _, _ in batch for r in load.held.get(name, ())]
+                                   for name in TABLES})
         except Exception as exc:
             if self.on_error is None:
                 raise
@@ -361,7 +371,7 @@ def load_result(engine: Engine, result: DocumentResult, path: str, fingerprint: 
     with engine.begin() as conn:
         _replace(conn, [(path, result.sha256)])
         conn.execute(sources.insert(), [source_record(result, path, fingerprint, size, version)])
-        insert_rows(conn, _rows_of(result.forms))
+        insert_rows(conn, table_rows(result.forms))
     return len(result.forms)
 
 
@@ -453,31 +463,63 @@ def export_tables(engine: Engine, shas: Iterable[str]) -> dict[str, list[dict]]:
     return out
 
 
-def iter_table(engine: Engine, name: str, shas: Iterable[str], per: int = 2000) -> Iterator[dict]:
-    """The rows of one form table (as stored) for the given sources, in the order of
-    :func:`export_tables`, streamed (memory flat in the number of rows)."""
-    wanted = sorted({s for s in shas if s})
+def _parts_by_forms(shas: list[str], sizes: dict[str, int], most: int) -> Iterator[list[str]]:
+    part: list[str] = []
+    total = 0
+    for sha in shas:
+        if part and (total + sizes.get(sha, 1) > most or len(part) >= 500):
+            yield part
+            part, total = [], 0
+        part.append(sha)
+        total += sizes.get(sha, 1)
+    if part:
+        yield part
+
+
+def iter_table(engine: Engine, name: str, shas: Iterable[str], per: int = 2000,
+               sizes: Optional[dict[str, int]] = None, most: int = 5000) -> Iterator[dict]:
+    """The rows of one form table (as stored) for the given sources, streamed (memory flat
+    in the number of rows): in the order of :func:`export_tables` (by sha256), or, given
+    ``sizes`` (sha256 -> forms), in the order of ``shas`` (sources of fewer than ``most``
+    forms together are reordered in memory)."""
+    if sizes is None:
+        parts: Iterable[list[str]] = _chunks(sorted({s for s in shas if s}))
+    else:
+        seen: set[str] = set()
+        wanted = [s for s in shas if s and not (s in seen or seen.add(s))]
+        parts = _parts_by_forms(wanted, sizes, most)
     table = TABLE_OBJECTS[name]
+    index = {"indicators": "row_index", "calc_terms": "term_index", "findings": "id"}.get(name)
     with engine.connect() as conn:
         conn = conn.execution_options(yield_per=per)  # a server-side cursor on PostgreSQL
-        for part in _chunks(wanted):
+        for part in parts:
             if name == "forms":
                 q = select(forms).where(forms.c.source_sha256.in_(part)).order_by(
                     forms.c.source_sha256, forms.c.form_index)
-                for r in conn.execute(q):
-                    yield dict(r._mapping)
+                rows = (dict(r._mapping) for r in conn.execute(q))
+            else:
+                q = (select(table, forms.c.source_sha256.label("_sha")).join(forms, table.c.form_id == forms.c.id)
+                     .where(forms.c.source_sha256.in_(part)).order_by(forms.c.source_sha256, forms.c.form_index))
+                rows = _sorted_in_form((dict(r._mapping) for r in conn.execute(q)), index)
+            if sizes is None or len(part) == 1:
+                yield from rows
                 continue
-            q = (select(table).join(forms, table.c.form_id == forms.c.id)
-                 .where(forms.c.source_sha256.in_(part)).order_by(forms.c.source_sha256, forms.c.form_index))
-            index = {"indicators": "row_index", "calc_terms": "term_index"}.get(name, "id")
-            group: list[dict] = []
-            for r in conn.execute(q):
-                row = dict(r._mapping)
-                if group and group[0]["form_id"] != row["form_id"]:
-                    yield from sorted(group, key=lambda g: _natural(g[index]))
-                    group = []
-                group.append(row)
+            by_sha: dict[str, list[dict]] = {}
+            for row in rows:
+                by_sha.setdefault(row["_sha"] if "_sha" in row else row["source_sha256"], []).append(row)
+            for sha in part:
+                yield from by_sha.get(sha, ())
+
+
+def _sorted_in_form(rows: Iterator[dict], index: str) -> Iterator[dict]:
+    """Rows ordered by form already, each form's rows put in natural order of ``index``."""
+    group: list[dict] = []
+    for row in rows:
+        if group and group[0]["form_id"] != row["form_id"]:
             yield from sorted(group, key=lambda g: _natural(g[index]))
+            group = []
+        group.append(row)
+    yield from sorted(group, key=lambda g: _natural(g[index]))
 
 
 def table_columns(name: str) -> list[str]:
@@ -485,4 +527,4 @@ def table_columns(name: str) -> list[str]:
 
 
 __all__ = ["ALL_TABLES", "Loaded", "connect", "counts", "default_url", "export_tables", "FileLoad", "ingested", "insert_rows", "iter_table", "Loader", "load_result",
-           "loaded", "metadata", "migrate", "path_key", "record_unread", "source_record", "table_columns"]
+           "loaded", "metadata", "migrate", "path_key", "record_unread", "source_record", "table_columns", "table_rows"]

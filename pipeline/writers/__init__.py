@@ -49,13 +49,14 @@ def write_jsonl(forms: Iterable[Form], out: IO[str]) -> int:
     return n
 
 
-def write_json(forms: Iterable[Form], out: IO[str]) -> int:
-    """A JSON array of forms, one form per line inside it (streams; never builds the whole text)."""
+def write_json(forms: Iterable[Form | str], out: IO[str]) -> int:
+    """A JSON array of forms, one form per line inside it (streams; never builds the whole text).
+    An item may be a form's JSON text already made (:func:`form_json`)."""
     n = 0
     out.write("[")
     for form in forms:
         out.write(",\n" if n else "\n")
-        out.write(form_json(form))
+        out.write(form if isinstance(form, str) else form_json(form))
         n += 1
     out.write("\n]\n")
     return n
@@ -74,8 +75,8 @@ def escape_formula(value):
 def _cell(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, float):
-        return "" if value != value else repr(value)  # NaN is a missing value
+    if isinstance(value, float):  # NaN is a missing value; 12000.0 read back from REAL is 12000
+        return "" if value != value else (str(int(value)) if value.is_integer() else repr(value))
     return escape_formula(value) if isinstance(value, str) else str(value)
 
 
