@@ -9,8 +9,10 @@ declaration form (``no_form``); 2 the flow itself could not run.
 """
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -87,6 +89,46 @@ class _Bar:
             self.progress.update(self.task, advance=1, description=f"{Path(entry.path).name} {entry.status}")
 
 
+INTERRUPTED = ("jixiao ingest: interrupted; the files committed so far stay loaded, the others are not "
+               "in the database (run it again to finish)")
+
+
+class _Interrupted(KeyboardInterrupt):
+    pass
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """SIGTERM handled as Ctrl-C: the flow unwinds (open transactions roll back, worker
+    processes stop) and one line is printed; Prefect's own crash report is silenced."""
+    import logging
+
+    quiet = [logging.getLogger(n) for n in ("prefect", "prefect.flow_runs", "prefect.task_runs",
+                                            "prefect.engine", "prefect.flow_engine")]
+    levels = [lg.level for lg in quiet]
+
+    def on_signal(_sig, _frame):
+        for lg in quiet:
+            lg.setLevel(logging.CRITICAL + 1)  # the engine logs the crash as it unwinds
+        raise _Interrupted()
+
+    def no_crash_report(record) -> bool:  # Prefect's own SIGTERM handler logs it before ours runs
+        return "aborted by a termination signal" not in record.getMessage() and "Crash detected" not in record.getMessage()
+
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for lg in quiet:
+        lg.addFilter(no_crash_report)
+    try:
+        yield
+    finally:
+        for lg in quiet:
+            lg.removeFilter(no_crash_report)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for lg, level in zip(quiet, levels):
+            lg.setLevel(level)
+
+
 def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address: Optional[str],
                ocr_engine: Optional[str], password: Optional[str], debug: bool, refresh: bool,
                stale: str = "reextract", workers: Optional[int] = None,
@@ -108,10 +150,15 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
 
         flow = ingest.with_options(task_runner=DaskTaskRunner(address=dask_address))
     console = Console(stderr=True)
-    with _Bar(sys.stderr.isatty() and not debug) as bar, without_heartbeats():
+    with _Bar(sys.stderr.isatty() and not debug) as bar, without_heartbeats(), _interruptible():
         try:
             summary = flow(paths=list(paths), out=str(out), db_url=db_url, settings=settings,
                            refresh=refresh, progress=bar, stale=stale)
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            print(INTERRUPTED, file=sys.stderr)
+            return 130
         except Exception as exc:
             if debug:
                 raise
