@@ -1,9 +1,11 @@
 """The ``ingest`` Prefect flow: files, folders and globs -> JSON, CSV, manifest, database.
 
-    discover -> hash_file (task, retried on I/O) -> skip content already loaded with the
-    same settings by the same extractor version -> extract (task, cached by sha256 + settings
-    fingerprint + extractor version) -> load (one transaction per source) -> JSON per
-    source, manifest line -> CSV tables
+    discover -> hash (in the flow's process, retried on I/O) -> skip content already loaded
+    with the same settings by the same extractor version -> extract (small text dumps in
+    batches on worker processes or Dask; a big dump in a process of its own, streamed; PDFs
+    and images as tasks cached by sha256 + settings fingerprint + extractor version) ->
+    per batch of forms: JSON per source, CSV rows, bulk inserts (whole files per
+    transaction, see :class:`pipeline.db.Loader`) -> manifest lines per commit
 
 Content loaded by another extractor version (:func:`pipeline.version.extractor_version`, a
 hash of the code and data that make results) or with other settings is *stale*: it is
@@ -41,9 +43,9 @@ from flows.workers import (End, Item, batches, extract_parts, file_parts, pool_r
 from pipeline.discover import discover
 from pipeline import db
 from pipeline.chunks import PdfPlan, RowChunk, assemble_chunks, plan_pdf, read_chunk
-from pipeline.convert import convert, file_sha256, iter_document
+from pipeline.convert import convert, file_sha256
 from pipeline.manifest import ManifestEntry, append_entries
-from pipeline.models import DocumentResult, ErrorItem, Form
+from pipeline.models import DocumentResult, ErrorItem
 from pipeline.settings import Settings, resolve
 from pipeline.version import extractor_version
 from pipeline.writers import TableWriter, write_json, write_tables
@@ -244,12 +246,6 @@ def json_target(out: Path, path: str, sha256: str, used: set[str]) -> Path:
 
 
 ProgressHook = Callable[[ManifestEntry], None]
-
-
-def before_load(form: Form, ctx: "_Run") -> Form:
-    """Per form, before it is written and loaded: the place for checks across forms against
-    the database (e.g. duplicate codes); today the form as it is."""
-    return form
 
 
 class _JsonOut:
