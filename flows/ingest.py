@@ -360,7 +360,7 @@ def _batched_results(small: list[str], settings: Settings):
     if small and runner is not None and not isinstance(runner, ThreadPoolTaskRunner):
         groups = batches(small, workers, settings.ingest.task_files)
         return results_in_order(groups, lambda g: extract_batch.submit(g, settings), 2 * workers)
-    if workers > 1 and len(small) > settings.ingest.task_files:
+    if workers > 1 and len(small) >= max(settings.ingest.pool_min_files, settings.ingest.task_files + 1):
         return pool_results(small, settings, workers)
     return None
 

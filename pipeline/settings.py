@@ -98,6 +98,9 @@ class IngestSettings(_Settings):
     stream_bytes: int = Field(default=4 * 1024**2, ge=0, description="text dumps over this size are streamed "
                               "in the flow's process; smaller ones go to the worker processes in batches")
     task_files: int = Field(default=64, ge=1, description="small files per worker task")
+    pool_min_files: int = Field(default=1000, ge=1, description="fewer small files than this are read in the "
+                                "flow's process: starting the worker pool costs seconds (measured 300 "
+                                "one-form dumps: 1.7 s in-process, 9.0 s with 2 pool workers)")
     workers: int = Field(default=0, ge=0, description="extraction processes; 0 = one per core")
 
 

@@ -60,7 +60,8 @@ def test_worker_processes_give_the_same_rows_as_one_process(tmp_path):
     for workers in (1, 2):
         url = f"sqlite:///{tmp_path / f'w{workers}.db'}"
         summary = ingest([str(tmp_path / "in")], out=str(tmp_path / f"out{workers}"), db_url=url,
-                         settings=small_batches(workers=workers, task_files=2, batch_files=4))
+                         settings=small_batches(workers=workers, task_files=2, batch_files=4,
+                                                pool_min_files=3))
         assert summary.by_status() == {"ok": 9}
         runs[workers] = db.export_tables(db.connect(url), [o.entry.sha256 for o in summary.outcomes])
         assert len(list(read_manifest(tmp_path / f"out{workers}" / "manifest.jsonl"))) == 9
