@@ -9,8 +9,10 @@ declaration form (``no_form``); 2 the flow itself could not run.
 """
 from __future__ import annotations
 
+import contextlib
 import enum
 import os
+import signal
 import sys
 from collections import Counter
 from pathlib import Path
@@ -87,9 +89,50 @@ class _Bar:
             self.progress.update(self.task, advance=1, description=f"{Path(entry.path).name} {entry.status}")
 
 
+INTERRUPTED = ("jixiao ingest: interrupted; the files committed so far stay loaded, the others are not "
+               "in the database (run it again to finish)")
+
+
+class _Interrupted(KeyboardInterrupt):
+    pass
+
+
+@contextlib.contextmanager
+def _interruptible():
+    """SIGTERM handled as Ctrl-C: the flow unwinds (open transactions roll back, worker
+    processes stop) and one line is printed; Prefect's own crash report is silenced."""
+    import logging
+
+    quiet = [logging.getLogger(n) for n in ("prefect", "prefect.flow_runs", "prefect.task_runs",
+                                            "prefect.engine", "prefect.flow_engine")]
+    levels = [lg.level for lg in quiet]
+
+    def on_signal(_sig, _frame):
+        for lg in quiet:
+            lg.setLevel(logging.CRITICAL + 1)  # the engine logs the crash as it unwinds
+        raise _Interrupted()
+
+    def no_crash_report(record) -> bool:  # Prefect's own SIGTERM handler logs it before ours runs
+        return "aborted by a termination signal" not in record.getMessage() and "Crash detected" not in record.getMessage()
+
+    old = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    for lg in quiet:
+        lg.addFilter(no_crash_report)
+    try:
+        yield
+    finally:
+        for lg in quiet:
+            lg.removeFilter(no_crash_report)
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+        for lg, level in zip(quiet, levels):
+            lg.setLevel(level)
+
+
 def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address: Optional[str],
                ocr_engine: Optional[str], password: Optional[str], debug: bool, refresh: bool,
-               stale: str = "reextract") -> int:
+               stale: str = "reextract", workers: Optional[int] = None,
+               overrides: Optional[List[str]] = None) -> int:
     prefect_env(debug)
     from pipeline.cli import exit_status, make_settings, setup_logging
 
@@ -98,17 +141,24 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
 
     from flows.ingest import ingest, without_heartbeats
 
-    settings = make_settings(password=password, ocr_engine=ocr_engine)
+    settings = make_settings(password=password, ocr_engine=ocr_engine, overrides=overrides)
+    if workers is not None:
+        settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"workers": workers})})
     flow = ingest
     if dask_address:
         from prefect_dask import DaskTaskRunner
 
         flow = ingest.with_options(task_runner=DaskTaskRunner(address=dask_address))
     console = Console(stderr=True)
-    with _Bar(sys.stderr.isatty() and not debug) as bar, without_heartbeats():
+    with _Bar(sys.stderr.isatty() and not debug) as bar, without_heartbeats(), _interruptible():
         try:
             summary = flow(paths=list(paths), out=str(out), db_url=db_url, settings=settings,
                            refresh=refresh, progress=bar, stale=stale)
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            print(INTERRUPTED, file=sys.stderr)
+            return 130
         except Exception as exc:
             if debug:
                 raise
@@ -146,6 +196,10 @@ def register(app: typer.Typer) -> None:
         stale: Stale = typer.Option(Stale.reextract, "--stale", help="files loaded by another extractor version "
                                     "or other settings: reextract them (default), or report them as stale "
                                     "and leave their rows"),
+        workers: Optional[int] = typer.Option(None, "--workers", min=0, help="extraction processes "
+                                              "(default: one per core)"),
+        overrides: Optional[List[str]] = typer.Option(None, "--set", help="a setting, section.key=value "
+                                                      "(repeatable), e.g. ingest.batch_forms=500"),
         debug: bool = typer.Option(False, "--debug", help="Prefect logs and tracebacks"),
     ) -> None:
         """Ingest files into OUT (JSON, CSV, manifest.jsonl) and the database, with Prefect.
@@ -154,7 +208,7 @@ def register(app: typer.Typer) -> None:
 
         (no_form: a document read whole without a declaration form; 2: the flow could not run.)"""
         raise typer.Exit(run_ingest(paths, out, db, dask_address, ocr_engine.value if ocr_engine else None,
-                                    password, debug, refresh, stale.value))
+                                    password, debug, refresh, stale.value, workers, overrides))
 
     @app.command()
     def serve(

@@ -1,9 +1,11 @@
 """The ``ingest`` Prefect flow: files, folders and globs -> JSON, CSV, manifest, database.
 
-    discover -> hash_file (task, retried on I/O) -> skip content already loaded with the
-    same settings by the same extractor version -> extract (task, cached by sha256 + settings
-    fingerprint + extractor version) -> load (one transaction per source) -> JSON per
-    source, manifest line -> CSV tables
+    discover -> hash (in the flow's process, retried on I/O) -> skip content already loaded
+    with the same settings by the same extractor version -> extract (small text dumps in
+    batches on worker processes or Dask; a big dump in a process of its own, streamed; PDFs
+    and images as tasks cached by sha256 + settings fingerprint + extractor version) ->
+    per batch of forms: JSON per source, CSV rows, bulk inserts (whole files per
+    transaction, see :class:`pipeline.db.Loader`) -> manifest lines per commit
 
 Content loaded by another extractor version (:func:`pipeline.version.extractor_version`, a
 hash of the code and data that make results) or with other settings is *stale*: it is
@@ -23,27 +25,31 @@ import contextlib
 import errno
 import os
 import sys
+import tempfile
+import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Callable, Iterator, Literal, Optional
 
-from prefect import flow, task, unmapped
+from prefect import flow, task
 from prefect.context import TaskRunContext
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
+from flows.workers import (End, Item, batches, extract_parts, file_parts, make_part, pool_results, result_parts,
+                           results_in_order, streamed_parts, worker_count)
 from pipeline.discover import discover
 from pipeline import crossform, db
 from pipeline.report.run import reviewer_outputs
 from pipeline.chunks import PdfPlan, RowChunk, assemble_chunks, plan_pdf, read_chunk
 from pipeline.convert import convert, file_sha256
-from pipeline.manifest import ManifestEntry, append_entry
+from pipeline.manifest import ManifestEntry, append_entries
 from pipeline.models import DocumentResult, ErrorItem
 from pipeline.settings import Settings, resolve
 from pipeline.version import extractor_version
-from pipeline.writers import atomic_open, write_json, write_tables
+from pipeline.writers import TableWriter, write_json, write_tables
 
 StaleMode = Literal["reextract", "report"]
 STALE_MODES: tuple[str, ...] = ("reextract", "report")
@@ -102,6 +108,18 @@ def identify_file(path: str, settings: Optional[Settings] = None) -> FileId:
         except JixiaoError:  # the extract task says what is wrong with it
             pages = 0
     return FileId(sha256=sha, file_type=file_type, pages=pages)
+
+
+def _identify(path: str, settings: Settings, retries: int = 2, delay: float = 1.0) -> FileId:
+    """:func:`identify_file`, tried again on an I/O error (as the ``hash`` task is)."""
+    for attempt in range(retries + 1):
+        try:
+            return identify_file(path, settings)
+        except OSError:
+            if attempt == retries or not os.path.lexists(path):
+                raise
+            time.sleep(delay)
+    raise AssertionError("unreachable")
 
 
 @task(name="hash", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only,
@@ -231,38 +249,192 @@ def json_target(out: Path, path: str, sha256: str, used: set[str]) -> Path:
 ProgressHook = Callable[[ManifestEntry], None]
 
 
-def _finish(result: DocumentResult, path: str, ctx: "_Run") -> FileOutcome:
-    """Write JSON, load, and make the manifest line for one extracted file (runs in the flow).
+class _JsonOut:
+    """``<out>/<name>.json`` written as the forms arrive: to a temporary file, renamed into
+    place by :meth:`keep` (only a file that gave forms has one), dropped by :meth:`drop`."""
+
+    def __init__(self, out: Path):
+        fd, self.tmp = tempfile.mkstemp(prefix=".ingest.", suffix=".json.tmp", dir=out)
+        self.f = os.fdopen(fd, "w", encoding="utf-8")
+
+    def keep(self, target: Path) -> None:
+        self.f.flush()
+        os.fsync(self.f.fileno())
+        self.f.close()
+        os.replace(self.tmp, target)
+
+    def drop(self) -> None:
+        self.f.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.tmp)
+
+
+def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
+    """One file's parts (:class:`flows.workers.Part`, then its :class:`~flows.workers.End`) ->
+    JSON (streamed), database (batches; see :class:`pipeline.db.Loader`), CSV rows, and its
+    manifest line once its rows are committed.
 
     The database commit comes last of the outputs: it is what marks the file as ingested, so
     a crash before it leaves the file to be done again, and a crash after it leaves nothing
     missing (the JSON is already in place, written to a temporary name and renamed)."""
     size = Path(path).stat().st_size if Path(path).exists() else None
-    result = crossform.check_result(ctx.engine, result, path)  # issue 16: codes against the database
-    if result.status in ("ok", "partial"):
-        with atomic_open(json_target(ctx.out, path, result.sha256, ctx.names)) as f:
-            write_json(result.forms, f)
-    db.load_result(ctx.engine, crossform.loadable(result), path, ctx.fingerprint, size,
-                   ctx.version)  # a copy of a loaded form is loaded once
-    entry = ManifestEntry(path=path, sha256=result.sha256 or None, status=result.status,
-                          forms=len(result.forms), error=result.error_line, kind=result.kind,
-                          settings=ctx.fingerprint, extractor_version=ctx.version, run_id=ctx.run_id)
-    codes = Counter(f.code for form in result.forms for f in form.findings)
-    return FileOutcome(entry=entry, findings=dict(codes))
+    load = ctx.loader.start(path, sha, size)
+    codes: Counter = Counter()
+    out = _JsonOut(ctx.out)
+    ends: list[End] = []
+
+    def texts() -> Iterator[str]:
+        # per part, before loading: the place for checks across forms against the database
+        for item in items:
+            if isinstance(item, End):
+                ends.append(item)
+                return
+            item = ctx.cross.check_part(item, path, sha)  # DUPLICATE_CODE / DUPLICATE_FORM; copies not loaded
+            load.add_rows(item.rows, item.forms)
+            ctx.tables_add(item.rows)
+            codes.update(item.codes)
+            yield from item.json
+
+    try:
+        write_json(texts(), out.f)
+        if not ends:
+            raise RuntimeError("extraction ended before the end of the file")
+        end = ends[0]
+        if end.status == "failed":
+            raise_if_unreadable(path)
+        if load.forms:
+            out.keep(json_target(ctx.out, path, sha, ctx.names))
+        else:
+            out.drop()
+        entry = ManifestEntry(path=path, sha256=sha, status=end.status, forms=load.forms, error=end.error,
+                              kind=end.kind, settings=ctx.fingerprint, extractor_version=ctx.version,
+                              run_id=ctx.run_id)
+        ctx.loader.done(load, end.status, end.kind, end.error, FileOutcome(entry=entry, findings=dict(codes)))
+    except BaseException as exc:
+        if load.forms:
+            ctx.tables_dirty = True  # its rows may be in the CSV: made again from the database at the end
+        load.abort()
+        out.drop()
+        if not isinstance(exc, Exception):
+            raise
+        ctx.record(_failed(path, sha, _reason(exc), ctx))
+
+
+def _load_result(result: DocumentResult, path: str, sha: str, ctx: "_Run") -> None:
+    result = with_path(result, path)
+    _load_file(path, result.sha256 or sha, result_parts(result, ctx.batch_forms), ctx)
+
+
+def _stream_text(path: str, sha: str, settings: Settings, ctx: "_Run", own_process: bool) -> None:
+    """A text dump streamed to the outputs (memory flat), extracted in a process of its own
+    while this one writes (``own_process``), or here."""
+    items = streamed_parts(path, settings) if own_process else file_parts(path, settings, ctx.batch_forms)
+    _load_file(path, sha, items, ctx)
+
+
+@task(name="extract-batch", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only, persist_result=False)
+def extract_batch(paths: list[str], settings: Optional[Settings] = None) -> list[list[Item]]:
+    """A batch of small text dumps (one task for many files, e.g. on a Dask worker): each
+    file's parts and end (:func:`flows.workers.extract_parts`)."""
+    return extract_parts(paths, settings)
+
+
+def _small_text(todo: list[tuple[str, "FileId"]], settings: Settings) -> list[str]:
+    """The text dumps small enough to go to the workers whole (``ingest.stream_bytes``)."""
+    small = []
+    for path, fid in todo:
+        if fid.file_type == "text":
+            with contextlib.suppress(OSError):
+                if os.stat(path).st_size <= settings.ingest.stream_bytes:
+                    small.append(path)
+    return small
+
+
+def _batched_results(small: list[str], settings: Settings):
+    """(path, result) of the small text dumps, in order, extracted by the worker processes
+    (or by batch tasks when the flow runs on another task runner, e.g. Dask); None when
+    they are better read in this process (one worker, or too few files to fill a batch)."""
+    from prefect.context import FlowRunContext
+
+    workers = worker_count(settings)
+    run = FlowRunContext.get()
+    runner = run.task_runner if run else None
+    if small and runner is not None and not isinstance(runner, ThreadPoolTaskRunner):
+        groups = batches(small, workers, settings.ingest.task_files)
+        return results_in_order(groups, lambda g: extract_batch.submit(g, settings), 2 * workers)
+    if workers > 1 and len(small) >= max(settings.ingest.pool_min_files, settings.ingest.task_files + 1):
+        return pool_results(small, settings, workers)
+    return None
+
+
+def _close_tables(ctx: "_Run", known: dict[str, "db.Loaded"]) -> None:
+    """The CSV tables of the run: the rows written as files were loaded, then those of the
+    files left as they were (skipped, stale), read from the database in the order found;
+    all made again from the database when a file failed after some of its rows were written."""
+    tables, ctx.tables = ctx.tables, None
+    columns = {name: db.table_columns(name) for name in db.TABLE_OBJECTS}
+    if ctx.tables_dirty:
+        tables.abort(RuntimeError("made again"))
+        shas = [o.entry.sha256 for o in ctx.summary.outcomes
+                if o.entry.sha256 and o.entry.status not in ("failed", "no_form")]
+        write_tables({name: db.iter_table(ctx.engine, name, shas) for name in db.TABLE_OBJECTS}, ctx.out, columns)
+        return
+    loaded = {o.entry.sha256 for o in ctx.summary.outcomes if o.entry.status in ("ok", "partial")}
+    left = [o.entry.sha256 for o in ctx.summary.outcomes
+            if o.entry.status in ("skipped", "stale") and o.entry.sha256 and o.entry.sha256 not in loaded]
+    if left:
+        sizes = {sha: got.forms for sha, got in known.items()}
+        try:
+            for name in db.TABLE_OBJECTS:
+                tables.add(name, db.iter_table(ctx.engine, name, left, sizes=sizes))
+        except BaseException as exc:
+            tables.abort(exc)
+            raise
+    tables.close()
 
 
 class _Run:
-    def __init__(self, out: Path, engine, fingerprint: str, run_id: str, hook: Optional[ProgressHook]):
-        self.out, self.engine, self.fingerprint, self.run_id, self.hook = out, engine, fingerprint, run_id, hook
+    def __init__(self, out: Path, engine, settings: Settings, run_id: str, hook: Optional[ProgressHook]):
+        self.out, self.engine, self.run_id, self.hook = out, engine, run_id, hook
+        self.fingerprint = settings.fingerprint()
         self.version = extractor_version()
         self.names: set[str] = set()
         self.summary = IngestSummary(out=str(out))
+        self.queue: list[ManifestEntry] = []  # manifest lines not yet written
+        self.batch_forms = settings.ingest.batch_forms
+        self.tables: Optional[TableWriter] = None  # the run's CSV tables, rows written as they arrive
+        self.tables_dirty = False
+        self.loader = db.Loader(engine, self.fingerprint, self.version, settings.ingest.batch_forms,
+                                settings.ingest.batch_files, on_commit=self.committed, on_error=self.lost)
+        self.cross = crossform.RunChecker(engine, make_part)  # checks across forms (issue 16)
 
     def record(self, outcome: FileOutcome) -> None:
-        append_entry(self.out / "manifest.jsonl", outcome.entry)
+        self.queue.append(outcome.entry)
         self.summary.outcomes.append(outcome)
         if self.hook:
             self.hook(outcome.entry)
+
+    def committed(self, outcomes: list[FileOutcome]) -> None:
+        """Files whose rows a commit made durable: their manifest lines, in one write."""
+        for outcome in outcomes:
+            self.record(outcome)
+        self.write_manifest()
+
+    def tables_add(self, rows: dict[str, list[dict]]) -> None:
+        if self.tables is not None:
+            for name in db.TABLE_OBJECTS:
+                self.tables.add(name, rows.get(name) or ())
+
+    def lost(self, outcomes: list[FileOutcome], exc: Exception) -> None:
+        """Files a failed batch commit did not load: failed, with the reason."""
+        self.tables_dirty = True
+        for outcome in outcomes:
+            self.record(_failed(outcome.entry.path, outcome.entry.sha256, _reason(exc), self))
+        self.write_manifest()
+
+    def write_manifest(self) -> None:
+        append_entries(self.out / "manifest.jsonl", self.queue)
+        self.queue = []
 
 
 def _failed(path: str, sha: Optional[str], reason: str, ctx: _Run) -> FileOutcome:
@@ -339,17 +511,18 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
     out_dir.mkdir(parents=True, exist_ok=True)
     url = db_url or db.default_url(out_dir)
     engine = db.connect(url)
-    ctx = _Run(out_dir, engine, settings.fingerprint(), _current_run_id(), progress)
+    ctx = _Run(out_dir, engine, settings, _current_run_id(), progress)
     ctx.summary.db = engine.url.render_as_string(hide_password=True)
+    batched = None
     try:
         found = discover(paths, exclude_dirs=[out_dir])
         for arg, reason in found.missing:
             ctx.record(_failed(arg, None, reason, ctx))
         files = [str(p) for p in found.files]
         ids: dict[str, FileId] = {}
-        for path, fut in zip(files, hash_file.map(files, settings=unmapped(settings))):
+        for path in files:  # in this process: a task per file costs more than the hash
             try:
-                ids[path] = fut.result()
+                ids[path] = _identify(path, settings)
             except Exception as exc:
                 ctx.record(_failed(path, None, _reason(exc), ctx))
         known = db.loaded(engine, [i.sha256 for i in ids.values()])
@@ -370,36 +543,57 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
                     continue
             claimed.add(sha)
             todo.append((path, fid))
+        ctx.write_manifest()
+        ctx.tables = TableWriter(out_dir, {name: db.table_columns(name) for name in db.TABLE_OBJECTS})
         long_pdfs = {path: plan_pages.submit(path, settings) for path, fid in todo
                      if fid.file_type == "pdf" and fid.pages > settings.ocr.task_pages}
-        pending: list[tuple[str, str, PrefectFuture]] = []
+        pending: dict[str, PrefectFuture] = {}
         for path, fid in todo:
-            if path not in long_pdfs:
-                pending.append((path, fid.sha256, submit_extraction(path, fid, settings, refresh)))
+            if fid.file_type != "text" and path not in long_pdfs:
+                pending[path] = submit_extraction(path, fid, settings, refresh)
         for path, fid in todo:  # long PDFs once their plan is known
             if path in long_pdfs:
                 try:
                     plan: Optional[PdfPlan] = long_pdfs[path].result()
                 except Exception:  # unreadable: the extract task reports why
                     plan = None
-                pending.append((path, fid.sha256, submit_extraction(path, fid, settings, refresh, plan)))
-        order = {path: i for i, (path, _) in enumerate(todo)}
-        pending.sort(key=lambda item: order[item[0]])
-        for path, sha, fut in pending:
+                pending[path] = submit_extraction(path, fid, settings, refresh, plan)
+        small = _small_text(todo, settings)
+        batched = _batched_results(small, settings)
+        small_set = set(small)
+        to_workers = small_set if batched is not None else set()
+        for path, fid in todo:  # in the order found
+            if path in to_workers:  # small text dumps: from the worker batches
+                got_path, got = next(batched)
+                assert got_path == path, (got_path, path)
+                if isinstance(got, BaseException):
+                    ctx.record(_failed(path, fid.sha256, _reason(got), ctx))
+                else:
+                    _load_file(path, fid.sha256, iter(got), ctx)
+                continue
+            if fid.file_type == "text":  # big dumps (and all, with one worker): streamed
+                big = path not in small_set
+                _stream_text(path, fid.sha256, settings, ctx, own_process=big and worker_count(settings) > 1)
+                continue
             try:
-                result = with_path(fut.result(), path)
-                if not result.sha256:  # failed before hashing (empty, too big): the hash task's
-                    result = result.model_copy(update={"sha256": sha})
-                outcome = _finish(result, path, ctx)
+                result = pending[path].result()
             except Exception as exc:  # one bad file never stops the batch
-                outcome = _failed(path, sha, _reason(exc), ctx)
-            ctx.record(outcome)
+                ctx.record(_failed(path, fid.sha256, _reason(exc), ctx))
+                continue
+            _load_result(result, path, fid.sha256, ctx)
+        ctx.loader.flush()
+        ctx.write_manifest()
+        _close_tables(ctx, known)
+        # after the run: writers of the whole run's outputs (issue 16: jixiao.xlsx and report.html)
         shas = [o.entry.sha256 for o in ctx.summary.outcomes
                 if o.entry.sha256 and o.entry.status not in ("failed", "no_form")]
-        tables = db.export_tables(engine, shas)
-        write_tables(tables, out_dir)
-        reviewer_outputs(out_dir, tables, settings)  # issue 16: jixiao.xlsx and report.html
+        reviewer_outputs(out_dir, {name: db.iter_table(engine, name, shas) for name in db.TABLE_OBJECTS}, settings)
     finally:
+        if ctx.tables is not None:
+            ctx.tables.abort(RuntimeError("ingest did not finish"))
+        if batched is not None:
+            batched.close()  # the worker pool shuts down
+        ctx.write_manifest()
         engine.dispose()
     return ctx.summary
 

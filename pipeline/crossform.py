@@ -203,5 +203,35 @@ def check_result(engine, result: DocumentResult, path: str) -> DocumentResult:
     return result.model_copy(update={"forms": forms})
 
 
-__all__ = ["DUPLICATE_CODE", "DUPLICATE_FORM", "BatchChecker", "Known", "check_result", "differences",
+class RunChecker:
+    """The ingest flow's checks across forms, part by part as a file's forms stream to the
+    database: each form against the forms of earlier files of the run (held as small records:
+    small files are committed in batches, so the database does not show them yet), against the
+    database (queried once per 项目编码) and against its own file's earlier forms. A part whose
+    forms gain findings is made again: its JSON keeps every form, its table rows leave out the
+    copies (loaded once)."""
+
+    def __init__(self, engine, make_part):
+        self.engine, self.make_part = engine, make_part
+        self.checker = BatchChecker()
+        self.queried: set[str] = set()
+
+    def check_part(self, part, path: str, sha: str):
+        from .models import Form
+
+        forms = [Form.model_validate_json(text) for text in part.json]
+        fresh = {f.header.project_code for f in forms if f.header.project_code} - self.queried
+        if fresh:
+            self.checker.add_known(known_in_db(self.engine, fresh, exclude_path=path, exclude_sha=sha))
+            self.queried |= fresh
+        checked = [self.checker.check(f) for f in forms]
+        if all(len(a.findings) == len(b.findings) for a, b in zip(forms, checked)):
+            return part
+        whole = self.make_part(checked)
+        kept = [f for f in checked if not is_copy(f)]
+        loaded = whole if len(kept) == len(checked) else self.make_part(kept)
+        return type(part)(whole.json, loaded.rows, loaded.forms, whole.codes)
+
+
+__all__ = ["DUPLICATE_CODE", "RunChecker", "DUPLICATE_FORM", "BatchChecker", "Known", "check_result", "differences",
            "findings_for", "is_copy", "known_in_db", "known_of", "loadable"]

@@ -229,6 +229,137 @@ def _delete_sources(conn, shas: list[str]) -> None:
     conn.execute(delete(sources).where(sources.c.sha256.in_(shas)))
 
 
+def table_rows(forms_: Iterable) -> dict[str, list[dict]]:
+    """The rows of these forms as the tables take them (unknown record keys in ``extra``)."""
+    tables = forms_to_tables(forms_)
+    return {name: [_with_extra(TABLE_OBJECTS[name], r) for r in tables[name]] for name in TABLES}
+
+
+
+def insert_rows(conn, rows: dict[str, list[dict]]) -> None:
+    """Bulk insert of table rows (one executemany per table, parents first)."""
+    for name in TABLES:
+        if rows.get(name):
+            conn.execute(TABLE_OBJECTS[name].insert(), rows[name])
+
+
+def _replace(conn, items: list[tuple[str, str]]) -> None:
+    """Delete the rows of these (path, sha256): the content's own and those loaded before from the path."""
+    paths = sorted({p for p, _ in items})
+    stale: set[str] = {sha for _, sha in items}
+    for part in _chunks(paths):
+        stale.update(conn.execute(select(sources.c.sha256).where(sources.c.path.in_(part))).scalars().all())
+    for part in _chunks(sorted(stale)):
+        _delete_sources(conn, part)
+
+
+class FileLoad:
+    """One file's forms on their way into the database (see :class:`Loader`): rows are held
+    until ``batch_forms`` forms, then the file gets its own transaction and its forms are
+    inserted in batches as they arrive; :meth:`Loader.done` ends it."""
+
+    def __init__(self, loader: "Loader", path: str, sha256: str, size: Optional[int]):
+        self.loader, self.path, self.sha256, self.size = loader, path, sha256, size
+        self.held: dict[str, list[dict]] = {}
+        self.held_forms = 0
+        self.forms = 0
+        self.conn = None  # the file's own connection and transaction once it streams
+        self.tx = None
+
+    def add(self, form) -> None:
+        self.add_rows(table_rows([form]), 1)
+
+    def add_rows(self, rows: dict[str, list[dict]], n_forms: int) -> None:
+        """The rows of the file's next ``n_forms`` forms (:func:`table_rows`)."""
+        for name in TABLES:
+            self.held.setdefault(name, []).extend(rows.get(name) or ())
+        self.held_forms += n_forms
+        self.forms += n_forms
+        if self.held_forms >= self.loader.batch_forms:
+            if self.conn is None:
+                self.loader.flush()  # the files held so far commit first: one writer at a time
+                self.conn = self.loader.engine.connect()
+                self.tx = self.conn.begin()
+                _replace(self.conn, [(self.path, self.sha256)])
+                self.conn.execute(sources.insert(), [self.loader.record(self, "failed", None, None)])
+            insert_rows(self.conn, self.held)
+            self.held, self.held_forms = {}, 0
+
+    def abort(self) -> None:
+        if self.conn is not None:
+            try:
+                self.tx.rollback()
+            finally:
+                self.conn.close()
+                self.conn = None
+
+
+class Loader:
+    """Whole files into the database, in few transactions: a small file's rows are held and
+    committed with the next ones (up to ``batch_files`` files or ``batch_forms`` forms per
+    transaction, one bulk insert per table); a file with more forms than ``batch_forms`` is
+    streamed in its own transaction, its ``sources`` row written first and completed last.
+    Either way a crash leaves each file wholly loaded or not at all. ``on_commit`` is told
+    the files (their ``done`` payloads) each commit made durable."""
+
+    def __init__(self, engine: Engine, fingerprint: str, version: Optional[str] = None, batch_forms: int = 200,
+                 batch_files: int = 100, on_commit=None, on_error=None):
+        self.engine, self.fingerprint = engine, fingerprint
+        self.version = version or extractor_version()
+        self.batch_forms, self.batch_files, self.on_commit = batch_forms, batch_files, on_commit
+        self.on_error = on_error  # told (payloads, exception) of held files a failed commit lost
+        self.pending: list[tuple[FileLoad, dict, object]] = []
+        self.pending_forms = 0
+
+    def start(self, path: str, sha256: str, size: Optional[int] = None) -> FileLoad:
+        return FileLoad(self, path, sha256, size)
+
+    def record(self, load: FileLoad, status: str, kind: Optional[str], error: Optional[str]) -> dict:
+        return {"sha256": load.sha256, "path": load.path, "kind": kind, "status": status, "error": error,
+                "forms": load.forms, "settings": self.fingerprint, "extractor_version": self.version,
+                "size": load.size, "ingested_at": _now()}
+
+    def done(self, load: FileLoad, status: str, kind: Optional[str], error: Optional[str], payload=None) -> None:
+        """The file's last form is in: commit it (streamed) or hold it for the next batch commit."""
+        rec = self.record(load, status, kind, error)
+        if load.conn is not None:
+            try:
+                insert_rows(load.conn, load.held)
+                load.conn.execute(sources.update().where(sources.c.sha256 == load.sha256).values(
+                    {k: v for k, v in rec.items() if k != "sha256"}))
+                load.tx.commit()
+            except BaseException:
+                load.abort()
+                raise
+            load.conn.close()
+            load.conn = None
+            if self.on_commit:
+                self.on_commit([payload])
+            return
+        self.pending.append((load, rec, payload))
+        self.pending_forms += load.forms
+        if len(self.pending) >= self.batch_files or self.pending_forms >= self.batch_forms:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending, self.pending_forms = self.pending, [], 0
+        try:
+            with self.engine.begin() as conn:
+                _replace(conn, [(load.path, load.sha256) for load, _, _ in batch])
+                conn.execute(sources.insert(), [rec for _, rec, _ in batch])
+                insert_rows(conn, {name: [r for load, _, _ in batch for r in load.held.get(name, ())]
+                                   for name in TABLES})
+        except Exception as exc:
+            if self.on_error is None:
+                raise
+            self.on_error([payload for _, _, payload in batch], exc)
+            return
+        if self.on_commit:
+            self.on_commit([payload for _, _, payload in batch])
+
+
 def load_result(engine: Engine, result: DocumentResult, path: str, fingerprint: str,
                 size: Optional[int] = None, version: Optional[str] = None) -> int:
     """Load one file's result in one transaction, replacing whatever rows the same path or
@@ -237,15 +368,10 @@ def load_result(engine: Engine, result: DocumentResult, path: str, fingerprint: 
     if not result.sha256:
         record_unread(engine, path, result.error_line or "failed", fingerprint, version, kind=result.kind)
         return 0
-    tables = forms_to_tables(result.forms)
     with engine.begin() as conn:
-        stale = conn.execute(select(sources.c.sha256).where(sources.c.path == path)).scalars().all()
-        _delete_sources(conn, sorted({*stale, result.sha256}))
+        _replace(conn, [(path, result.sha256)])
         conn.execute(sources.insert(), [source_record(result, path, fingerprint, size, version)])
-        for name in TABLES:
-            rows = [_with_extra(TABLE_OBJECTS[name], r) for r in tables[name]]
-            if rows:
-                conn.execute(TABLE_OBJECTS[name].insert(), rows)
+        insert_rows(conn, table_rows(result.forms))
     return len(result.forms)
 
 
@@ -337,5 +463,68 @@ def export_tables(engine: Engine, shas: Iterable[str]) -> dict[str, list[dict]]:
     return out
 
 
-__all__ = ["ALL_TABLES", "Loaded", "connect", "counts", "default_url", "export_tables", "ingested", "load_result",
-           "loaded", "metadata", "migrate", "path_key", "record_unread", "source_record"]
+def _parts_by_forms(shas: list[str], sizes: dict[str, int], most: int) -> Iterator[list[str]]:
+    part: list[str] = []
+    total = 0
+    for sha in shas:
+        if part and (total + sizes.get(sha, 1) > most or len(part) >= 500):
+            yield part
+            part, total = [], 0
+        part.append(sha)
+        total += sizes.get(sha, 1)
+    if part:
+        yield part
+
+
+def iter_table(engine: Engine, name: str, shas: Iterable[str], per: int = 2000,
+               sizes: Optional[dict[str, int]] = None, most: int = 5000) -> Iterator[dict]:
+    """The rows of one form table (as stored) for the given sources, streamed (memory flat
+    in the number of rows): in the order of :func:`export_tables` (by sha256), or, given
+    ``sizes`` (sha256 -> forms), in the order of ``shas`` (sources of fewer than ``most``
+    forms together are reordered in memory)."""
+    if sizes is None:
+        parts: Iterable[list[str]] = _chunks(sorted({s for s in shas if s}))
+    else:
+        seen: set[str] = set()
+        wanted = [s for s in shas if s and not (s in seen or seen.add(s))]
+        parts = _parts_by_forms(wanted, sizes, most)
+    table = TABLE_OBJECTS[name]
+    index = {"indicators": "row_index", "calc_terms": "term_index", "findings": "id"}.get(name)
+    with engine.connect() as conn:
+        conn = conn.execution_options(yield_per=per)  # a server-side cursor on PostgreSQL
+        for part in parts:
+            if name == "forms":
+                q = select(forms).where(forms.c.source_sha256.in_(part)).order_by(
+                    forms.c.source_sha256, forms.c.form_index)
+                rows = (dict(r._mapping) for r in conn.execute(q))
+            else:
+                q = (select(table, forms.c.source_sha256.label("_sha")).join(forms, table.c.form_id == forms.c.id)
+                     .where(forms.c.source_sha256.in_(part)).order_by(forms.c.source_sha256, forms.c.form_index))
+                rows = _sorted_in_form((dict(r._mapping) for r in conn.execute(q)), index)
+            if sizes is None or len(part) == 1:
+                yield from rows
+                continue
+            by_sha: dict[str, list[dict]] = {}
+            for row in rows:
+                by_sha.setdefault(row["_sha"] if "_sha" in row else row["source_sha256"], []).append(row)
+            for sha in part:
+                yield from by_sha.get(sha, ())
+
+
+def _sorted_in_form(rows: Iterator[dict], index: str) -> Iterator[dict]:
+    """Rows ordered by form already, each form's rows put in natural order of ``index``."""
+    group: list[dict] = []
+    for row in rows:
+        if group and group[0]["form_id"] != row["form_id"]:
+            yield from sorted(group, key=lambda g: _natural(g[index]))
+            group = []
+        group.append(row)
+    yield from sorted(group, key=lambda g: _natural(g[index]))
+
+
+def table_columns(name: str) -> list[str]:
+    return list(TABLE_OBJECTS[name].c.keys())
+
+
+__all__ = ["ALL_TABLES", "Loaded", "connect", "counts", "default_url", "export_tables", "FileLoad", "ingested", "insert_rows", "iter_table", "Loader", "load_result",
+           "loaded", "metadata", "migrate", "path_key", "record_unread", "source_record", "table_columns", "table_rows"]

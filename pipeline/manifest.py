@@ -43,9 +43,16 @@ class ManifestEntry(BaseModel):
 
 def append_entry(manifest: Path, entry: ManifestEntry) -> None:
     """Append one JSON line to ``manifest`` in a single write."""
-    if not entry.at:
-        entry = entry.model_copy(update={"at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")})
-    data = (json.dumps(entry.model_dump(), ensure_ascii=False) + "\n").encode("utf-8")
+    append_entries(manifest, [entry])
+
+
+def append_entries(manifest: Path, entries: list[ManifestEntry]) -> None:
+    """Append one JSON line per entry to ``manifest``, all in a single write (and one fsync)."""
+    if not entries:
+        return
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    data = "".join(json.dumps((e if e.at else e.model_copy(update={"at": now})).model_dump(), ensure_ascii=False)
+                   + "\n" for e in entries).encode("utf-8")
     manifest.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(manifest, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
@@ -72,4 +79,4 @@ def read_manifest(manifest: Path) -> Iterator[ManifestEntry]:
                 continue
 
 
-__all__ = ["ManifestEntry", "Status", "append_entry", "read_manifest"]
+__all__ = ["ManifestEntry", "Status", "append_entries", "append_entry", "read_manifest"]

@@ -11,6 +11,17 @@ from .models import HEADER_KEYS, Form, decimal_to_json
 
 TABLES = ("forms", "indicators", "calc_terms", "findings")
 
+# the columns of each table's records, in order (CSV headers, also of an empty table)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "forms": ("id", "source_sha256", "source_path", "kind", "form_index", "pages", "title", *HEADER_KEYS,
+              "total_yuan", "finding_codes"),
+    "indicators": ("form_id", "row_index", "level1", "level2", "core", "level3", "value", "explanation",
+                   "comparator", "number", "unit", "page"),
+    "calc_terms": ("form_id", "term_index", "text", "label", "factors", "product_yuan", "stated_yuan",
+                   "approximate", "implicit"),
+    "findings": ("id", "form_id", "code", "severity", "message", "field"),
+}
+
 
 def _num(value):
     return None if value is None else decimal_to_json(value)
@@ -74,6 +85,12 @@ def finding_records(form: Form) -> Iterator[dict]:
     for i, f in enumerate(form.findings):
         yield {"id": f"{fid}-{i}", "form_id": fid, "code": f.code, "severity": f.severity,
                "message": f.message, "field": f.field}
+
+
+def form_tables(form: Form) -> dict[str, list[dict]]:
+    """The records of one form, table by table."""
+    return {"forms": [form_record(form)], "indicators": list(indicator_records(form)),
+            "calc_terms": list(term_records(form)), "findings": list(finding_records(form))}
 
 
 def forms_to_tables(forms: Iterable[Form]) -> dict[str, list[dict]]:

@@ -2,17 +2,17 @@
 same folder and renamed into place, so a crash never leaves half a file behind."""
 from __future__ import annotations
 
+import csv
 import json
 import os
+import sys
 import tempfile
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-
-
 from ..models import Form
-from ..tables import TABLES, forms_to_tables
+from ..tables import COLUMNS, TABLES, form_tables
 
 
 @contextmanager
@@ -49,13 +49,14 @@ def write_jsonl(forms: Iterable[Form], out: IO[str]) -> int:
     return n
 
 
-def write_json(forms: Iterable[Form], out: IO[str]) -> int:
-    """A JSON array of forms, one form per line inside it (streams; never builds the whole text)."""
+def write_json(forms: Iterable[Form | str], out: IO[str]) -> int:
+    """A JSON array of forms, one form per line inside it (streams; never builds the whole text).
+    An item may be a form's JSON text already made (:func:`form_json`)."""
     n = 0
     out.write("[")
     for form in forms:
         out.write(",\n" if n else "\n")
-        out.write(form_json(form))
+        out.write(form if isinstance(form, str) else form_json(form))
         n += 1
     out.write("\n]\n")
     return n
@@ -71,28 +72,82 @@ def escape_formula(value):
     return value
 
 
-def write_tables(tables: dict[str, list[dict]], out_dir: Path) -> dict[str, Path]:
-    """Table records as ``forms.csv``, ``indicators.csv``, ``calc_terms.csv``, ``findings.csv``
-    (UTF-8 with BOM so that spreadsheet programs read the Chinese text; formula-looking text
-    escaped)."""
-    import pandas as pd  # only CSV needs it; JSON output starts faster without
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):  # NaN is a missing value; 12000.0 read back from REAL is 12000
+        return "" if value != value else (str(int(value)) if value.is_integer() else repr(value))
+    return escape_formula(value) if isinstance(value, str) else str(value)
 
-    paths = {}
-    for name in TABLES:
-        df = pd.DataFrame.from_records(tables.get(name) or [])
-        if not df.empty:
-            df = df.map(escape_formula)
-        path = out_dir / f"{name}.csv"
-        with atomic_open(path, newline="", encoding="utf-8-sig") as f:
-            df.to_csv(f, index=False)
-        paths[name] = path
-    return paths
+
+class TableWriter:
+    """``forms.csv``, ``indicators.csv``, ``calc_terms.csv``, ``findings.csv`` written row by
+    row as records arrive (memory flat in the number of forms): UTF-8 with BOM so that
+    spreadsheet programs read the Chinese text, formula-looking text escaped, each file
+    written to a temporary name and renamed into place by :meth:`close` (``abort`` drops them)."""
+
+    def __init__(self, out_dir: Path, columns: dict[str, Iterable[str]] | None = None):
+        self.out_dir = Path(out_dir)
+        self.columns = {name: list((columns or {}).get(name) or COLUMNS[name]) for name in TABLES}
+        self._stack = ExitStack()
+        self._writers = {}
+        self.paths = {}
+        try:
+            for name in TABLES:
+                path = self.out_dir / f"{name}.csv"
+                f = self._stack.enter_context(atomic_open(path, newline="", encoding="utf-8-sig"))
+                w = csv.writer(f, lineterminator="\n")
+                w.writerow(self.columns[name])
+                self._writers[name] = w
+                self.paths[name] = path
+        except BaseException:
+            self._stack.__exit__(*sys.exc_info())
+            raise
+
+    def add(self, name: str, records: Iterable[dict]) -> None:
+        cols, w = self.columns[name], self._writers[name]
+        w.writerows([_cell(r.get(c)) for c in cols] for r in records)
+
+    def add_form(self, form: Form) -> None:
+        for name, records in form_tables(form).items():
+            self.add(name, records)
+
+    def close(self) -> dict[str, Path]:
+        self._stack.close()
+        return self.paths
+
+    def abort(self, exc: BaseException) -> None:
+        self._stack.__exit__(type(exc), exc, exc.__traceback__)
+
+    def __enter__(self) -> "TableWriter":
+        return self
+
+    def __exit__(self, et, exc, tb) -> None:
+        if exc is None:
+            self.close()
+        else:
+            self.abort(exc)
+
+
+def write_tables(tables: dict[str, Iterable[dict]], out_dir: Path,
+                 columns: dict[str, Iterable[str]] | None = None) -> dict[str, Path]:
+    """Table records (lists or iterators, consumed one row at a time) as the four CSV files
+    (see :class:`TableWriter`); ``columns``: the header of each table (default: the record
+    columns of :data:`pipeline.tables.COLUMNS`)."""
+    with TableWriter(out_dir, columns) as w:
+        for name in TABLES:
+            w.add(name, tables.get(name) or [])
+    return w.paths
 
 
 def write_csv_tables(forms: Iterable[Form], out_dir: Path) -> dict[str, Path]:
-    """The four normalised tables of these forms, as CSV files in ``out_dir``."""
-    return write_tables(forms_to_tables(forms), out_dir)
+    """The four normalised tables of these forms, as CSV files in ``out_dir``, written as the
+    forms arrive."""
+    with TableWriter(out_dir) as w:
+        for form in forms:
+            w.add_form(form)
+    return w.paths
 
 
-__all__ = ["atomic_open", "escape_formula", "form_json", "write_csv_tables", "write_json", "write_jsonl",
+__all__ = ["TableWriter", "atomic_open", "escape_formula", "form_json", "write_csv_tables", "write_json", "write_jsonl",
            "write_tables"]

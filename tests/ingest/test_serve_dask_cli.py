@@ -53,7 +53,8 @@ def test_dask_cluster_runs_the_tasks(tmp_path):
         with Client(cluster) as client:
             executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
     assert summary.by_status() == {"ok": 3}
-    assert len(executed) == 2 and sum(executed.values()) >= 6  # 3 hash + 3 extract tasks ran there
+    # the files go in batches, one task per batch and at least one per worker (not a task per file)
+    assert len(executed) == 2 and all(n >= 1 for n in executed.values()) and sum(executed.values()) <= 3
     engine = db.connect(db_url)
     assert db.counts(engine)["indicators"] == sum(expected_counts(t)["indicators"] for t in truths)
     engine.dispose()

@@ -1,0 +1,185 @@
+"""Extraction in worker processes for ``ingest``: small files in batches, one task per batch.
+
+This module imports only :mod:`pipeline` (not Prefect), so a worker process starts fast.
+Results come back in the order the files were given, at most ``2 × workers`` batches ahead
+of the caller (memory bounded whatever the number of files).
+"""
+from __future__ import annotations
+
+import math
+import multiprocessing
+import os
+import queue as queue_mod
+from collections import Counter, deque
+from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Callable, Iterator, NamedTuple, Optional, Union
+
+from pipeline.convert import convert, iter_document
+from pipeline.db import table_rows
+from pipeline.models import DocumentResult, Form
+from pipeline.settings import Settings, resolve
+from pipeline.writers import form_json
+
+
+class Part(NamedTuple):
+    """A batch of one file's forms, made ready to write where they were extracted: their JSON
+    texts, their table rows and their finding codes (cheap to send between processes)."""
+
+    json: list[str]
+    rows: dict[str, list[dict]]
+    forms: int
+    codes: dict[str, int]
+
+
+class End(NamedTuple):
+    """A file's outcome, once its last form is sent."""
+
+    status: str
+    kind: Optional[str]
+    error: Optional[str]
+    sha256: str
+
+
+Item = Union[Part, End]
+
+
+def make_part(forms: list[Form]) -> Part:
+    codes = Counter(f.code for form in forms for f in form.findings)
+    return Part([form_json(f) for f in forms], table_rows(forms), len(forms), dict(codes))
+
+
+def result_parts(result: DocumentResult, batch: int) -> Iterator[Item]:
+    """A whole result as parts and its end."""
+    for i in range(0, len(result.forms), batch):
+        yield make_part(result.forms[i:i + batch])
+    yield End(result.status, result.kind, result.error_line, result.sha256 or "")
+
+
+def file_parts(path: str, settings: Optional[Settings], batch: int) -> Iterator[Item]:
+    """One file's forms, streamed in parts of ``batch`` forms, then its end."""
+    doc = iter_document(path, settings)
+    held: list[Form] = []
+    for form in doc.forms():
+        held.append(form)
+        if len(held) >= batch:
+            yield make_part(held)
+            held = []
+    if held:
+        yield make_part(held)
+    end = doc.result([])
+    yield End(end.status, end.kind, end.error_line, end.sha256 or "")
+
+
+def extract_files(paths: list[str], settings: Optional[Settings] = None) -> list[DocumentResult]:
+    """A batch of files through the pipeline, one result each (never raises for bad input)."""
+    return [convert(p, settings) for p in paths]
+
+
+def extract_parts(paths: list[str], settings: Optional[Settings] = None) -> list[list[Item]]:
+    """A batch of small files through the pipeline: each file's parts and end."""
+    batch = resolve(settings).ingest.batch_forms
+    return [list(file_parts(p, settings, batch)) for p in paths]
+
+
+def _stream_into(path: str, settings: Optional[Settings], batch: int, q) -> None:
+    """In a child process: the file's parts onto ``q`` (bounded: the child waits for the reader)."""
+    try:
+        for item in file_parts(path, settings, batch):
+            q.put(item)
+    except BaseException as exc:  # said to the reader, which records the file as failed
+        q.put(RuntimeError(f"{type(exc).__name__}: {exc}"))
+
+
+def streamed_parts(path: str, settings: Settings, ahead: int = 4) -> Iterator[Item]:
+    """One (big) file's parts, extracted in a process of its own while the caller writes the
+    parts already received (at most ``ahead`` parts in flight: memory flat)."""
+    ctx = _context()
+    q = ctx.Queue(maxsize=ahead)
+    proc = ctx.Process(target=_stream_into, args=(path, settings, settings.ingest.batch_forms, q), daemon=True)
+    proc.start()
+    try:
+        while True:
+            try:
+                item = q.get(timeout=1.0)
+            except queue_mod.Empty:
+                if not proc.is_alive():
+                    raise RuntimeError(f"extraction process ended (exit status {proc.exitcode})")
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+            if isinstance(item, End):
+                return
+    finally:
+        if proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=10)
+        q.close()
+
+
+def _context():
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["pipeline.convert", "extractors", "flows.workers"])
+    return ctx
+
+
+def worker_count(settings: Optional[Settings] = None) -> int:
+    """``ingest.workers``, 0 meaning one per core."""
+    return resolve(settings).ingest.workers or os.cpu_count() or 1
+
+
+def batches(paths: list[str], workers: int, most: int) -> list[list[str]]:
+    """``paths`` cut into batches of at most ``most`` files, at least one batch per worker."""
+    if not paths:
+        return []
+    size = max(1, min(most, math.ceil(len(paths) / max(1, workers))))
+    return [paths[i:i + size] for i in range(0, len(paths), size)]
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes started from a fork server (never forked from the threaded flow
+    process), the pipeline imported once in the server."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+
+
+Submit = Callable[[list[str]], "object"]  # a batch -> a future with .result()
+
+
+def results_in_order(groups: list[list[str]], submit: Submit, ahead: int) -> Iterator[tuple[str, object]]:
+    """(path, result) of every file of ``groups``, in order, with at most ``ahead`` batches
+    submitted and not yet consumed; the result is the exception for the files of a batch
+    that raised."""
+    queue: deque = deque()
+    todo = iter(groups)
+    for group in todo:
+        queue.append((group, submit(group)))
+        if len(queue) >= ahead:
+            break
+    while queue:
+        group, fut = queue.popleft()
+        try:
+            results = fut.result()
+        except Exception as exc:  # the batch was lost (a worker died): each file says why
+            results = [exc] * len(group)
+        nxt = next(todo, None)
+        if nxt is not None:
+            queue.append((nxt, submit(nxt)))
+        yield from zip(group, results)
+
+
+def pool_results(paths: list[str], settings: Settings, workers: int,
+                 executor: Optional[Executor] = None) -> Iterator[tuple[str, object]]:
+    """The parts (:func:`extract_parts`) of ``paths`` extracted by ``workers`` processes (a
+    pool of its own unless ``executor`` is given), in order."""
+    groups = batches(paths, workers, settings.ingest.task_files)
+    own = executor is None
+    pool = process_pool(workers) if own else executor
+    try:
+        yield from results_in_order(groups, lambda g: pool.submit(extract_parts, g, settings), 2 * workers)
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+__all__ = ["End", "Part", "batches", "extract_files", "extract_parts", "file_parts", "make_part", "result_parts",
+           "streamed_parts", "pool_results", "process_pool", "results_in_order", "worker_count"]
