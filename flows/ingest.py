@@ -282,6 +282,7 @@ def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
     codes: Counter = Counter()
     out = _JsonOut(ctx.out)
     ends: list[End] = []
+    read = [0]  # forms in the file's JSON: copies of forms loaded before included, though not loaded
 
     def texts() -> Iterator[str]:
         # per part, before loading: the place for checks across forms against the database
@@ -293,6 +294,7 @@ def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
             load.add_rows(item.rows, item.forms)
             ctx.tables_add(item.rows)
             codes.update(item.codes)
+            read[0] += len(item.json)
             yield from item.json
 
     try:
@@ -302,11 +304,11 @@ def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
         end = ends[0]
         if end.status == "failed":
             raise_if_unreadable(path)
-        if load.forms:
+        if read[0]:
             out.keep(json_target(ctx.out, path, sha, ctx.names))
         else:
             out.drop()
-        entry = ManifestEntry(path=path, sha256=sha, status=end.status, forms=load.forms, error=end.error,
+        entry = ManifestEntry(path=path, sha256=sha, status=end.status, forms=read[0], error=end.error,
                               kind=end.kind, settings=ctx.fingerprint, extractor_version=ctx.version,
                               run_id=ctx.run_id)
         ctx.loader.done(load, end.status, end.kind, end.error, FileOutcome(entry=entry, findings=dict(codes)))
@@ -365,6 +367,13 @@ def _batched_results(small: list[str], settings: Settings):
     if workers > 1 and len(small) >= max(settings.ingest.pool_min_files, settings.ingest.task_files + 1):
         return pool_results(small, settings, workers)
     return None
+
+
+def _as_stored(rows: Iterator[dict]) -> Iterator[dict]:
+    """Rows as the CSV tables hold them (without the join key ``iter_table`` orders by)."""
+    for row in rows:
+        row.pop("_sha", None)
+        yield row
 
 
 def _close_tables(ctx: "_Run", known: dict[str, "db.Loaded"]) -> None:
@@ -587,7 +596,8 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
         # after the run: writers of the whole run's outputs (issue 16: jixiao.xlsx and report.html)
         shas = [o.entry.sha256 for o in ctx.summary.outcomes
                 if o.entry.sha256 and o.entry.status not in ("failed", "no_form")]
-        reviewer_outputs(out_dir, {name: db.iter_table(engine, name, shas) for name in db.TABLE_OBJECTS}, settings)
+        reviewer_outputs(out_dir, {name: _as_stored(db.iter_table(engine, name, shas)) for name in db.TABLE_OBJECTS},
+                         settings)
     finally:
         if ctx.tables is not None:
             ctx.tables.abort(RuntimeError("ingest did not finish"))

@@ -14,9 +14,9 @@ TABLES = ("forms", "indicators", "calc_terms", "findings")
 # the columns of each table's records, in order (CSV headers, also of an empty table)
 COLUMNS: dict[str, tuple[str, ...]] = {
     "forms": ("id", "source_sha256", "source_path", "kind", "form_index", "pages", "title", *HEADER_KEYS,
-              "total_yuan", "finding_codes"),
+              "total_yuan", "finding_codes", "layout", "amount_unit", "header_extra"),
     "indicators": ("form_id", "row_index", "level1", "level2", "core", "level3", "value", "explanation",
-                   "comparator", "number", "unit", "page"),
+                   "comparator", "number", "unit", "page", "period"),
     "calc_terms": ("form_id", "term_index", "text", "label", "factors", "product_yuan", "stated_yuan",
                    "approximate", "implicit"),
     "findings": ("id", "form_id", "code", "severity", "message", "field"),
