@@ -7,10 +7,7 @@ import builtins
 import errno
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
-import uuid
 from pathlib import Path
 
 import pytest
@@ -70,59 +67,20 @@ def prefect_api():
 # ----------------------------------------------------------------------------- PostgreSQL
 
 
-def _pg_bin() -> Path:
-    for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
-        if (candidate / "initdb").exists():
-            return candidate
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).parent
-    pytest.fail("PostgreSQL is not installed (initdb not found): `make system-deps` installs it")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def pg_server():
-    """A PostgreSQL server on 127.0.0.1 for this test session; yields its base URL."""
-    bindir = _pg_bin()
-    root = Path(tempfile.mkdtemp(prefix="jixiao-pg-"))
-    data = root / "data"
-    as_user: list[str] = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(root, "postgres", "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    """A PostgreSQL server on 127.0.0.1 for this test session (bench/pgserver.py: initdb +
+    pg_ctl in a temporary folder); yields its base URL."""
+    from bench.pgserver import throwaway_postgres
 
-    def run(*args: str) -> None:
-        proc = subprocess.run([*as_user, *args], capture_output=True, text=True, timeout=120)
-        if proc.returncode:
-            raise RuntimeError(f"{args[0]} failed: {proc.stderr[-2000:]}")
-
-    run(str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-        "--locale=C", "--no-sync")
-    run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w", "-t", "60",
-        "-o", f"-h 127.0.0.1 -p {port} -k {root} -F -c max_connections=40 -c shared_buffers=16MB", "start")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
-    finally:
-        subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"],
-                       capture_output=True, timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
+    with throwaway_postgres() as url:  # an error, never a skip, when PostgreSQL is missing
+        yield url
 
 
 def _create_pg_database(base: str) -> str:
-    import psycopg
+    from bench.pgserver import create_database
 
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    conninfo = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
-    with psycopg.connect(conninfo, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{base}/{name}"
+    return create_database(base)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
