@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Optional, Union
 
+from .truth import merged_spans
+
 TITLE = "二级项目支出绩效目标申报表"
 COLUMNS = ("一级指标", "二级指标", "三级指标", "指标值", "指标解释")
 AMOUNT_FORMATS = ("#,##0.00", "0.00", "#,##0.00_);(#,##0.00)", '#,##0.00"万元"')
@@ -136,19 +138,12 @@ def form_grid(truth: dict, rng: random.Random, style: GridStyle = GridStyle()) -
         heads[-1].colspan = 2
     rows.append(GRow(heads, "colhead"))
     inds = truth["indicators"]
-    for i, r in enumerate(inds):
+    for r, (n1, n2) in zip(inds, merged_spans(inds)):
         cells = []
-        if i == 0 or inds[i - 1]["level1"] != r["level1"]:
-            n = 1
-            while i + n < len(inds) and inds[i + n]["level1"] == r["level1"]:
-                n += 1
-            cells.append(GCell(r["level1"], 0, rowspan=n, role="level"))
-        if i == 0 or cells or (inds[i - 1]["level2"], inds[i - 1]["core"]) != (r["level2"], r["core"]):
-            n = 1
-            while (i + n < len(inds) and inds[i + n]["level1"] == r["level1"]
-                   and (inds[i + n]["level2"], inds[i + n]["core"]) == (r["level2"], r["core"])):
-                n += 1
-            cells.append(GCell(("*" if r["core"] else "") + r["level2"], 1, rowspan=n, role="level"))
+        if n1:
+            cells.append(GCell(r["level1"], 0, rowspan=n1, role="level"))
+        if n2:
+            cells.append(GCell(("*" if r["core"] else "") + r["level2"], 1, rowspan=n2, role="level"))
         value = r["value"]
         m = re.fullmatch(r"(\d{1,3})%", value)
         vcell = GCell(Decimal(m.group(1)) / 100, 3, number_format="0%") if style.percent_values and m \

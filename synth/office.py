@@ -40,6 +40,8 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, Optional, Sequence
+
+from .truth import merged_spans
 from xml.sax.saxutils import escape
 
 TITLE = "二级项目支出绩效目标申报表"
@@ -155,20 +157,12 @@ def form_rows(truth: dict, style: OfficeStyle) -> list[ORow]:
     rows.append(ORow("colhead", [OCell(i, name, bold=True, center=True) for i, name in enumerate(COLUMNS)]))
     inds = truth["indicators"]
     spaced = style.spaced_cjk
-    for i, r in enumerate(inds):
+    for r, (n1, n2) in zip(inds, merged_spans(inds)):
         cells = []
-        if i == 0 or inds[i - 1]["level1"] != r["level1"]:
-            n = 1
-            while i + n < len(inds) and inds[i + n]["level1"] == r["level1"]:
-                n += 1
-            cells.append(OCell(0, r["level1"], rowspan=n))
-        key = (r["level2"], r["core"])
-        if cells or (inds[i - 1]["level2"], inds[i - 1]["core"]) != key:
-            n = 1
-            while (i + n < len(inds) and inds[i + n]["level1"] == r["level1"]
-                   and (inds[i + n]["level2"], inds[i + n]["core"]) == key):
-                n += 1
-            cells.append(OCell(1, ("*" if r["core"] else "") + r["level2"], rowspan=n))
+        if n1:
+            cells.append(OCell(0, r["level1"], rowspan=n1))
+        if n2:
+            cells.append(OCell(1, ("*" if r["core"] else "") + r["level2"], rowspan=n2))
         cells += [OCell(2, r["level3"]), OCell(3, r["value"]), OCell(4, r["explanation"])]
         rows.append(ORow("indicator", cells))
     return _spaced(rows) if spaced else rows

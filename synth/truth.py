@@ -117,6 +117,27 @@ def random_form(rng: random.Random, index: int = 0) -> dict:
     }
 
 
+def merged_spans(indicators: list[dict]) -> list[tuple[int, int]]:
+    """How a form lays out its merged 一级/二级 cells: for each indicator row, the rowspan of the
+    一级指标 cell that starts there and of the 二级指标 cell that starts there (0: covered by a
+    cell above). A 二级 cell never crosses a 一级 boundary; ``*`` (core) is part of its name."""
+    out = []
+    for i, r in enumerate(indicators):
+        n1 = n2 = 0
+        if i == 0 or indicators[i - 1]["level1"] != r["level1"]:
+            n1 = 1
+            while i + n1 < len(indicators) and indicators[i + n1]["level1"] == r["level1"]:
+                n1 += 1
+        key = (r["level2"], r["core"])
+        if n1 or (indicators[i - 1]["level2"], indicators[i - 1]["core"]) != key:
+            n2 = 1
+            while (i + n2 < len(indicators) and indicators[i + n2]["level1"] == r["level1"]
+                   and (indicators[i + n2]["level2"], indicators[i + n2]["core"]) == key):
+                n2 += 1
+        out.append((n1, n2))
+    return out
+
+
 def random_forms(seed: int, n: int) -> Iterator[dict]:
     rng = random.Random(seed)
     for i in range(n):
