@@ -205,24 +205,23 @@ def _int(el, default: int = 1) -> int:
         return default
 
 
-def _cells_of(tr) -> Iterator:
-    for child in tr:
-        if child.tag == _TC:
+def _children(parent, tag: str) -> Iterator:
+    """The ``tag`` children of ``parent``, those wrapped in content controls (w:sdt) included."""
+    for child in parent:
+        if child.tag == tag:
             yield child
         elif child.tag == _SDT:
             content = child.find(_SDT_CONTENT)
             if content is not None:
-                yield from _cells_of(content)
+                yield from _children(content, tag)
+
+
+def _cells_of(tr) -> Iterator:
+    return _children(tr, _TC)
 
 
 def _rows_of(tbl) -> Iterator:
-    for child in tbl:
-        if child.tag == _TR:
-            yield child
-        elif child.tag == _SDT:
-            content = child.find(_SDT_CONTENT)
-            if content is not None:
-                yield from _rows_of(content)
+    return _children(tbl, _TR)
 
 
 def table_cells(tbl, numbering: Numbering = NO_NUMBERING) -> list[list[GridCell]]:
