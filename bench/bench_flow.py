@@ -39,13 +39,13 @@ def _batch(folder: Path, quick: bool) -> int:
 
 
 def _direct(folder: Path, out: Path) -> float:
-    from pipeline.discover import discover
-    from pipeline import db
-    from pipeline.convert import convert
+    from flows.discover import discover
+    from flows import db
+    from extractors import convert
     from pipeline.settings import Settings
-    from pipeline.writers import atomic_open, write_json
+    from flows.writers import atomic_open, write_json
 
-    from pipeline.writers import write_tables
+    from flows.writers import write_tables
 
     t0 = time.perf_counter()
     settings = Settings()

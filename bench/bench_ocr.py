@@ -98,7 +98,7 @@ def _office_rows(tmp: Path, settings: Settings, workers: int, quick: bool) -> li
 
     from pipeline.assemble import draft_to_form, rows_to_drafts
     from pipeline.convert import run_stages
-    from pipeline.evaluate import score
+    from flows.evaluate import score
     from pipeline.models import Source
     from synth.scanner import make_case
 

@@ -48,7 +48,7 @@ def _reader(path: Path) -> int:
 def _convert(path: Path) -> int:
     import pdfplumber
 
-    from pipeline.convert import convert
+    from extractors import convert
 
     convert(path)
     with pdfplumber.open(str(path)) as pdf:
@@ -98,7 +98,7 @@ def _timed(fn, path: Path) -> tuple[float, int]:
 
 
 def run(quick: bool = False) -> list[dict]:
-    from pipeline.convert import convert
+    from extractors import convert
     from synth.pdf import render_pdf
     from synth.truth import random_forms
 

@@ -53,7 +53,7 @@ def _reader(path: Path) -> int:
 
 
 def _pipeline(path: Path) -> int:
-    from pipeline.convert import convert
+    from extractors import convert
 
     return len(convert(path).forms)
 

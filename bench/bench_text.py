@@ -25,8 +25,8 @@ mode, path = sys.argv[1], sys.argv[2]
 s0 = time.perf_counter()
 if mode == "pipeline":  # start-up (imports, jieba's dictionary) is reported on its own
     from pipeline.calc.lexicon import tokenizer
-    from pipeline.convert import iter_document
-    from pipeline.writers import form_json
+    from extractors import iter_document
+    from flows.writers import form_json
     tokenizer()
 startup = time.perf_counter() - s0
 t0, c0 = time.perf_counter(), time.process_time()

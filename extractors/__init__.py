@@ -8,60 +8,13 @@ readers say whether their engines are installed through ``is_available()``.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Optional, Protocol
+from typing import Optional
 
-from pipeline.errors import InputError
-from pipeline.models import ErrorItem, Row, SourceKind
+from pipeline import convert as _convert
+from pipeline.models import DocumentResult
+from pipeline.readers import FunctionReader, ReadContext, Reader, Readers
 from pipeline.settings import Settings
-
-
-@dataclass
-class ReadContext:
-    """What a reader gets besides the path, and what it reports back."""
-
-    settings: Settings
-    kind: SourceKind = "text"
-    errors: list[ErrorItem] = field(default_factory=list)
-    pages: int = 0  # pages seen (0 for text)
-    stamps: list[dict] = field(default_factory=list)  # seals found on OCR'd pages: {"page", "bbox", "color"}
-    layouts: dict[int, str] = field(default_factory=dict)  # OCR'd page -> "grid" | "geometry" | "mixed"
-
-    def page_error(self, page: Optional[int], stage: str, message: str) -> None:
-        self.errors.append(ErrorItem(stage=stage, page=page, message=message))
-
-
-class Reader(Protocol):
-    name: str
-
-    def is_available(self) -> bool: ...
-
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[Row]: ...
-
-
-@dataclass(frozen=True)
-class FunctionReader:
-    """A reader made of a function, with an optional availability probe."""
-
-    name: str
-    kind: SourceKind
-    func: Callable[[Path, ReadContext], Iterator[Row]]
-    available: Callable[[], bool] = lambda: True
-
-    def is_available(self) -> bool:
-        return self.available()
-
-    def read(self, path: Path, ctx: ReadContext) -> Iterator[Row]:
-        ctx.kind = self.kind
-        return self.func(path, ctx)
-
-
-REGISTRY: dict[str, Reader] = {}
-
-
-def register(file_type: str, reader: Reader) -> None:
-    REGISTRY[file_type] = reader
 
 
 PDF_MAGIC = b"%PDF-"
@@ -121,36 +74,35 @@ def detect_office(path: Path, head: bytes) -> Optional[str]:
     return None
 
 
+# The readers of this installation, one per file type (each module defines its ``READER``).
+from . import docx, html, image, pdf_text, text_dump, xls, xlsx, xml_spreadsheet  # noqa: E402
+
+READERS = Readers(detect=detect_type, by_type={
+    "text": text_dump.READER,
+    "pdf": pdf_text.READER,
+    "image": image.READER,
+    "xlsx": xlsx.READER,
+    "xls": xls.READER,
+    "xml-spreadsheet": xml_spreadsheet.READER,
+    "docx": docx.READER,
+    "html": html.READER,
+})
+
+
 def reader_for(path: Path, head: bytes) -> Reader:
-    file_type = detect_type(path, head)
-    reader = REGISTRY.get(file_type)
-    if reader is None:
-        raise InputError(f"no reader for {file_type} files in this installation")
-    if not reader.is_available():
-        raise InputError(f"the {reader.name} reader is not available (missing engine)")
-    return reader
+    return READERS.reader_for(path, head)
 
 
-def _read_text(path: Path, ctx: ReadContext) -> Iterator[Row]:
-    from .text_dump import read_text_dump
-
-    return read_text_dump(path, ctx.settings)
-
-
-register("text", FunctionReader(name="text-dump", kind="text", func=_read_text))
+def iter_document(path: Path | str, settings: Optional[Settings] = None) -> _convert.Document:
+    """:func:`pipeline.convert.iter_document` with this installation's readers."""
+    return _convert.iter_document(path, settings, readers=READERS)
 
 
-def _register_optional() -> None:
-    """Readers of other kinds register themselves on import when their modules exist."""
-    import importlib
-
-    for module in ("extractors.pdf_text", "extractors.image", "extractors.xlsx", "extractors.xls",
-                   "extractors.xml_spreadsheet", "extractors.docx", "extractors.html"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
+def convert(path: Path | str, settings: Optional[Settings] = None) -> DocumentResult:
+    """:func:`pipeline.convert.convert` with this installation's readers: all forms of one
+    file, with its status and errors. Never raises for bad input."""
+    return _convert.convert(path, settings, readers=READERS)
 
 
-_register_optional()
+__all__ = ["READERS", "FunctionReader", "ReadContext", "Reader", "Readers", "convert", "detect_type",
+           "iter_document", "reader_for"]

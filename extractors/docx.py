@@ -22,7 +22,7 @@ from typing import Iterator, Optional
 from pipeline.errors import InputError
 from pipeline.models import Cell, Row
 
-from . import FunctionReader, ReadContext, register
+from pipeline.readers import FunctionReader, ReadContext
 from .office import GridCell, check_zip, clean_cell_text
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -310,4 +310,4 @@ def read_docx(path: Path, ctx: ReadContext) -> Iterator[Row]:
         raise InputError("empty Word document: no text")
 
 
-register("docx", FunctionReader(name="docx", kind="docx", func=read_docx))
+READER = FunctionReader(name="docx", kind="docx", func=read_docx)

@@ -24,7 +24,7 @@ from typing import Iterator, Optional
 from pipeline.errors import InputError
 from pipeline.models import Cell, Row
 
-from . import FunctionReader, ReadContext, register
+from pipeline.readers import FunctionReader, ReadContext
 from .office import GridCell
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
@@ -268,4 +268,4 @@ def read_html(path: Path, ctx: ReadContext) -> Iterator[Row]:
         raise InputError("empty web page: no text")
 
 
-register("html", FunctionReader(name="html", kind="html", func=read_html))
+READER = FunctionReader(name="html", kind="html", func=read_html)

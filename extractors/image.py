@@ -10,7 +10,7 @@ from typing import Iterator
 
 from pipeline.models import Row
 
-from . import FunctionReader, ReadContext, register
+from pipeline.readers import FunctionReader, ReadContext
 
 
 def is_available() -> bool:
@@ -26,4 +26,4 @@ def read_image(path: Path, ctx: ReadContext) -> Iterator[Row]:
     return ocr_image(path, ctx)
 
 
-register("image", FunctionReader(name="image-ocr", kind="image", func=read_image, available=is_available))
+READER = FunctionReader(name="image-ocr", kind="image", func=read_image, available=is_available)

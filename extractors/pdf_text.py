@@ -22,7 +22,7 @@ from pipeline.labels import canonical, load_vocabulary
 from pipeline.models import BBox, Cell, Row
 from pipeline.settings import PdfSettings
 
-from . import FunctionReader, ReadContext, register
+from pipeline.readers import FunctionReader, ReadContext
 from .pdf_grid import (
     CellLocator,
     GridCell,
@@ -583,7 +583,7 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
     """Rows of pages ``first``..``last`` (1-based, inclusive; default: to the end). A range
     that starts on an OCR page or right after one reads exactly as those pages read inside the
     whole file (an OCR page ends every open text-layer row), so such ranges can be read apart
-    and their rows concatenated (see :mod:`pipeline.chunks`). With a ``plan`` (from
+    and their rows concatenated (see :mod:`flows.chunks`). With a ``plan`` (from
     :func:`triage_pdf`, same settings) its verdicts are used instead of triaging again."""
     settings = ctx.settings
     pdf = _open_settings_pdf(path, settings)
@@ -634,7 +634,7 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
         pdf.close()
 
 
-register("pdf", FunctionReader(name="pdf-text", kind="pdf", func=read_pdf))
+READER = FunctionReader(name="pdf-text", kind="pdf", func=read_pdf)
 
 __all__ = ["Stitcher", "triage_pdf", "triage_pdf_page", "chars_to_lines", "join_lines", "merged_text_continues", "ocr_page_numbers", "open_pdf", "overflow_into_open_cells",
            "page_to_rows", "pages_to_read", "read_pdf", "read_pdf_pages", "row_continues", "unrotate"]

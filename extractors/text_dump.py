@@ -14,6 +14,7 @@ from typing import Iterator
 from pipeline.errors import InputError
 from pipeline.models import Cell, Row
 from pipeline.normalize import strip_markup
+from pipeline.readers import FunctionReader, ReadContext
 from pipeline.settings import Settings, TextDumpSettings
 
 _BOMS = (
@@ -166,3 +167,10 @@ def read_text_dump(path: Path, settings: Settings) -> Iterator[Row]:
         row = line_to_row(lineno, line, delimiter)
         if row is not None:
             yield row
+
+
+def _read(path: Path, ctx: ReadContext) -> Iterator[Row]:
+    return read_text_dump(path, ctx.settings)
+
+
+READER = FunctionReader(name="text-dump", kind="text", func=_read)

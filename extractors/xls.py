@@ -17,7 +17,7 @@ from typing import Iterator
 from pipeline.errors import InputError
 from pipeline.models import Row
 
-from . import FunctionReader, ReadContext, register
+from pipeline.readers import FunctionReader, ReadContext
 from .numfmt import CJK_BUILTIN_FORMATS, display, serial_to_datetime
 from .office import GridCell, clean_cell_text, grid_to_rows, ole2_streams
 from .xlsx import LONG_NUMBER, long_number_warning
@@ -132,4 +132,4 @@ def read_xls(path: Path, ctx: ReadContext) -> Iterator[Row]:
         raise InputError("empty workbook: no visible sheet holds a value")
 
 
-register("xls", FunctionReader(name="xls", kind="xls", func=read_xls))
+READER = FunctionReader(name="xls", kind="xls", func=read_xls)

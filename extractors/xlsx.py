@@ -24,7 +24,7 @@ from typing import Iterator, Optional
 from pipeline.errors import InputError
 from pipeline.models import Row
 
-from . import FunctionReader, ReadContext, register
+from pipeline.readers import FunctionReader, ReadContext
 from .numfmt import CJK_BUILTIN_FORMATS, display
 from .office import GridCell, check_zip, clean_cell_text, grid_to_rows
 
@@ -174,4 +174,4 @@ def read_xlsx(path: Path, ctx: ReadContext) -> Iterator[Row]:
         raise InputError("empty workbook: no visible sheet holds a value")
 
 
-register("xlsx", FunctionReader(name="xlsx", kind="xlsx", func=read_xlsx))
+READER = FunctionReader(name="xlsx", kind="xlsx", func=read_xlsx)

@@ -19,7 +19,7 @@ from typing import Iterator, Optional
 from pipeline.errors import InputError
 from pipeline.models import Row
 
-from . import FunctionReader, ReadContext, register
+from pipeline.readers import FunctionReader, ReadContext
 from .numfmt import display
 from .office import GridCell, clean_cell_text, grid_to_rows
 
@@ -146,4 +146,4 @@ def read_xml_spreadsheet(path: Path, ctx: ReadContext) -> Iterator[Row]:
         raise InputError("empty workbook: no visible sheet holds a value")
 
 
-register("xml-spreadsheet", FunctionReader(name="xml-spreadsheet", kind="xls", func=read_xml_spreadsheet))
+READER = FunctionReader(name="xml-spreadsheet", kind="xls", func=read_xml_spreadsheet)

@@ -1,27 +1,254 @@
-"""``jixiao ingest`` and ``jixiao serve``, registered on the typer app of :mod:`pipeline.cli`.
-
-Prefect is imported inside the command bodies (``jixiao extract`` stays fast), after the
-environment is set for an offline, quiet run: telemetry off, Prefect's own logs at WARNING
-unless ``--debug``. Progress (rich) shows on a terminal only; the closing summary table, and
-one ``PATH: reason`` line per bad file, go to stderr. Exit status as ``jixiao extract``'s:
-0 every file gave forms (or was skipped), 1 any file failed, 3 none failed but some held no
-declaration form (``no_form``); 2 the flow itself could not run.
-"""
+"""``jixiao`` command line. Data goes to stdout (or ``--out``); progress, logs and the
+one-line reason per bad input go to stderr. Exit status (``extract`` and ``ingest``): 0 when
+every input gave forms, 1 when any input failed (could not be read), 3 when none failed but
+some held no declaration form (``no_form``)."""
 from __future__ import annotations
 
 import contextlib
 import enum
+import logging
 import os
 import signal
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterator, List, Optional
 
 import typer
+from pydantic import ValidationError
 
-from pipeline.cli import Engine
 from pipeline.convert import NO_FORM
+
+from extractors import iter_document
+from .crossform import BatchChecker
+from .discover import discover
+from pipeline.models import ErrorItem, Form
+from pipeline.settings import OcrSettings, PdfSettings, Settings
+from .writers import atomic_open, write_csv_tables, write_json, write_jsonl
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Chinese budget performance-target declaration forms -> checked, structured data.")
+log = logging.getLogger("jixiao")
+
+
+@app.callback()
+def _root() -> None:
+    """jixiao: 二级项目支出绩效目标申报表 -> checked, structured data."""
+
+
+class Format(str, enum.Enum):
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    xlsx = "xlsx"
+
+
+class Engine(str, enum.Enum):
+    rapidocr = "rapidocr"
+    tesseract = "tesseract"
+
+
+def make_settings(password: Optional[str] = None, ocr_engine: Optional[str] = None,
+                  dpi: Optional[int] = None, workers: Optional[int] = None,
+                  overrides: Optional[List[str]] = None) -> Settings:
+    """Settings from command-line options (validated once, here)."""
+    try:
+        base = Settings().with_overrides(overrides or [])
+    except ValidationError as exc:
+        raise typer.BadParameter("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()),
+                                 param_hint="--set")
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--set")
+    pdf = PdfSettings(**{**base.pdf.model_dump(), "password": password}) if password else base.pdf
+    ocr_update = {k: v for k, v in {"engine": ocr_engine, "dpi": dpi, "workers": workers}.items() if v is not None}
+    ocr = OcrSettings(**{**base.ocr.model_dump(), **ocr_update}) if ocr_update else base.ocr
+    return base.model_copy(update={"pdf": pdf, "ocr": ocr})
+
+
+def find_inputs(paths: List[Path]) -> tuple[list[Path], int]:
+    """Files as given; folders walked recursively (each real folder once, so symlink loops
+    end). A path that does not exist is reported on stderr; returns (files, how many missing)."""
+    found = discover([str(p) for p in paths], absolute=False)
+    for arg, reason in found.missing:
+        report(Path(arg), reason)
+    return found.files, len(found.missing)
+
+
+def setup_logging(debug: bool) -> None:
+    logging.basicConfig(stream=sys.stderr, level=logging.DEBUG if debug else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+def report(path: Path, message: str) -> None:
+    """The one-line reason for a bad input, naming the file."""
+    print(f"{path}: {message}", file=sys.stderr, flush=True)
+
+
+EXIT_OK, EXIT_FAILED, EXIT_NO_FORM = 0, 1, 3  # 2: usage errors (typer) and a crashed ingest flow
+
+
+def exit_status(failed: int, no_form: int) -> int:
+    """1 when any input failed, else 3 when any held no form, else 0."""
+    return EXIT_FAILED if failed else EXIT_NO_FORM if no_form else EXIT_OK
+
+
+class Batch:
+    """The inputs of one run: forms streamed file by file, each file's problems reported on
+    stderr when it is done (``PATH: reason`` for a failed file, ``PATH: no_form: ...`` for a
+    file without forms), failures and form-less files counted."""
+
+    def __init__(self, files: list[Path], settings: Settings, debug: bool, failed: int = 0):
+        self.files, self.settings, self.debug, self.failed = files, settings, debug, failed
+        self.no_form = 0
+        self.checker = BatchChecker()  # checks across the batch's forms (DUPLICATE_CODE, DUPLICATE_FORM)
+
+    def forms_of(self, path: Path) -> Iterator[Form]:
+        doc = iter_document(path, self.settings)
+        try:
+            yield from doc.forms()
+        except Exception as exc:  # a bug must not take the batch down; say where it happened
+            if self.debug:
+                raise
+            doc.failed = True
+            doc.errors.insert(0, ErrorItem(stage="internal", message=f"internal error: {type(exc).__name__}: {exc}"))
+        if doc.status == "failed":
+            self.failed += 1
+            report(path, doc.errors[0].message if doc.errors else "failed")
+        elif doc.status == "no_form":
+            self.no_form += 1
+            report(path, f"no_form: {NO_FORM}")
+        for e in doc.errors if doc.status == "partial" else ():
+            page = f" page {e.page}" if e.page else ""
+            print(f"{path}:{page} {e.stage}: {e.message}", file=sys.stderr)
+        log.info("%s: %d forms (%s)", path, doc.form_count, doc.status)
+
+    def forms(self) -> Iterator[Form]:
+        for path in self.files:
+            yield from self.forms_of(path)
+
+    def checked(self, forms: Iterator[Form]) -> Iterator[Form]:
+        """Forms with the checks across the batch: each against the batch's earlier forms."""
+        return self.checker.check_all(forms)
+
+
+def run_extract(paths: List[Path], fmt: Format, out: Optional[Path], settings: Settings, debug: bool = False) -> int:
+    files, missing = find_inputs(paths)
+    batch = Batch(files, settings, debug, failed=missing)
+    write = write_jsonl if fmt == Format.jsonl else write_json
+    if fmt == Format.csv:
+        write_csv_tables(batch.checked(batch.forms()), out or Path("output"))
+    elif fmt == Format.xlsx:
+        from .writers.xlsx import write_xlsx, xlsx_path
+
+        write_xlsx(batch.checked(batch.forms()), xlsx_path(out or Path("output")))
+    elif out is None:
+        write(batch.checked(batch.forms()), sys.stdout)  # streamed: one form at a time, in document order
+    else:
+        for path in files:
+            target = out / f"{path.name}.{fmt.value}"
+            failed_before = batch.failed
+            with atomic_open(target) as f:
+                write(batch.checked(batch.forms_of(path)), f)
+            if batch.failed > failed_before:
+                target.unlink(missing_ok=True)  # no output file for an input that could not be read
+    return exit_status(batch.failed, batch.no_form)
+
+
+@app.command()
+def extract(
+    paths: List[Path] = typer.Argument(..., help="files or folders (walked recursively)"),
+    format: Format = typer.Option(Format.jsonl, "--format", "-f", help="json, jsonl, csv or xlsx"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="output folder (csv, xlsx: default output/; "
+                                       "xlsx: or a .xlsx file)"),
+    password: Optional[str] = typer.Option(None, help="password of encrypted PDFs"),
+    ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine", help="OCR engine for scans and images"),
+    set_: List[str] = typer.Option([], "--set", help="a setting, e.g. limits.max_pages=50 (repeatable)"),
+    debug: bool = typer.Option(False, "--debug", help="tracebacks instead of one-line errors"),
+) -> None:
+    """Extract forms from text dumps, PDFs, scans and images.
+
+    Exit status: 0 every input gave forms, 1 some input failed, 3 none failed but some held no form (no_form)."""
+    setup_logging(debug)
+    settings = make_settings(password=password, ocr_engine=ocr_engine.value if ocr_engine else None,
+                             overrides=set_)
+    raise typer.Exit(run_extract(paths, format, out, settings, debug))
+
+
+@app.command("eval")
+def eval_(
+    truth: Path = typer.Argument(..., help="truth in the golden format (JSON Lines, one form per line)"),
+    inputs: List[Path] = typer.Argument(..., help="the files the truth was keyed from, in the same order"),
+    ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine"),
+    show: int = typer.Option(20, help="how many misses to list"),
+) -> None:
+    """Field-level accuracy of the extraction of INPUT... against hand-keyed TRUTH."""
+    import json
+
+    from extractors import convert
+    from .evaluate import score
+
+    setup_logging(False)
+    settings = make_settings(ocr_engine=ocr_engine.value if ocr_engine else None)
+    truths = [json.loads(line) for line in truth.read_text(encoding="utf-8").splitlines() if line.strip()]
+    forms = []
+    files, failed = find_inputs(inputs)
+    for path in files:
+        result = convert(path, settings)
+        if result.status == "failed":
+            failed += 1
+            report(path, result.error_line or "failed")
+        forms.extend(result.forms)
+    rep = score(truths, forms)
+    for miss in rep.misses[:show]:
+        print(f"form {miss.form} {miss.field}: expected {miss.expected!r}, got {miss.got!r}", file=sys.stderr)
+    print(json.dumps({**rep.model_dump(exclude={"misses"}), "header_accuracy": rep.header_accuracy,
+                      "indicator_accuracy": rep.indicator_accuracy}, ensure_ascii=False))
+    print(rep.summary(), file=sys.stderr)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command("report")
+def report_(
+    out: Path = typer.Argument(Path("output"), help="an output folder of `ingest` (or of `extract --format json --out`)"),
+    screenshot: Optional[Path] = typer.Option(None, "--screenshot", help="also write a PNG of the report's first "
+                                              "screen (headless Chromium)"),
+    password: Optional[str] = typer.Option(None, help="password of encrypted PDFs (for the page crops)"),
+    set_: List[str] = typer.Option([], "--set", help="a setting, e.g. report.crop_dpi=150 (repeatable)"),
+) -> None:
+    """Write OUT/report.html: the reviewers' report (findings, page crops, filters)."""
+    from .report import write_report
+    from .report.progress import progress_bar
+
+    setup_logging(False)
+    settings = make_settings(password=password, overrides=set_)
+    if not out.is_dir():
+        report(out, "not a folder")
+        raise typer.Exit(2)
+    with progress_bar(sys.stderr.isatty(), "report") as bar:
+        stats = write_report(out, settings, progress=bar)
+    print(f"{stats.path}: {stats.files} files, {stats.forms} forms, {stats.findings} findings, "
+          f"{stats.crops} crops from {stats.pages_rendered} pages in {stats.seconds:.1f} s"
+          + (f" ({stats.crops_failed} crops not available)" if stats.crops_failed else ""), file=sys.stderr)
+    if screenshot is not None:
+        from .report.screenshot import screenshot_report
+
+        try:
+            screenshot_report(stats.path, screenshot)
+        except Exception as exc:  # no browser here: the report itself is written
+            report(screenshot, f"no screenshot: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+            raise typer.Exit(1)
+
+
+# --- ingest and serve ----------------------------------------------------------------------
+# ``jixiao ingest`` and ``jixiao serve``:
+#
+# Prefect is imported inside the command bodies (``jixiao extract`` stays fast), after the
+# environment is set for an offline, quiet run: telemetry off, Prefect's own logs at WARNING
+# unless ``--debug``. Progress (rich) shows on a terminal only; the closing summary table, and
+# one ``PATH: reason`` line per bad file, go to stderr. Exit status as ``jixiao extract``'s:
+# 0 every file gave forms (or was skipped), 1 any file failed, 3 none failed but some held no
+# declaration form (``no_form``); 2 the flow itself could not run.
 
 QUIET_ENV = {
     "DO_NOT_TRACK": "1",
@@ -134,7 +361,6 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
                stale: str = "reextract", workers: Optional[int] = None,
                overrides: Optional[List[str]] = None) -> int:
     prefect_env(debug)
-    from pipeline.cli import exit_status, make_settings, setup_logging
 
     setup_logging(debug)
     from rich.console import Console
@@ -180,7 +406,7 @@ class Stale(str, enum.Enum):
     report = "report"
 
 
-def register(app: typer.Typer) -> None:
+def register_ingest_commands(app: typer.Typer) -> None:
     """Add ``ingest`` and ``serve`` to the ``jixiao`` app."""
     @app.command()
     def ingest(
@@ -232,4 +458,16 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(0)
 
 
-__all__ = ["register", "run_ingest", "summary_table"]
+register_ingest_commands(app)
+
+
+def main() -> None:
+    try:
+        app()
+    except BrokenPipeError:  # stdout closed early (| head): not an error of ours
+        sys.stderr.close()
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -5,7 +5,7 @@
     batches on worker processes or Dask; a big dump in a process of its own, streamed; PDFs
     and images as tasks cached by sha256 + settings fingerprint + extractor version) ->
     per batch of forms: JSON per source, CSV rows, bulk inserts (whole files per
-    transaction, see :class:`pipeline.db.Loader`) -> manifest lines per commit
+    transaction, see :class:`flows.db.Loader`) -> manifest lines per commit
 
 Content loaded by another extractor version (:func:`pipeline.version.extractor_version`, a
 hash of the code and data that make results) or with other settings is *stale*: it is
@@ -40,16 +40,17 @@ from pydantic import BaseModel, Field
 
 from flows.workers import (End, Item, batches, extract_parts, file_parts, make_part, pool_results, result_parts,
                            results_in_order, streamed_parts, worker_count)
-from pipeline.discover import discover
-from pipeline import crossform, db
-from pipeline.report.run import reviewer_outputs
-from pipeline.chunks import PdfPlan, RowChunk, assemble_chunks, plan_pdf, read_chunk
-from pipeline.convert import convert, file_sha256
-from pipeline.manifest import ManifestEntry, append_entries
+from flows.discover import discover
+from flows import crossform, db
+from flows.report.run import reviewer_outputs
+from flows.chunks import PdfPlan, RowChunk, assemble_chunks, plan_pdf, read_chunk
+from pipeline.convert import file_sha256
+from extractors import convert
+from flows.manifest import ManifestEntry, append_entries
 from pipeline.models import DocumentResult, ErrorItem
 from pipeline.settings import Settings, resolve
 from pipeline.version import extractor_version
-from pipeline.writers import TableWriter, write_json, write_tables
+from flows.writers import TableWriter, write_json, write_tables
 
 StaleMode = Literal["reextract", "report"]
 STALE_MODES: tuple[str, ...] = ("reextract", "report")
@@ -271,7 +272,7 @@ class _JsonOut:
 
 def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
     """One file's parts (:class:`flows.workers.Part`, then its :class:`~flows.workers.End`) ->
-    JSON (streamed), database (batches; see :class:`pipeline.db.Loader`), CSV rows, and its
+    JSON (streamed), database (batches; see :class:`flows.db.Loader`), CSV rows, and its
     manifest line once its rows are committed.
 
     The database commit comes last of the outputs: it is what marks the file as ingested, so

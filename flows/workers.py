@@ -14,11 +14,11 @@ from collections import Counter, deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Callable, Iterator, NamedTuple, Optional, Union
 
-from pipeline.convert import convert, iter_document
-from pipeline.db import table_rows
+from extractors import convert, iter_document
+from flows.db import table_rows
 from pipeline.models import DocumentResult, Form
 from pipeline.settings import Settings, resolve
-from pipeline.writers import form_json
+from flows.writers import form_json
 
 
 class Part(NamedTuple):

@@ -28,12 +28,11 @@ from .errors import InputError, JixiaoError, NotAFormError
 from .labels import load_vocabulary
 from .models import DocumentResult, ErrorItem, Form, Row, Source, SourceKind, Stamp
 from .ocr_repair import repair_calculation
+from .readers import ReadContext, Readers
 from .settings import Settings, resolve
 from .validate import validate
 
 if TYPE_CHECKING:
-    from extractors import ReadContext
-
     from .assemble import FormDraft
 
 log = logging.getLogger("jixiao")
@@ -98,6 +97,7 @@ class Document:
 
     path: Path
     settings: Settings
+    readers: Optional[Readers] = None  # needed by forms(); forms_from() is given its rows
     sha256: str = ""
     kind: Optional[str] = None
     errors: list[ErrorItem] = field(default_factory=list)
@@ -118,8 +118,8 @@ class Document:
         self.errors.append(ErrorItem(stage=exc.stage, page=exc.page, message=exc.message))
 
     def forms(self) -> Iterator[Form]:
-        from extractors import ReadContext, reader_for
-
+        if self.readers is None:
+            raise TypeError("Document.forms() needs the readers (extractors.READERS)")
         try:
             st = self.path.stat()
             if not stat.S_ISREG(st.st_mode):
@@ -132,7 +132,7 @@ class Document:
             self.sha256 = file_sha256(self.path)
             with open(self.path, "rb") as f:
                 head = f.read(4096)
-            reader = reader_for(self.path, head)
+            reader = self.readers.reader_for(self.path, head)
         except OSError as exc:
             self._fail(InputError(f"cannot read: {exc.strerror or exc}"))
             return
@@ -142,10 +142,10 @@ class Document:
         ctx = ReadContext(settings=self.settings)
         yield from self.forms_from(lambda: reader.read(self.path, ctx), ctx)
 
-    def forms_from(self, read: Callable[[], Iterator[Row]], ctx: "ReadContext") -> Iterator[Form]:
+    def forms_from(self, read: Callable[[], Iterator[Row]], ctx: ReadContext) -> Iterator[Form]:
         """Forms of the rows ``read()`` yields (its reader reporting on ``ctx``): assembly,
         stages, and the document's status and errors, as :meth:`forms` does after opening
-        the file. Also used to assemble rows read in page chunks (:mod:`pipeline.chunks`)."""
+        the file. Also used to assemble rows read in page chunks (:mod:`flows.chunks`)."""
         vocab = load_vocabulary()
         broken: list[JixiaoError] = []
         try:
@@ -184,13 +184,15 @@ class Document:
         )
 
 
-def iter_document(path: Path | str, settings: Optional[Settings] = None) -> Document:
-    """A :class:`Document` whose ``forms()`` streams the file's forms."""
-    return Document(path=Path(path), settings=resolve(settings))
+def iter_document(path: Path | str, settings: Optional[Settings] = None, *,
+                  readers: Optional[Readers] = None) -> Document:
+    """A :class:`Document` whose ``forms()`` streams the file's forms, read by ``readers``
+    (``extractors.READERS``; :func:`extractors.iter_document` passes them)."""
+    return Document(path=Path(path), settings=resolve(settings), readers=readers)
 
 
-def convert(path: Path | str, settings: Optional[Settings] = None) -> DocumentResult:
+def convert(path: Path | str, settings: Optional[Settings] = None, *, readers: Readers) -> DocumentResult:
     """All forms of one file, with its status and errors. Never raises for bad input."""
-    doc = iter_document(path, settings)
+    doc = iter_document(path, settings, readers=readers)
     forms = list(doc.forms())
     return doc.result(forms)

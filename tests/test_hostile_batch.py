@@ -70,7 +70,7 @@ def batch(tmp_path):
 
 def test_every_bad_file_named_once_and_every_valid_form_extracted(batch):
     box, bad_files = batch
-    proc = subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", str(box), "--format", "jsonl"],
+    proc = subprocess.run([sys.executable, "-m", "flows.cli", "extract", str(box), "--format", "jsonl"],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
     assert proc.returncode != 0
     assert "Traceback" not in proc.stderr

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from pipeline.chunks import assemble_chunks, plan_pdf, read_chunk, split_ranges
-from pipeline.convert import convert
+from flows.chunks import assemble_chunks, plan_pdf, read_chunk, split_ranges
+from extractors import convert
 from pipeline.settings import OcrSettings, Settings
 from synth.scan import ScanStyle, make_scanned_forms
 from synth.truth import random_forms

@@ -14,8 +14,8 @@ import time
 import pandas as pd
 import pytest
 
-from pipeline import db
-from pipeline.manifest import read_manifest
+from flows import db
+from flows.manifest import read_manifest
 
 from .conftest import ROOT, write_dump
 
@@ -25,7 +25,7 @@ FILES, FORMS_PER_FILE = 24, 25
 def start_ingest(inbox, out, db_url):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PREFECT_API_URL", None)  # the command's own temporary server, as a user would run it
-    cmd = [sys.executable, "-m", "pipeline.cli", "ingest", str(inbox), "--out", str(out), "--db", db_url]
+    cmd = [sys.executable, "-m", "flows.cli", "ingest", str(inbox), "--out", str(out), "--db", db_url]
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             start_new_session=True)  # its own process group: the server dies with it
 

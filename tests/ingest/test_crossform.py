@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from flows.ingest import ingest
-from pipeline import db
+from flows import db
 from synth.dump import DumpStyle, render_dump
 from synth.truth import random_forms
 

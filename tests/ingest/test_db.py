@@ -1,5 +1,5 @@
 """The loader on SQLite and on a real PostgreSQL server: idempotent, one source replaced as a
-whole, rows equal to the CSV records of pipeline.tables."""
+whole, rows equal to the CSV records of flows.tables."""
 from __future__ import annotations
 
 import hashlib
@@ -10,8 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import inspect, select, text
 
-from pipeline import db
-from pipeline.convert import convert
+from flows import db
+from extractors import convert
 from pipeline.settings import Settings, ValidationSettings
 from pipeline.version import extractor_version
 from synth.truth import load_golden

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pipeline.discover import discover
+from flows.discover import discover
 
 
 def touch(p: Path) -> Path:

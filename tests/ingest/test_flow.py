@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from flows.ingest import ingest
-from pipeline import db
+from flows import db
 from synth.truth import load_golden
 
 from .conftest import SAMPLE, expected_counts, write_dump

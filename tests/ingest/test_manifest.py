@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from pipeline.manifest import ManifestEntry, append_entry, read_manifest
+from flows.manifest import ManifestEntry, append_entry, read_manifest
 
 
 def test_concurrent_appends_give_whole_lines(tmp_path):

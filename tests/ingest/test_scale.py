@@ -11,8 +11,8 @@ import time
 import pytest
 
 from flows.ingest import ingest
-from pipeline import db
-from pipeline.manifest import read_manifest
+from flows import db
+from flows.manifest import read_manifest
 from pipeline.settings import Settings
 
 from .conftest import ROOT, expected_counts, write_dump
@@ -81,7 +81,7 @@ def test_sigterm_mid_run_prints_one_line_and_leaves_whole_files_then_a_rerun_com
     db_url = f"sqlite:///{out / 'jixiao.db'}"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("PREFECT_API_URL", None)
-    cmd = [sys.executable, "-m", "pipeline.cli", "ingest", str(inbox), "--out", str(out),
+    cmd = [sys.executable, "-m", "flows.cli", "ingest", str(inbox), "--out", str(out),
            "--set", "ingest.batch_files=4", "--set", "ingest.batch_forms=20"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 400

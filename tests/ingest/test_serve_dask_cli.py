@@ -13,7 +13,7 @@ import pytest
 
 from flows.ingest import ingest
 from flows.serve import build_deployment
-from pipeline import db
+from flows import db
 
 from .conftest import ROOT, SAMPLE, expected_counts, write_dump
 
@@ -71,7 +71,7 @@ def test_cli_ingest_one_line_per_bad_file_and_a_clean_stderr(tmp_path):
     shutil.copy(SAMPLE, inbox / SAMPLE.name)
     (inbox / "empty.txt").write_bytes(b"")
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PREFECT_API_URL": PREFECT_API_URL.value()}
-    cmd = [sys.executable, "-m", "pipeline.cli", "ingest", str(inbox), "--out", str(tmp_path / "out")]
+    cmd = [sys.executable, "-m", "flows.cli", "ingest", str(inbox), "--out", str(tmp_path / "out")]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, cwd=ROOT)
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout == ""

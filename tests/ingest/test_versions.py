@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 import pipeline.labels as labels
 import pipeline.version as version
 from flows.ingest import ingest
-from pipeline import db
+from flows import db
 from pipeline.version import content_hash, extractor_version
 from synth.dump import DumpStyle, render_dump
 from synth.truth import random_forms
@@ -235,7 +235,7 @@ def _inputs(tmp_path: Path) -> dict[str, Path]:
 
 
 def test_extract_exit_status_tells_failed_from_no_form(tmp_path, capsys):
-    from pipeline.cli import Format, Settings, run_extract
+    from flows.cli import Format, Settings, run_extract
 
     f = _inputs(tmp_path)
     assert run_extract([f["good"]], Format.jsonl, None, Settings()) == 0

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.convert import convert
-from pipeline.evaluate import score
+from extractors import convert
+from flows.evaluate import score
 from synth.families import FAMILIES, copied_text, random_family_forms, render_pdf
 
 ROOT = Path(__file__).resolve().parent.parent.parent

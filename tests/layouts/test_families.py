@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from pipeline.convert import convert
-from pipeline.evaluate import score
+from extractors import convert
+from flows.evaluate import score
 from pipeline.labels import load_vocabulary
 from pipeline.models import HEADER_KEYS
 from synth.families import FAMILIES, random_family_forms, render_dump

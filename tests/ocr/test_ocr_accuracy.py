@@ -14,7 +14,7 @@ from extractors import ReadContext
 from extractors.ocr import ocr_pdf_pages
 from extractors.ocr.render import pdf_page_count
 from pipeline.convert import run_stages
-from pipeline.evaluate import score
+from flows.evaluate import score
 from synth.scan import SCAN_200_SKEWED, SCAN_300, make_scanned_forms
 from synth.truth import load_golden, random_forms
 

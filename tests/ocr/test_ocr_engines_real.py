@@ -13,7 +13,7 @@ from layout import draw_form
 from PIL import Image
 
 from extractors.ocr.engines import create_engine, engine_available
-from pipeline.evaluate import score
+from flows.evaluate import score
 from synth.fonts import font_file
 from synth.scan import SCAN_200_SKEWED, degrade, encode
 

@@ -8,8 +8,8 @@ from helpers import read_image_rows, rows_to_forms, settings
 from layout import draw_form
 from PIL import Image
 
-from pipeline.convert import convert
-from pipeline.evaluate import score
+from extractors import convert
+from flows.evaluate import score
 from tests.fakes.engines import ReplayEngine, mark
 
 REPLAY = "tests.fakes.engines:ReplayEngine"

@@ -15,7 +15,7 @@ from extractors import ReadContext
 from extractors.ocr import ocr_pdf_pages
 from extractors.ocr.render import pdf_page_count
 from pipeline.convert import run_stages
-from pipeline.evaluate import score
+from flows.evaluate import score
 from synth.scanner import make_case, office_pdf
 from synth.truth import random_forms
 

@@ -117,7 +117,7 @@ def test_the_repair_can_be_switched_off():
 
 
 def test_the_stage_runs_before_the_calculation_for_every_reader():
-    # pipeline.chunks assembles page chunks through Document.forms_from -> run_stages(STAGES) too
+    # flows.chunks assembles page chunks through Document.forms_from -> run_stages(STAGES) too
     assert STAGES.index(repair_calculation) < STAGES.index(calculate)
 
 

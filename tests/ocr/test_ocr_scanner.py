@@ -26,7 +26,7 @@ from extractors.ocr.engines import engine_available
 from extractors.ocr.geometry import line_to_pieces, split_at_labels
 from extractors.ocr.grid import gray_to_line_masks, ink_to_line_masks, masks_to_tables
 from extractors.ocr.preprocess import find_page_quad, prepare, turn, unwarp
-from pipeline.evaluate import score
+from flows.evaluate import score
 from pipeline.labels import load_vocabulary
 from synth.scanner import CASES, _photo, draw_seal, ink_over, rule_mask
 from tests.fakes.engines import ReplayEngine

@@ -61,7 +61,7 @@ def test_tesseract_reads_scanned_forms_about_as_the_readme_says(tmp_path):
     from extractors.ocr import ocr_pdf_pages
     from extractors.ocr.render import pdf_page_count
     from pipeline.convert import run_stages
-    from pipeline.evaluate import score
+    from flows.evaluate import score
     from synth.scan import SCAN_300, make_scanned_forms
     from synth.truth import random_forms
 

@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.evaluate import score
+from flows.evaluate import score
 from synth.pdf import PdfStyle, render_pdf
 from synth.truth import load_golden, random_forms
 
 def differences(truths: list[dict], forms) -> list[str]:
     """Header and indicator differences between truth records and extracted forms, compared
-    as the golden check compares them (pipeline.evaluate.score)."""
+    as the golden check compares them (flows.evaluate.score)."""
     report = score(truths, forms)
     diffs = [] if len(forms) == len(truths) else [f"forms: expected {len(truths)}, got {len(forms)}"]
     return diffs + [f"form {m.form} {m.field}: expected {m.expected!r}, got {m.got!r}" for m in report.misses]
@@ -41,7 +41,7 @@ def many_forms_pdf(pdf_dir) -> tuple[Path, list[dict]]:
 
 @pytest.fixture(scope="session")
 def golden_result(golden_pdf):
-    from pipeline.convert import convert
+    from extractors import convert
 
     return convert(golden_pdf[0])
 
@@ -94,6 +94,6 @@ def office_docs(tmp_path_factory) -> dict[str, tuple[Path, list[dict]]]:
 @pytest.fixture(scope="session")
 def office_results(office_docs):
     """convert() of every office document, once per session: name -> DocumentResult."""
-    from pipeline.convert import convert
+    from extractors import convert
 
     return {name: convert(pdf) for name, (pdf, _) in office_docs.items()}

@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from pipeline.chunks import assemble_chunks, plan_pdf, read_chunk
-from pipeline.convert import convert, file_sha256
+from flows.chunks import assemble_chunks, plan_pdf, read_chunk
+from pipeline.convert import file_sha256
+from extractors import convert
 from pipeline.settings import OcrSettings, Settings
 from synth.pdf import PdfStyle, render_pdf
 from synth.truth import random_forms

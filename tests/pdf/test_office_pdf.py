@@ -14,7 +14,7 @@ import pytest
 
 from extractors import ReadContext
 from extractors.pdf_text import join_lines, read_pdf, triage_pdf
-from pipeline.convert import convert
+from extractors import convert
 from pipeline.settings import Settings
 
 from .conftest import SHORT_LAST_PAGE, differences

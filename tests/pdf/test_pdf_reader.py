@@ -14,7 +14,7 @@ import pytest
 from extractors import ReadContext
 from extractors.pdf_text import read_pdf
 from extractors.pdf_triage import triage_page
-from pipeline.convert import convert
+from extractors import convert
 from pipeline.settings import Limits, PdfSettings, Settings
 from synth.pdf import PdfStyle, broken_text_layer_pdf, random_style, render_pdf
 from synth.truth import random_forms

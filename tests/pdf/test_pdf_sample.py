@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.convert import convert
+from extractors import convert
 
 from .conftest import differences
 

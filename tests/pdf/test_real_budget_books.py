@@ -12,7 +12,7 @@ import pdfplumber
 import pytest
 
 from extractors.pdf_text import triage_pdf_page
-from pipeline.convert import convert
+from extractors import convert
 from pipeline.settings import PdfSettings, Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from extractors import detect_type
-from pipeline.convert import convert
+from extractors import convert
 from pipeline.settings import Settings
 from synth.ole import encrypted_ooxml, word97_doc
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", *args, "--format", "jsonl"],
+    return subprocess.run([sys.executable, "-m", "flows.cli", "extract", *args, "--format", "jsonl"],
                           capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 

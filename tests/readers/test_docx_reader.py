@@ -74,7 +74,7 @@ def test_grid_before_content_controls_and_deleted_text(tmp_path):
 
 
 def test_several_forms_in_one_document(docx_docs):
-    from pipeline.convert import convert
+    from extractors import convert
 
     path, truths = docx_docs["random"]
     result = convert(path)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.convert import convert
-from pipeline.evaluate import score
+from extractors import convert
+from flows.evaluate import score
 
 HEADER_TARGET, INDICATOR_TARGET = 0.99, 0.98
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.convert import convert
+from extractors import convert
 from pipeline.settings import Settings
 
 from .conftest import read_rows, texts

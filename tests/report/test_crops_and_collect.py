@@ -9,8 +9,8 @@ import subprocess
 import numpy as np
 from PIL import Image
 
-from pipeline.report.collect import latest_per_path
-from pipeline.report.crops import CropBox, CropJob, run_job, run_jobs
+from flows.report.collect import latest_per_path
+from flows.report.crops import CropBox, CropJob, run_job, run_jobs
 
 from .conftest import JIXIAO
 
@@ -99,8 +99,8 @@ def test_extract_flags_a_code_declared_twice_in_the_batch(tmp_path):
 def test_low_confidence_on_an_image_shows_the_crop_and_the_text_read(tmp_path):
     """No manifest (``extract --format json --out``): the JSON file is the batch."""
     from pipeline.models import BBox, Finding, Form, Header, ProvenanceItem, Source
-    from pipeline.report import write_report
-    from pipeline.writers import write_json
+    from flows.report import write_report
+    from flows.writers import write_json
 
     img = np.full((1200, 900), 255, np.uint8)
     img[300:340, 400:700] = 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.report.screenshot import CHROMIUM_ARGS, LAPTOP, chromium_path
+from flows.report.screenshot import CHROMIUM_ARGS, LAPTOP, chromium_path
 
 from .conftest import JIXIAO
 

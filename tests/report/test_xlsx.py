@@ -51,8 +51,8 @@ def test_extract_format_xlsx_amounts_are_the_json_numbers_and_the_golden_values(
     proc = subprocess.run([str(JIXIAO), "extract", str(sample), "--format", "xlsx", "--out", str(out)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    from pipeline.convert import convert
-    from pipeline.writers import form_json, write_csv_tables
+    from extractors import convert
+    from flows.writers import form_json, write_csv_tables
 
     result = convert(sample)
     forms = [json.loads(form_json(f)) for f in result.forms]  # the JSON the same forms are written as
@@ -92,7 +92,7 @@ def test_ingest_writes_the_workbook_beside_the_csv_tables(run_out):
 
 def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     from pipeline.models import Form, Header, Source
-    from pipeline.writers.xlsx import write_xlsx
+    from flows.writers.xlsx import write_xlsx
 
     form = Form(source=Source(path="x.txt", sha256="0" * 64, kind="text", form_index=0),
                 header=Header(project_code="1", policy_basis="=HYPERLINK(\"http://x\",\"y\")", annual_amount=1))
@@ -104,7 +104,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
 
 
 def test_an_empty_batch_gives_four_sheets_with_their_columns(tmp_path):
-    from pipeline.writers.xlsx import write_xlsx
+    from flows.writers.xlsx import write_xlsx
 
     path, n = write_xlsx([], tmp_path / "empty.xlsx")
     wb = load_workbook(path)
@@ -114,7 +114,7 @@ def test_an_empty_batch_gives_four_sheets_with_their_columns(tmp_path):
 
 @pytest.mark.parametrize("name", ["out_dir", "book.xlsx"])
 def test_out_is_a_folder_or_a_workbook_file(tmp_path, name):
-    from pipeline.writers.xlsx import xlsx_path
+    from flows.writers.xlsx import xlsx_path
 
     target = tmp_path / name
     assert xlsx_path(target) == (target if name.endswith(".xlsx") else target / "jixiao.xlsx")

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-JIXIAO = [sys.executable, "-m", "pipeline.cli"]
+JIXIAO = [sys.executable, "-m", "flows.cli"]
 
 
 def run(*args, cwd=ROOT):
@@ -91,7 +91,7 @@ def test_settings_from_the_command_line(sample_path):
 def test_text_dumps_never_load_the_ocr_or_pdf_stack(sample_path):
     """Start-up and memory of text runs stay small: OpenCV, onnxruntime, pdfplumber and
     Prefect are imported only by the inputs that need them."""
-    code = ("import sys; from pipeline.convert import convert; r = convert(sys.argv[1]); "
+    code = ("import sys; from extractors import convert; r = convert(sys.argv[1]); "
             "heavy = [m for m in ('cv2', 'onnxruntime', 'rapidocr', 'pdfplumber', 'prefect') if m in sys.modules]; "
             "print(len(r.forms), heavy)")
     p = subprocess.run([sys.executable, "-c", code, str(sample_path)], capture_output=True, text=True, cwd=ROOT)

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from pipeline.convert import convert, iter_document
+from extractors import convert, iter_document
 from pipeline.settings import Settings, TextDumpSettings
 from synth.dump import render_dump
 from synth.truth import random_forms

@@ -4,8 +4,8 @@ import codecs
 
 import pytest
 
-from pipeline.convert import convert
-from pipeline.evaluate import score
+from extractors import convert
+from flows.evaluate import score
 from synth.dump import DumpStyle
 from synth.truth import random_forms
 
@@ -109,7 +109,7 @@ def test_a_readable_text_without_a_form_is_no_form_not_failed(tmp_path):
 
 
 def test_evaluation_counts_extra_and_missing_rows(write_dump):
-    from pipeline.evaluate import score
+    from flows.evaluate import score
 
     result = convert(write_dump(TRUTHS[:1]))
     fewer = {**TRUTHS[0], "indicators": TRUTHS[0]["indicators"][:-1]}

@@ -2,7 +2,7 @@
 
 SQLAlchemy 2 Core, so the same code runs on SQLite (the default, ``sqlite:///<out>/jixiao.db``)
 and PostgreSQL (``postgresql+psycopg://user@host/db``). Rows come from
-:mod:`pipeline.tables`, the same records the CSV writer uses, so CSV and database agree;
+:mod:`flows.tables`, the same records the CSV writer uses, so CSV and database agree;
 a record key the schema does not know is kept in the table's ``extra`` JSON column.
 
 Loading rules (see :func:`load_result`):
@@ -40,9 +40,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from .models import HEADER_KEYS, DocumentResult, decimal_to_json
+from pipeline.models import HEADER_KEYS, DocumentResult, decimal_to_json
 from .tables import TABLES, forms_to_tables
-from .version import extractor_version
+from pipeline.version import extractor_version
 
 metadata = MetaData()
 

@@ -1,7 +1,7 @@
 """The four tables as one Excel workbook (openpyxl, write-only: rows are streamed to the file,
 so memory stays flat in the number of forms).
 
-One sheet per table of :mod:`pipeline.tables` with the CSV's columns: header row frozen and
+One sheet per table of :mod:`flows.tables` with the CSV's columns: header row frozen and
 bold, an auto filter over the data, column widths from the header and the first rows, amounts
 as numbers shown with two decimals, long texts wrapped; the findings sheet sorted by
 severity (errors first), then in form order. Text is stored as text, never as a formula
@@ -13,7 +13,7 @@ from copy import copy
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ..models import Form
+from pipeline.models import Form
 from ..tables import TABLES, finding_records, form_record, indicator_records, term_records
 from . import atomic_open
 

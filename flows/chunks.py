@@ -1,5 +1,5 @@
 """A PDF read in page chunks, e.g. one chunk per worker for a long scan, assembled into the
-very :class:`~pipeline.models.DocumentResult` that :func:`pipeline.convert.convert` gives.
+very :class:`~pipeline.models.DocumentResult` that :func:`extractors.convert` gives.
 
     plan_pdf(path, settings, chunk_ocr_pages)  -> PdfPlan: pages read, OCR pages, page ranges
     read_chunk(path, first, last, settings)     -> RowChunk: that range's rows, errors, kind
@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
-from .errors import JixiaoError
-from .models import DocumentResult, ErrorItem, Row
-from .settings import Settings, resolve
+from extractors import ReadContext, iter_document
+from extractors.pdf_text import ocr_page_numbers, pages_to_read, read_pdf_pages
+from pipeline.errors import JixiaoError
+from pipeline.models import DocumentResult, ErrorItem, Row
+from pipeline.settings import Settings, resolve
 
 PageRange = tuple[int, int]  # 1-based, inclusive
 
@@ -65,8 +67,6 @@ def split_ranges(pages: int, ocr_pages: Sequence[int], chunk_ocr_pages: int) -> 
 def plan_pdf(path: Path | str, settings: Optional[Settings], chunk_ocr_pages: int) -> PdfPlan:
     """Triage every page (as the reader does) and cut the PDF into chunks of about
     ``chunk_ocr_pages`` OCR pages. Raises :class:`InputError` when the PDF cannot be opened."""
-    from extractors.pdf_text import ocr_page_numbers, pages_to_read
-
     settings = resolve(settings)
     pages = pages_to_read(Path(path), settings)
     ocr = tuple(ocr_page_numbers(Path(path), settings))
@@ -77,9 +77,6 @@ def read_chunk(path: Path | str, first: int, last: int, settings: Optional[Setti
     """Rows of pages ``first``..``last``: text-layer pages by the PDF reader, the others by
     OCR (``extractors.ocr.ocr_pdf_pages``). Never raises for bad input: a read that broke off
     is on ``broken``; an OSError (the file went away) is raised, for the caller to retry."""
-    from extractors import ReadContext
-    from extractors.pdf_text import read_pdf_pages
-
     ctx = ReadContext(settings=resolve(settings), kind="pdf")
     chunk = RowChunk(first=first, last=last)
     try:
@@ -95,11 +92,7 @@ def read_chunk(path: Path | str, first: int, last: int, settings: Optional[Setti
 def assemble_chunks(path: Path | str, sha256: str, chunks: Sequence[RowChunk],
                     settings: Optional[Settings] = None) -> DocumentResult:
     """The document of the chunks' rows in page order: the same forms, errors and status as
-    :func:`~pipeline.convert.convert` on the whole file."""
-    from extractors import ReadContext
-
-    from .convert import iter_document
-
+    :func:`~extractors.convert` on the whole file."""
     doc = iter_document(path, settings)
     doc.sha256 = sha256
     ordered = sorted(chunks, key=lambda c: c.first)

@@ -15,7 +15,7 @@ from typing import Optional
 
 from pydantic import TypeAdapter, ValidationError
 
-from ..models import BBox, Form, ProvenanceItem
+from pipeline.models import BBox, Form, ProvenanceItem
 
 _FORMS = TypeAdapter(list[Form])
 SEVERITIES = ("error", "warning", "info")

@@ -12,7 +12,7 @@ from typing import Any, Iterable, Optional
 from pydantic import BaseModel, Field
 from rapidfuzz.distance import Levenshtein
 
-from .models import Form
+from pipeline.models import Form
 
 LONG_TEXT = ("policy_basis", "calculation_basis", "annual_goal", "long_term_goal")
 ROW_KEYS = ("level1", "level2", "core", "level3", "value", "explanation")

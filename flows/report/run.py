@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-from ..settings import Settings
+from pipeline.settings import Settings
 
 log = logging.getLogger("jixiao")
 

@@ -7,7 +7,7 @@ import json
 from decimal import Decimal
 from typing import Iterable, Iterator
 
-from .models import HEADER_KEYS, Form, decimal_to_json
+from pipeline.models import HEADER_KEYS, Form, decimal_to_json
 
 TABLES = ("forms", "indicators", "calc_terms", "findings")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import quote
 
-from ..settings import Settings, resolve
+from pipeline.settings import Settings, resolve
 from ..tables import form_key
 
 REPORT_NAME = "report.html"

@@ -10,7 +10,7 @@ over its batch, the ingest flow over each file against the forms already loaded.
   form read from a second file (a PDF and its text dump, a re-exported file). The ingest flow
   loads such a copy once: it stays in the file's JSON with this finding, not in the tables.
 
-A form is compared as its table records (:mod:`pipeline.tables`), so a form of this batch
+A form is compared as its table records (:mod:`flows.tables`), so a form of this batch
 and a row read back from SQLite or PostgreSQL compare alike.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from .models import HEADER_KEYS, DocumentResult, Finding, Form, decimal_to_json
+from pipeline.models import HEADER_KEYS, DocumentResult, Finding, Form, decimal_to_json
 
 DUPLICATE_CODE = "DUPLICATE_CODE"
 DUPLICATE_FORM = "DUPLICATE_FORM"
@@ -217,7 +217,7 @@ class RunChecker:
         self.queried: set[str] = set()
 
     def check_part(self, part, path: str, sha: str):
-        from .models import Form
+        from pipeline.models import Form
 
         forms = [Form.model_validate_json(text) for text in part.json]
         fresh = {f.header.project_code for f in forms if f.header.project_code} - self.queried

@@ -7,7 +7,7 @@ from typing import Callable, Iterator, Optional
 
 @contextlib.contextmanager
 def progress_bar(enabled: bool, label: str) -> Iterator[Optional[Callable[[str, int, int], None]]]:
-    """Yields ``progress(stage, done, total)`` for :func:`pipeline.report.write_report`, or
+    """Yields ``progress(stage, done, total)`` for :func:`flows.report.write_report`, or
     None when not on a terminal."""
     if not enabled:
         yield None

@@ -11,7 +11,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
-from ..models import Form
+from pipeline.models import Form
 from ..tables import COLUMNS, TABLES, form_tables
 
 
@@ -133,7 +133,7 @@ def write_tables(tables: dict[str, Iterable[dict]], out_dir: Path,
                  columns: dict[str, Iterable[str]] | None = None) -> dict[str, Path]:
     """Table records (lists or iterators, consumed one row at a time) as the four CSV files
     (see :class:`TableWriter`); ``columns``: the header of each table (default: the record
-    columns of :data:`pipeline.tables.COLUMNS`)."""
+    columns of :data:`flows.tables.COLUMNS`)."""
     with TableWriter(out_dir, columns) as w:
         for name in TABLES:
             w.add(name, tables.get(name) or [])

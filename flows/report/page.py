@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from ..models import HEADER_KEYS, Finding, Form
+from pipeline.models import HEADER_KEYS, Finding, Form
 from ..tables import form_key
 from .collect import SEVERITIES, FileRow, ReportData, Spot, text_lines, worst
 
