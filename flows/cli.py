@@ -50,7 +50,7 @@ class Engine(str, enum.Enum):
 
 def make_settings(password: Optional[str] = None, ocr_engine: Optional[str] = None,
                   dpi: Optional[int] = None, workers: Optional[int] = None,
-                  overrides: Optional[List[str]] = None) -> Settings:
+                  overrides: Optional[List[str]] = None, strict: bool = False) -> Settings:
     """Settings from command-line options (validated once, here)."""
     try:
         base = Settings().with_overrides(overrides or [])
@@ -62,7 +62,10 @@ def make_settings(password: Optional[str] = None, ocr_engine: Optional[str] = No
     pdf = PdfSettings(**{**base.pdf.model_dump(), "password": password}) if password else base.pdf
     ocr_update = {k: v for k, v in {"engine": ocr_engine, "dpi": dpi, "workers": workers}.items() if v is not None}
     ocr = OcrSettings(**{**base.ocr.model_dump(), **ocr_update}) if ocr_update else base.ocr
-    return base.model_copy(update={"pdf": pdf, "ocr": ocr})
+    update = {"pdf": pdf, "ocr": ocr}
+    if strict:
+        update["run"] = base.run.model_copy(update={"strict": True})
+    return base.model_copy(update=update)
 
 
 def find_inputs(paths: List[Path]) -> tuple[list[Path], int]:
@@ -108,6 +111,9 @@ class Batch:
         try:
             yield from doc.forms()
         except Exception as exc:  # a bug must not take the batch down; say where it happened
+            if self.settings.run.strict:
+                report(path, f"stopped at the first error (--strict): {type(exc).__name__}: {exc}")
+                raise
             if self.debug:
                 raise
             doc.failed = True
@@ -165,13 +171,15 @@ def extract(
     ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine", help="OCR engine for scans and images"),
     set_: List[str] = typer.Option([], "--set", help="a setting, e.g. limits.max_pages=50 (repeatable)"),
     debug: bool = typer.Option(False, "--debug", help="tracebacks instead of one-line errors"),
+    strict: bool = typer.Option(False, "--strict", help="stop at the first error (a page or a file), with "
+                                "its traceback, instead of recording it and going on"),
 ) -> None:
     """Extract forms from text dumps, PDFs, scans and images.
 
     Exit status: 0 every input gave forms, 1 some input failed, 3 none failed but some held no form (no_form)."""
     setup_logging(debug)
     settings = make_settings(password=password, ocr_engine=ocr_engine.value if ocr_engine else None,
-                             overrides=set_)
+                             overrides=set_, strict=strict)
     raise typer.Exit(run_extract(paths, format, out, settings, debug))
 
 
@@ -181,6 +189,9 @@ def eval_(
     inputs: List[Path] = typer.Argument(..., help="the files the truth was keyed from, in the same order"),
     ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine"),
     show: int = typer.Option(20, help="how many misses to list"),
+    set_: List[str] = typer.Option([], "--set", help="a setting, e.g. grid.min_rule_contrast=8 (repeatable)"),
+    strict: bool = typer.Option(False, "--strict", help="stop at the first error (a page or a file), with "
+                                "its traceback, instead of recording it and going on"),
 ) -> None:
     """Field-level accuracy of the extraction of INPUT... against hand-keyed TRUTH."""
     import json
@@ -189,7 +200,7 @@ def eval_(
     from .evaluate import score
 
     setup_logging(False)
-    settings = make_settings(ocr_engine=ocr_engine.value if ocr_engine else None)
+    settings = make_settings(ocr_engine=ocr_engine.value if ocr_engine else None, overrides=set_, strict=strict)
     truths = [json.loads(line) for line in truth.read_text(encoding="utf-8").splitlines() if line.strip()]
     forms = []
     files, failed = find_inputs(inputs)
@@ -443,9 +454,13 @@ def register_ingest_commands(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("output"), "--out", "-o"),
         db: Optional[str] = typer.Option(None, "--db", help="SQLAlchemy URL (default sqlite:///OUT/jixiao.db)"),
         name: str = typer.Option("watch", "--name", help="deployment name"),
+        ocr_engine: Optional[Engine] = typer.Option(None, "--ocr-engine", help="OCR engine for scans and images"),
+        overrides: Optional[List[str]] = typer.Option(None, "--set", help="a setting, section.key=value "
+                                                      "(repeatable), passed to every scheduled run"),
         debug: bool = typer.Option(False, "--debug"),
     ) -> None:
         """Serve the ingest flow as a Prefect deployment on a cron schedule (new or changed files only)."""
+        settings = make_settings(ocr_engine=ocr_engine.value if ocr_engine else None, overrides=overrides)
         prefect_env(debug)
         from flows.serve import run_serve
 
@@ -453,7 +468,7 @@ def register_ingest_commands(app: typer.Typer) -> None:
             print(f"{watch}: not a folder", file=sys.stderr)
             raise typer.Exit(2)
         try:
-            run_serve(watch, cron, out, db, name)
+            run_serve(watch, cron, out, db, name, settings)
         except KeyboardInterrupt:
             raise typer.Exit(0)
 

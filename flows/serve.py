@@ -17,20 +17,28 @@ import time
 from pathlib import Path
 from typing import Iterator, Optional
 
+from pipeline.settings import Settings
+
 DEPLOYMENT = "watch"
 
 
-def deployment_parameters(watch: Path, out: Path, db_url: Optional[str]) -> dict:
-    return {"paths": [str(Path(watch).absolute())], "out": str(Path(out).absolute()), "db_url": db_url}
+def deployment_parameters(watch: Path, out: Path, db_url: Optional[str],
+                          settings: Optional["Settings"] = None) -> dict:
+    """The flow's parameters for every scheduled run; settings only when they differ from the
+    defaults (``serve --set``), as plain JSON."""
+    params = {"paths": [str(Path(watch).absolute())], "out": str(Path(out).absolute()), "db_url": db_url}
+    if settings is not None and settings != Settings():
+        params["settings"] = settings.model_dump(mode="json")
+    return params
 
 
 def build_deployment(watch: Path, cron: str, out: Path, db_url: Optional[str] = None,
-                     name: str = DEPLOYMENT):
+                     name: str = DEPLOYMENT, settings: Optional["Settings"] = None):
     """The ``ingest/<name>`` deployment of the watched folder with its cron schedule."""
     from flows.ingest import ingest
 
     return ingest.to_deployment(
-        name=name, cron=cron, parameters=deployment_parameters(watch, out, db_url),
+        name=name, cron=cron, parameters=deployment_parameters(watch, out, db_url, settings),
         description=f"ingest new or changed files of {watch} on '{cron}'",
         tags=["jixiao"],
     )
@@ -79,7 +87,8 @@ def local_server(timeout_s: float = 120.0) -> Iterator[str]:
             proc.wait()
 
 
-def run_serve(watch: Path, cron: str, out: Path, db_url: Optional[str], name: str = DEPLOYMENT) -> None:
+def run_serve(watch: Path, cron: str, out: Path, db_url: Optional[str], name: str = DEPLOYMENT,
+              settings: Optional["Settings"] = None) -> None:
     """Serve the deployment until interrupted (starting a local server when none is configured)."""
     with contextlib.ExitStack() as stack:
         if not os.environ.get("PREFECT_API_URL"):
@@ -87,7 +96,7 @@ def run_serve(watch: Path, cron: str, out: Path, db_url: Optional[str], name: st
             print(f"started a local Prefect server at {os.environ['PREFECT_API_URL']}", file=sys.stderr)
         from prefect import serve
 
-        deployment = build_deployment(watch, cron, out, db_url, name)
+        deployment = build_deployment(watch, cron, out, db_url, name, settings)
         print(f"serving deployment ingest/{name}: {watch} on '{cron}' (Ctrl-C stops)", file=sys.stderr)
         serve(deployment, print_starting_message=False, limit=1)  # runs never overlap
 

@@ -54,13 +54,15 @@ def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
-def _until_error(read: Callable[[], Iterator[Row]], broken: list[JixiaoError]) -> Iterator[Row]:
+def _until_error(read: Callable[[], Iterator[Row]], broken: list[JixiaoError], strict: bool = False) -> Iterator[Row]:
     """The reader's rows until it raises (when called or while read); the error is kept and
     the stream simply ends, so the assembler still hands over the form it was building
     (a dump cut mid-form)."""
     try:
         yield from read()
     except JixiaoError as exc:
+        if strict:
+            raise
         broken.append(exc)
 
 
@@ -134,9 +136,13 @@ class Document:
                 head = f.read(4096)
             reader = self.readers.reader_for(self.path, head)
         except OSError as exc:
+            if self.settings.run.strict:
+                raise
             self._fail(InputError(f"cannot read: {exc.strerror or exc}"))
             return
         except JixiaoError as exc:
+            if self.settings.run.strict:
+                raise
             self._fail(exc)
             return
         ctx = ReadContext(settings=self.settings)
@@ -149,7 +155,7 @@ class Document:
         vocab = load_vocabulary()
         broken: list[JixiaoError] = []
         try:
-            rows = _until_error(read, broken)
+            rows = _until_error(read, broken, self.settings.run.strict)
             for draft in rows_to_drafts(rows, self.settings.assembly, vocab):
                 source = Source(path=str(self.path), sha256=self.sha256, kind=form_kind(draft, ctx.kind),
                                 form_index=self.form_count)
@@ -160,6 +166,8 @@ class Document:
                 self.form_count += 1
                 yield form
         except OSError as exc:
+            if self.settings.run.strict:
+                raise
             broken.append(InputError(f"read failed: {exc.strerror or exc}"))
         self.kind = ctx.kind
         self.errors.extend(ctx.errors)

@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
+from .errors import Stage
+
 SCHEMA_VERSION = 1
 TITLE = "二级项目支出绩效目标申报表"
 
@@ -114,7 +116,7 @@ class ProvenanceItem(_Model):
 class ErrorItem(_Model):
     """A problem met on the way, kept with the result instead of raised."""
 
-    stage: str
+    stage: Stage
     message: str
     page: Optional[int] = None
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Optional, Protocol
 
-from .errors import InputError
+from .errors import InputError, Stage, StrictStop
 from .models import ErrorItem, Row, SourceKind
 from .settings import Settings
 
@@ -29,7 +29,9 @@ class ReadContext:
     stamps: list[dict] = field(default_factory=list)  # seals found on OCR'd pages: {"page", "bbox", "color"}
     layouts: dict[int, str] = field(default_factory=dict)  # OCR'd page -> "grid" | "geometry" | "mixed"
 
-    def page_error(self, page: Optional[int], stage: str, message: str) -> None:
+    def page_error(self, page: Optional[int], stage: Stage | str, message: str) -> None:
+        if self.settings.run.strict:
+            raise StrictStop(f"page {page} {stage}: {message}", page=page, stage=stage)
         self.errors.append(ErrorItem(stage=stage, page=page, message=message))
 
 

@@ -143,6 +143,13 @@ class ReportSettings(_Settings):
     jpeg_quality: int = Field(default=82, ge=30, le=95)
     workers: int = Field(default=0, ge=0, description="crop processes; 0 = one per core")
     parallel_min_pages: int = Field(default=6, ge=1, description="fewer pages to render: no process pool")
+class RunSettings(_Settings):
+    """How a run treats errors (not part of the fingerprint: results do not change)."""
+
+    strict: bool = Field(default=False, description="stop at the first error, with its traceback, instead "
+                         "of recording it on the result and going on (--strict)")
+
+
 class IngestSettings(_Settings):
     """How ``jixiao ingest`` batches its work (not part of the fingerprint: results do not change)."""
 
@@ -170,6 +177,7 @@ class Settings(_Settings):
     limits: Limits = Limits()
     report: ReportSettings = ReportSettings()
     ingest: IngestSettings = IngestSettings()
+    run: RunSettings = RunSettings()
 
     def with_overrides(self, assignments: list[str]) -> "Settings":
         """Settings with ``section.key=value`` assignments applied (``limits.max_pages=50``),
@@ -187,7 +195,7 @@ class Settings(_Settings):
 
     def fingerprint(self) -> str:
         """A short content hash of every setting that changes what is extracted."""
-        data = self.model_dump_json(exclude={"pdf": {"password"}, "report": True, "ingest": True})
+        data = self.model_dump_json(exclude={"pdf": {"password"}, "report": True, "ingest": True, "run": True})
         return hashlib.sha256(data.encode()).hexdigest()[:16]
 
 
