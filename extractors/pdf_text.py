@@ -20,20 +20,10 @@ from typing import Iterator, Optional
 from pipeline.errors import InputError
 from pipeline.labels import canonical, load_vocabulary
 from pipeline.models import BBox, Cell, Row
-from pipeline.settings import PdfSettings
+from pipeline.settings import GridSettings, PdfSettings
 
 from . import FunctionReader, ReadContext, register
-from .pdf_grid import (
-    CellLocator,
-    GridCell,
-    GridRow,
-    cells_to_rows,
-    close_open_ends,
-    mark_open_edges,
-    merge_segments,
-    objects_to_segments,
-    segments_to_cells,
-)
+from .pdf_grid import GridCell, GridRow, page_grid
 from .pdf_triage import Triage, TriagePlan, page_facts, sane_text, triage_page, visible_rect
 
 log = logging.getLogger("jixiao.pdf")
@@ -126,20 +116,16 @@ def unrotate(objs: list[dict], rotation: int, width: float, height: float) -> li
     return out
 
 
-def page_to_rows(page, number: int, triage: Triage, settings: PdfSettings) -> list[PageRow]:
+def page_to_rows(page, number: int, triage: Triage, settings: PdfSettings,
+                 grid: Optional[GridSettings] = None) -> list[PageRow]:
     """One page's table rows and free-text lines, top to bottom."""
     chars, lines, rects = _chars_of(page, triage), page.lines, [r for r in page.rects if visible_rect(r)]
     if page.rotation % 360:
         chars, lines, rects = (unrotate(o, page.rotation, float(page.width), float(page.height))
                                for o in (chars, lines, rects))
-    hs, vs = objects_to_segments(lines, rects)
-    hs, vs = merge_segments(hs), merge_segments(vs)
-    real_hs = hs
-    hs, open_top, open_bottom = close_open_ends(hs, vs)
-    cells = segments_to_cells(hs, vs)
-    mark_open_edges(cells, real_hs, open_top, open_bottom)
-    grid_rows = cells_to_rows(cells)
-    locate = CellLocator(cells)
+    pg = page_grid(lines, rects, grid)
+    grid_rows = pg.rows
+    locate = pg.locate
     free: list[dict] = []
     for ch in chars:
         cell = locate.find((ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2)
@@ -147,7 +133,7 @@ def page_to_rows(page, number: int, triage: Triage, settings: PdfSettings) -> li
             free.append(ch)
         else:
             cell.chars.append(ch)
-    if free and (open_top is not None or open_bottom is not None):
+    if free and pg.open:
         free = overflow_into_open_cells(free, grid_rows)
     out: list[PageRow] = []
     for gr in grid_rows:
@@ -615,7 +601,7 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
                     continue
                 if triage.verdict == "blank" and _damaged_contents(page):
                     ctx.page_error(number, "pdf", "page content could not be decoded (damaged stream); nothing read")
-                rows = page_to_rows(page, number, triage, settings.pdf) if triage.verdict == "text" else []
+                rows = page_to_rows(page, number, triage, settings.pdf, settings.grid) if triage.verdict == "text" else []
             except Exception as exc:  # one bad page: the others are still read
                 log.debug("page %d failed", number, exc_info=True)
                 ctx.page_error(number, "pdf", f"page unreadable: {type(exc).__name__}: {exc}")
