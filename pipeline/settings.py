@@ -125,6 +125,13 @@ class GridSettings(_Settings):
                                 "grid, cells from the words' geometry instead")
     geometry_confidence: float = Field(default=0.9, gt=0, le=1, description="confidences of cells found by "
                                        "geometry (no grid) are multiplied by this")
+    # cells from geometry on a text layer (extractors/geometry.py blocks): lengths in ems
+    geometry_word_gap_em: float = Field(default=0.32, gt=0, le=5, description="text layer without rules: "
+                                        "glyphs further apart than this (of their height) are in different cells")
+    geometry_line_gap_em: float = Field(default=0.53, gt=0, le=5, description="text layer without rules: a "
+                                        "cell's wrapped lines are at most this far apart (more: the next row)")
+    geometry_align_em: float = Field(default=0.5, ge=0, le=5, description="text layer without rules: a "
+                                     "wrapped line starts (or is centred) this close to its cell's first line")
     # the table-structure engine (extractors/table.py), for PDF rules and image rules alike:
     # lengths in PDF points, turned into pixels by dpi / 72 on a page image
     rule_thin_pt: float = Field(default=2.0, gt=0, description="a PDF line or rectangle thinner than this is a rule")

@@ -30,7 +30,7 @@ from .colour import masks_to_stamps, separate_ink
 from .correct import correct_cells
 from .engines import create_engine
 from .engines.base import OcrEngine, clean_word_text
-from .geometry import lines_to_rows
+from ..geometry import lines_to_rows
 from .grid import gray_to_line_masks, masks_to_tables, remove_lines
 from .preprocess import find_page_quad, flatten_light, lines_are_sideways, prepare, rotate_mask, turn, unwarp
 from .render import PageImage, image_frame, pdf_page_image
