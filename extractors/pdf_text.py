@@ -162,13 +162,9 @@ def page_rules(p: TextPage) -> None:
 
 
 def glyphs_into_cells(p: TextPage) -> None:
-    """Each glyph into the cell holding its centre; the others are free text. A page with
-    fewer cells than ``grid.min_grid_cells`` has no reliable grid: every glyph is free."""
+    """Each glyph into the cell holding its centre; the others are free text (vector rules
+    are exact: any cell is reliable, unlike rules found in an image)."""
     pg = p.grid
-    if len(pg.cells) < p.grid_settings.min_grid_cells:
-        p.free = list(p.chars)
-        pg.rows = []
-        return
     free: list[dict] = []
     for ch in p.chars:
         cell = pg.locate.find((ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2)
