@@ -15,25 +15,17 @@ import logging
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from pipeline.errors import InputError
 from pipeline.labels import canonical, load_vocabulary
 from pipeline.models import BBox, Cell, Row
-from pipeline.settings import PdfSettings
+from pipeline.settings import GridSettings, PdfSettings
 
 from pipeline.readers import FunctionReader, ReadContext
-from .pdf_grid import (
-    CellLocator,
-    GridCell,
-    GridRow,
-    cells_to_rows,
-    close_open_ends,
-    mark_open_edges,
-    merge_segments,
-    objects_to_segments,
-    segments_to_cells,
-)
+from .geometry import BlockTolerances, PageGeometry, TableColumns, TextWord, blocks_to_rows
+from .pdf_grid import GridCell, GridRow, PageGrid, page_grid
+from .table import Box
 from .pdf_triage import Triage, TriagePlan, page_facts, sane_text, triage_page, visible_rect
 
 log = logging.getLogger("jixiao.pdf")
@@ -96,6 +88,7 @@ class PageRow:
     cells: list[Cell]
     table: Optional[GridRow] = None      # None for free text
     grid: list[GridCell] = field(default_factory=list)  # the grid cell of each of ``cells``
+    continuation: bool = False           # geometry: the rest of a row the page break cut
 
 
 def _chars_of(page, triage: Triage) -> list[dict]:
@@ -126,46 +119,172 @@ def unrotate(objs: list[dict], rotation: int, width: float, height: float) -> li
     return out
 
 
-def page_to_rows(page, number: int, triage: Triage, settings: PdfSettings) -> list[PageRow]:
-    """One page's table rows and free-text lines, top to bottom."""
-    chars, lines, rects = _chars_of(page, triage), page.lines, [r for r in page.rects if visible_rect(r)]
+@dataclass
+class GeometryCarry:
+    """What a page read by geometry leaves to the next: the indicator columns of a table that
+    runs on (its header row is not always repeated)."""
+
+    columns: Optional[TableColumns] = None
+
+
+@dataclass
+class TextPage:
+    """One text-layer page on its way through :data:`TEXT_PAGE_STEPS`."""
+
+    page: object                      # the pdfplumber page
+    number: int
+    triage: Triage
+    grid_settings: GridSettings
+    carry: GeometryCarry = field(default_factory=GeometryCarry)
+    chars: list[dict] = field(default_factory=list)
+    lines: list[dict] = field(default_factory=list)
+    rects: list[dict] = field(default_factory=list)
+    grid: Optional[PageGrid] = None
+    free: list[dict] = field(default_factory=list)
+    rows: list[PageRow] = field(default_factory=list)
+    layout: str = "grid"              # "grid" | "geometry" (no reliable grid) | "mixed" (text outside it)
+
+
+def page_objects(p: TextPage) -> None:
+    """Glyphs (deduplicated when drawn twice), lines and visible rectangles, in the page's
+    own frame when it carries ``/Rotate``."""
+    page = p.page
+    chars, lines, rects = _chars_of(page, p.triage), page.lines, [r for r in page.rects if visible_rect(r)]
     if page.rotation % 360:
         chars, lines, rects = (unrotate(o, page.rotation, float(page.width), float(page.height))
                                for o in (chars, lines, rects))
-    hs, vs = objects_to_segments(lines, rects)
-    hs, vs = merge_segments(hs), merge_segments(vs)
-    real_hs = hs
-    hs, open_top, open_bottom = close_open_ends(hs, vs)
-    cells = segments_to_cells(hs, vs)
-    mark_open_edges(cells, real_hs, open_top, open_bottom)
-    grid_rows = cells_to_rows(cells)
-    locate = CellLocator(cells)
+    p.chars, p.lines, p.rects = list(chars), list(lines), list(rects)
+
+
+def page_rules(p: TextPage) -> None:
+    """Rules -> cells -> rows (the table engine, ``pdf_grid.page_grid``)."""
+    p.grid = page_grid(p.lines, p.rects, p.grid_settings)
+
+
+def glyphs_into_cells(p: TextPage) -> None:
+    """Each glyph into the cell holding its centre; the others are free text (vector rules
+    are exact: any cell is reliable, unlike rules found in an image)."""
+    pg = p.grid
     free: list[dict] = []
-    for ch in chars:
-        cell = locate.find((ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2)
+    for ch in p.chars:
+        cell = pg.locate.find((ch["x0"] + ch["x1"]) / 2, (ch["top"] + ch["bottom"]) / 2)
         if cell is None:
             free.append(ch)
         else:
             cell.chars.append(ch)
-    if free and (open_top is not None or open_bottom is not None):
-        free = overflow_into_open_cells(free, grid_rows)
-    out: list[PageRow] = []
-    for gr in grid_rows:
+    if free and pg.open:
+        free = overflow_into_open_cells(free, pg.rows)
+    p.free = free
+
+
+def grid_rows(p: TextPage) -> None:
+    """One row per grid row, the text of each cell's glyphs."""
+    for gr in p.grid.rows:
         row_cells, grid = [], []
         for gc in gr.cells:
             text = join_lines(chars_to_lines(gc.chars))
             if text:
-                row_cells.append(_cell(text, gc, number))
+                row_cells.append(_cell(text, gc, p.number))
                 grid.append(gc)
         if row_cells:
-            out.append(PageRow(gr.top, row_cells, gr, grid))
-    for line in _free_lines(free):
+            p.rows.append(PageRow(gr.top, row_cells, gr, grid))
+
+
+def free_text_rows(p: TextPage) -> None:
+    """Text outside the grid: cells from the words' geometry (``ocr.geometry.blocks_to_rows``:
+    the same label vocabulary and column logic as scans, on the text layer's exact boxes)
+    when the page has no reliable grid or a line of free text holds several cells (a header
+    block without rules); else each line one cell (the title above a table)."""
+    lines = _free_lines(p.free)
+    if not lines:
+        if not p.grid.rows:
+            p.carry.columns = None
+        return
+    g = p.grid_settings
+    words = [line_words(line, g.geometry_word_gap_em) for line in lines]
+    no_grid = not p.grid.rows
+    if no_grid or p.carry.columns is not None or any(len(ws) > 1 for ws in words):
+        vocab = load_vocabulary()
+        geo = PageGeometry(page=p.number, scale=1.0, origin="pdf")
+        tol = BlockTolerances(line_gap=g.geometry_line_gap_em, align=g.geometry_align_em)
+        rows, p.carry.columns = blocks_to_rows([w for w in words if w], geo, vocab, g.geometry_confidence,
+                                               p.carry.columns, tol)
+        if any(len(r.cells) > 1 for _, r in rows) or no_grid:
+            p.layout = "geometry" if no_grid else "mixed"
+            p.rows += [PageRow(top, r.cells, continuation=r.continuation) for top, r in rows]
+            return
+    p.carry.columns = None
+    for line in lines:
         text = join_lines(chars_to_lines(line))
         if text:
             box = BBox(x0=min(c["x0"] for c in line), top=min(c["top"] for c in line),
                        x1=max(c["x1"] for c in line), bottom=max(c["bottom"] for c in line))
-            out.append(PageRow(box.top, [Cell(text=text, col=0, page=number, bbox=box, origin="pdf")]))
-    out.sort(key=lambda r: r.top)
+            p.rows.append(PageRow(box.top, [Cell(text=text, col=0, page=p.number, bbox=box, origin="pdf")]))
+
+
+def order_rows(p: TextPage) -> None:
+    p.rows.sort(key=lambda r: r.top)
+
+
+# The text-layer page, in order (one literal list; ``read_pdf_pages`` runs it per text page,
+# then stitches pages: triage decides text or OCR before, ``Stitcher`` joins rows after).
+TEXT_PAGE_STEPS: tuple[Callable[[TextPage], None], ...] = (
+    page_objects,       # glyphs, lines, rectangles (unrotated)
+    page_rules,         # rules -> cells -> rows (table engine)
+    glyphs_into_cells,  # glyphs into cells; free text; no reliable grid -> all free
+    grid_rows,          # a row per grid row
+    free_text_rows,     # free text: geometry cells (no grid / cells outside it) or lines
+    order_rows,         # top to bottom
+)
+
+
+def page_to_rows(page, number: int, triage: Triage, settings: PdfSettings,
+                 grid: Optional[GridSettings] = None, carry: Optional[GeometryCarry] = None) -> list[PageRow]:
+    """One page's table rows and free-text lines, top to bottom (:data:`TEXT_PAGE_STEPS`)."""
+    return read_text_page(page, number, triage, grid, carry).rows
+
+
+def read_text_page(page, number: int, triage: Triage, grid: Optional[GridSettings] = None,
+                   carry: Optional[GeometryCarry] = None) -> TextPage:
+    p = TextPage(page, number, triage, grid or GridSettings(), carry if carry is not None else GeometryCarry())
+    for step in TEXT_PAGE_STEPS:
+        step(p)
+    return p
+
+
+def line_words(line: list[dict], gap_em: float = 0.32) -> list[TextWord]:
+    """A line's glyphs as words: split where the gap between glyphs is over ``gap_em`` of
+    their height (cells side by side; a space glyph between two glyphs keeps them one word
+    up to an em, Latin text), boxes in PDF points, confidence 1.0."""
+    out: list[TextWord] = []
+    cur: list[dict] = []
+    spaced = False
+
+    def flush() -> None:
+        if cur:
+            text = join_lines(chars_to_lines(cur))
+            if text:
+                out.append(TextWord(text, Box(min(c["x0"] for c in cur), min(c["top"] for c in cur),
+                                          max(c["x1"] for c in cur), max(c["bottom"] for c in cur)), 1.0))
+            cur.clear()
+
+    last: Optional[dict] = None       # the last glyph that is not a space
+    for c in sorted(line, key=lambda c: c["x0"]):
+        if not c["text"].strip():
+            spaced = True
+            if cur:
+                cur.append(c)         # kept: a space between two words of one cell
+            continue
+        if last is not None:
+            em = max(c["bottom"] - c["top"], last["bottom"] - last["top"], 1e-6)
+            if c["x0"] - last["x1"] > (1.0 if spaced else gap_em) * em:
+                while cur and not cur[-1]["text"].strip():
+                    cur.pop()
+                flush()
+        cur.append(c)
+        last = c
+        spaced = False
+    flush()
     return out
 
 
@@ -358,7 +477,7 @@ class Stitcher:
     end: Optional[PageEnd] = None
 
     def feed(self, page_rows: list[PageRow], number: int) -> list[Row]:
-        rows = [Row(cells=list(r.cells), page=number) for r in page_rows]
+        rows = [Row(cells=list(r.cells), page=number, continuation=r.continuation) for r in page_rows]
         end = self.end
         first = next((i for i, r in enumerate(page_rows) if r.table is not None), None)
         if end is not None and self.held and first is not None and all(
@@ -596,6 +715,7 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
             ctx.page_error(limit + 1, "read", f"{total} pages; only the first {limit} read (limits.max_pages)")
         ctx.pages = min(total, limit)
         stitch = Stitcher()
+        carry = GeometryCarry()
         queue: list[int] = []
         reasons: dict[int, str] = {}
         end = ctx.pages if last is None else min(last, ctx.pages)
@@ -615,7 +735,12 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
                     continue
                 if triage.verdict == "blank" and _damaged_contents(page):
                     ctx.page_error(number, "pdf", "page content could not be decoded (damaged stream); nothing read")
-                rows = page_to_rows(page, number, triage, settings.pdf) if triage.verdict == "text" else []
+                rows = []
+                if triage.verdict == "text":
+                    read = read_text_page(page, number, triage, settings.grid, carry)
+                    rows = read.rows
+                    if rows:
+                        ctx.layouts[number] = read.layout
             except Exception as exc:  # one bad page: the others are still read
                 log.debug("page %d failed", number, exc_info=True)
                 ctx.page_error(number, "pdf", f"page unreadable: {type(exc).__name__}: {exc}")

@@ -106,8 +106,10 @@ class OfficeSettings(_Settings):
     html_encodings: tuple[str, ...] = Field(default=("utf-8", "gb18030"), description="tried in order when "
                                             "a page has no BOM and no charset in its meta tag")
 class GridSettings(_Settings):
-    """How ruled tables are found on page images (``extractors.ocr.grid``) and what is done
-    where none is found. Lengths in inches, contrasts in gray levels."""
+    """How tables are built from rules, on PDF pages and page images alike (the engine
+    ``extractors.table``; rule detection on images ``extractors.ocr.grid``), and what is done
+    where there is no grid. Image rule detection: lengths in inches, contrasts in gray levels;
+    the engine: lengths in PDF points (``*_pt``), pixels = points × dpi / 72."""
 
     rule_min_contrast: float = Field(default=10.0, ge=1, le=255, description="a rule pixel is this much "
                                      "darker than the page around it and than the pixels beside the rule")
@@ -123,6 +125,39 @@ class GridSettings(_Settings):
                                 "grid, cells from the words' geometry instead")
     geometry_confidence: float = Field(default=0.9, gt=0, le=1, description="confidences of cells found by "
                                        "geometry (no grid) are multiplied by this")
+    # cells from geometry on a text layer (extractors/geometry.py blocks): lengths in ems
+    geometry_word_gap_em: float = Field(default=0.32, gt=0, le=5, description="text layer without rules: "
+                                        "glyphs further apart than this (of their height) are in different cells")
+    geometry_line_gap_em: float = Field(default=0.53, gt=0, le=5, description="text layer without rules: a "
+                                        "cell's wrapped lines are at most this far apart (more: the next row)")
+    geometry_align_em: float = Field(default=0.5, ge=0, le=5, description="text layer without rules: a "
+                                     "wrapped line starts (or is centred) this close to its cell's first line")
+    # the table-structure engine (extractors/table.py), for PDF rules and image rules alike:
+    # lengths in PDF points, turned into pixels by dpi / 72 on a page image
+    rule_thin_pt: float = Field(default=2.0, gt=0, description="a PDF line or rectangle thinner than this is a rule")
+    snap_pt: float = Field(default=1.5, ge=0, description="rules this close in position are one rule")
+    join_pt: float = Field(default=1.5, ge=0, description="collinear rules with a gap up to this are joined")
+    edge_pt: float = Field(default=1.5, ge=0, description="a rule ends on a crossing rule within this")
+    row_pt: float = Field(default=1.5, ge=0, description="cells whose tops are this close are one row; "
+                          "column rules this close are one grid column")
+    open_min_width_pt: float = Field(default=20.0, ge=0, description="vertical rules left open at a page "
+                                     "break over less than this width are not an open row")
+    stitch_pt: float = Field(default=2.0, ge=0, description="page-break stitching: cells whose sides are "
+                             "this close are the same column on both pages")
+    lattice_min_rule_pt: float = Field(default=28.8, gt=0, description="image lattice: a rule position has "
+                                       "at least this much rule (0.4 in)")
+    lattice_merge_gap_pt: float = Field(default=2.16, ge=0, description="image lattice: rule positions this "
+                                        "close are one rule (0.03 in)")
+    lattice_band_pt: float = Field(default=1.44, ge=0, description="image lattice: a side's rule is looked "
+                                   "for this far either side of its position (0.02 in)")
+    lattice_min_coverage: float = Field(default=0.5, gt=0, le=1, description="image lattice: a side ruled "
+                                        "over less than this share is a merged cell's inside")
+    lattice_open_end_pt: float = Field(default=7.2, ge=0, description="image lattice: vertical rules running "
+                                       "this far past the last horizontal one: a row open at a page break")
+    table_min_width_pt: float = Field(default=36.0, gt=0, description="image: a group of rules narrower than "
+                                      "this is no table (0.5 in)")
+    table_min_height_pt: float = Field(default=10.8, gt=0, description="image: a group of rules lower than "
+                                       "this is no table (0.15 in)")
 
 
 class Limits(_Settings):

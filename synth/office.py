@@ -78,6 +78,9 @@ class OfficeStyle:
     code_label: str = "项目编码"
     letter_spacing_pt: float = 0.0          # Writer: space between glyphs (CJK read back spaced)
     valign: Literal["top", "middle"] = "middle"   # cell text placement (Writer and Calc)
+    # which cell borders are drawn: every one; none (a form exported without borders: text
+    # aligned in columns); horizontal rules only (no vertical ones); only the indicator table's
+    rules: Literal["all", "none", "horizontal", "indicators"] = "all"
     spaced_cjk: bool = False                # a space character between CJK glyphs ("项 目 名 称")
     # relative column widths (5 columns); None: drawn per form from the seed
     widths: Optional[tuple[float, float, float, float, float]] = None
@@ -236,6 +239,12 @@ def writer_document(truths: Sequence[dict], style: OfficeStyle, rng: random.Rand
         f'fo:margin-right="{style.margin_cm}cm"/></style:page-layout>',
         f'<style:style style:name="Cell" style:family="table-cell"><style:table-cell-properties '
         f'fo:border="{style.rule_pt}pt solid #000000" fo:padding="0.08cm" style:vertical-align="{style.valign}"/></style:style>',
+        f'<style:style style:name="CellN" style:family="table-cell"><style:table-cell-properties '
+        f'fo:border="none" fo:padding="0.08cm" style:vertical-align="{style.valign}"/></style:style>',
+        f'<style:style style:name="CellH" style:family="table-cell"><style:table-cell-properties '
+        f'fo:border-top="{style.rule_pt}pt solid #000000" fo:border-bottom="{style.rule_pt}pt solid #000000" '
+        f'fo:border-left="none" fo:border-right="none" fo:padding="0.08cm" '
+        f'style:vertical-align="{style.valign}"/></style:style>',
         f'<style:style style:name="Row" style:family="table-row"><style:table-row-properties '
         f'fo:keep-together="{"auto" if style.rows_break else "always"}"/></style:style>',
     ]
@@ -273,12 +282,13 @@ def writer_document(truths: Sequence[dict], style: OfficeStyle, rng: random.Rand
             cols = "".join(f'<table:table-column table:style-name="T{i}C{k}"/>' for k in range(5))
             body.append(f'<table:table table:name="Form{i + 1}{t}" table:style-name="T{i}{t}">{cols}')
             if t == "A" and title_row is not None:
-                body.append(_odt_row(title_row, i))
+                body.append(_odt_row(title_row, i, _writer_cell_style(title_row, style)))
             for r in trows:
                 if r.kind == "colhead" and style.repeat_header:
-                    body.append(f'<table:table-header-rows>{_odt_row(r, i)}</table:table-header-rows>')
+                    body.append(f'<table:table-header-rows>{_odt_row(r, i, _writer_cell_style(r, style))}'
+                                '</table:table-header-rows>')
                 else:
-                    body.append(_odt_row(r, i))
+                    body.append(_odt_row(r, i, _writer_cell_style(r, style)))
             body.append("</table:table>")
         body.append(f'<text:p text:style-name="P{i}"/>')
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -290,7 +300,22 @@ def writer_document(truths: Sequence[dict], style: OfficeStyle, rng: random.Rand
             f'<office:body><office:text>{"".join(body)}</office:text></office:body></office:document>')
 
 
-def _odt_row(row: ORow, form: int) -> str:
+def _ruled(row: ORow, style: OfficeStyle) -> bool:
+    """Whether the row's cells get borders (``style.rules``; "horizontal" rules them partly)."""
+    if style.rules == "none":
+        return False
+    if style.rules == "indicators":
+        return row.kind in ("colhead", "indicator")
+    return True
+
+
+def _writer_cell_style(row: ORow, style: OfficeStyle) -> str:
+    if not _ruled(row, style):
+        return "CellN"
+    return "CellH" if style.rules == "horizontal" else "Cell"
+
+
+def _odt_row(row: ORow, form: int, cell_style: str = "Cell") -> str:
     """One table row: covered cells where a span covers the grid (vertically merged cells are
     covered in the rows below by :func:`_covered_below`)."""
     out = ['<table:table-row table:style-name="Row">']
@@ -305,7 +330,7 @@ def _odt_row(row: ORow, form: int) -> str:
         if cell.rowspan > 1:
             attrs += f' table:number-rows-spanned="{cell.rowspan}"'
         p = f"PB{form}" if (cell.bold or cell.center) else f"P{form}"
-        out.append(f'<table:table-cell table:style-name="Cell" office:value-type="string"{attrs}>'
+        out.append(f'<table:table-cell table:style-name="{cell_style}" office:value-type="string"{attrs}>'
                    f'<text:p text:style-name="{p}">{_odf_text(cell.text)}</text:p></table:table-cell>')
         out.extend("<table:covered-table-cell/>" for _ in range(cell.colspan - 1))
         col += cell.colspan
@@ -334,6 +359,7 @@ def calc_workbook(truths: Sequence[dict], path: Path, style: OfficeStyle, rng: r
     wb = Workbook()
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    hborder = Border(top=thin, bottom=thin)
     pw, _ = _page_cm(style)
     # LibreOffice draws a column of width w (characters) about 7.05 w pt wide (measured on its
     # exports); the columns fill the printable width, so the fit-to-width scale stays near 1
@@ -404,9 +430,9 @@ def calc_workbook(truths: Sequence[dict], path: Path, style: OfficeStyle, rng: r
                     spans_v.append((k, cell.rowspan, lines))
                 else:
                     lines_needed[k] = max(lines_needed.get(k, 1), lines * fsize / size)
-            if row.kind != "title":
+            if row.kind != "title" and _ruled(row, style):
                 for cc in range(5):
-                    ws.cell(rr, cc + 1).border = border
+                    ws.cell(rr, cc + 1).border = border if style.rules != "horizontal" else hborder
         for k0, n, lines in spans_v:  # a merged cell's lines spread over the rows it covers
             have = sum(lines_needed.get(k0 + j, 1) for j in range(n))
             if have < lines:
@@ -557,6 +583,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--random-style", action="store_true")
     ap.add_argument("--landscape", action="store_true")
     ap.add_argument("--keep-source", action="store_true", help="keep the .fodt/.xlsx beside the PDF")
+    ap.add_argument("--rules", choices=["all", "none", "horizontal", "indicators"], default="all",
+                    help="which cell borders are drawn (none: a form exported without borders)")
     args = ap.parse_args(argv)
     truths = (load_golden() if args.golden else []) + list(random_forms(args.seed, args.forms))
     for k, t in enumerate(truths):
@@ -564,6 +592,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     style = random_office_style(random.Random(args.seed), args.producer) if args.random_style else OfficeStyle()
     if args.landscape:
         style = replace(style, orientation="landscape")
+    if args.rules != "all":
+        style = replace(style, rules=args.rules)
     [rendered] = render_office_batch([OfficeJob(truths, args.out, args.producer, args.seed, style)],
                                      keep_sources=args.keep_source)
     with open(args.out.with_suffix(".truth.jsonl"), "w", encoding="utf-8") as f:

@@ -9,70 +9,27 @@
                        direction, minus the darkness a few pixels either side (a ridge: thin
                        and long, which text strokes are not), then gaps bridged and opened
                        with the long kernel; united with ``ink_to_line_masks``;
-``masks_to_tables``    one table per connected group of rules (several per page are fine);
-``table_to_cells``     the atomic grid of every rule position, then neighbouring atomic
-                       cells merged wherever the rule between them is missing — so a
-                       vertically merged 一级指标 cell or a value cell spanning three columns
-                       comes out as one cell with its row and column spans;
+``masks_to_tables``    one table per connected group of rules (several per page are fine): the
+                       masks' pixel runs as segments (``table.mask_runs``), then the shared
+                       table engine's lattice (``table.lattice_table``: the atomic grid of
+                       every rule position, neighbouring atomic cells merged wherever the rule
+                       between them is missing — a vertically merged 一级指标 cell or a value
+                       cell spanning three columns is one cell with its row and column spans);
 ``remove_lines``       rules painted white, so the recogniser never reads them as 一 or 丨.
 
-Pure functions over numpy arrays; nothing here knows about OCR engines.
+Pure functions over numpy arrays; nothing here knows about OCR engines. Cells, tables and
+their tolerances are the engine's (``extractors/table.py``, settings ``grid.*_pt``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Optional
 
 import cv2
 import numpy as np
 
+from pipeline.settings import GridSettings
 
-@dataclass(frozen=True)
-class Box:
-    x0: int
-    y0: int
-    x1: int
-    y1: int
-
-    @property
-    def width(self) -> int:
-        return self.x1 - self.x0
-
-    @property
-    def height(self) -> int:
-        return self.y1 - self.y0
-
-    @property
-    def center(self) -> tuple[float, float]:
-        return (self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2
-
-    def intersect(self, other: "Box") -> "Box | None":
-        x0, y0 = max(self.x0, other.x0), max(self.y0, other.y0)
-        x1, y1 = min(self.x1, other.x1), min(self.y1, other.y1)
-        return Box(x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
-
-    def area(self) -> int:
-        return max(0, self.width) * max(0, self.height)
-
-
-@dataclass(frozen=True)
-class GridCell:
-    """A (possibly merged) cell: atomic rows r0..r1-1 and columns c0..c1-1, and its box."""
-
-    r0: int
-    c0: int
-    r1: int
-    c1: int
-    box: Box
-
-
-@dataclass(frozen=True)
-class Table:
-    box: Box
-    xs: tuple[int, ...]  # vertical rule positions, left to right
-    ys: tuple[int, ...]  # horizontal rule positions, top to bottom
-    cells: tuple[GridCell, ...]
-    open_top: bool = False  # the vertical rules run on above the first horizontal one:
-    open_bottom: bool = False  # a row split by a page break (drawn open at the break)
+from ..table import Box, GridCell, Table, Tolerances, SegmentIndex, lattice_table, mask_runs
 
 
 def ink_to_line_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
@@ -172,109 +129,30 @@ def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contra
     return cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
 
 
-def _positions(profile: np.ndarray, min_value: float, merge_gap: int) -> list[tuple[int, int]]:
-    """Runs of indices where ``profile >= min_value``, runs closer than ``merge_gap`` joined."""
-    idx = np.flatnonzero(profile >= min_value)
-    if idx.size == 0:
-        return []
-    runs: list[list[int]] = [[int(idx[0]), int(idx[0])]]
-    for i in idx[1:]:
-        if i - runs[-1][1] <= merge_gap:
-            runs[-1][1] = int(i)
-        else:
-            runs.append([int(i), int(i)])
-    return [(a, b) for a, b in runs]
-
-
-def masks_to_tables(horiz: np.ndarray, vert: np.ndarray, dpi: float) -> list[Table]:
-    """Tables on the page, top to bottom."""
+def masks_to_tables(horiz: np.ndarray, vert: np.ndarray, dpi: float,
+                    grid: Optional[GridSettings] = None) -> list[Table]:
+    """Tables on the page, top to bottom: each connected group of rules at least
+    ``grid.table_min_width_pt`` wide and ``grid.table_min_height_pt`` high, through the
+    engine's lattice (``table.lattice_table``) over the masks' pixel runs."""
+    tol = Tolerances.for_dpi(grid or GridSettings(), dpi)
     both = cv2.bitwise_or(horiz, vert)
     both = cv2.dilate(both, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(both, connectivity=8)
-    min_side = dpi * 0.5
+    min_w, min_h = tol(tol.settings.table_min_width_pt), tol(tol.settings.table_min_height_pt)
+    h_index = v_index = None
     tables = []
     for i in range(1, n):
         x, y, w, h, _area = stats[i]
-        if w < min_side or h < dpi * 0.15:
+        if w < min_w or h < min_h:
             continue
+        if h_index is None:
+            hs, vs = mask_runs(horiz, 1), mask_runs(vert, 0)
+            h_index, v_index = SegmentIndex(hs), SegmentIndex(vs)
         box = Box(int(x), int(y), int(x + w), int(y + h))
-        table = table_to_cells(horiz, vert, box, dpi)
+        table = lattice_table((), (), box, tol, h_index, v_index)
         if table is not None:
             tables.append(table)
     return sorted(tables, key=lambda t: t.box.y0)
-
-
-def _coverage(mask: np.ndarray, along: int) -> float:
-    """Share of positions along axis ``along`` (1: x, a horizontal rule; 0: y, a vertical
-    one) where the band holds rule pixels."""
-    if mask.size == 0:
-        return 0.0
-    return float(np.count_nonzero(mask.max(axis=1 - along))) / mask.shape[along]
-
-
-def table_to_cells(horiz: np.ndarray, vert: np.ndarray, box: Box, dpi: float) -> "Table | None":
-    """The cells of one table: atomic grid from rule positions, merged where rules are missing."""
-    h = horiz[box.y0:box.y1, box.x0:box.x1]
-    v = vert[box.y0:box.y1, box.x0:box.x1]
-    merge_gap = max(2, int(dpi * 0.03))
-    min_h = dpi * 0.4 * 255  # a rule at least 0.4 inch long at that position
-    ys = [box.y0 + (a + b) // 2 for a, b in _positions(h.sum(axis=1), min_h, merge_gap)]
-    xs = [box.x0 + (a + b) // 2 for a, b in _positions(v.sum(axis=0), min_h, merge_gap)]
-    if len(xs) < 2 or len(ys) < 2:
-        return None
-    # a row split by a page break is drawn without its closing rule: the vertical rules
-    # run on past the last horizontal one; close the row there
-    rows_with_rules = np.flatnonzero(v.max(axis=1))
-    open_top = open_bottom = False
-    if rows_with_rules.size:
-        top, bottom = box.y0 + int(rows_with_rules[0]), box.y0 + int(rows_with_rules[-1])
-        if ys[0] - top > dpi * 0.1:
-            ys.insert(0, top)
-            open_top = True
-        if bottom - ys[-1] > dpi * 0.1:
-            ys.append(bottom)
-            open_bottom = True
-    nr, nc = len(ys) - 1, len(xs) - 1
-    parent = list(range(nr * nc))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def union(a: int, b: int) -> None:
-        parent[find(a)] = find(b)
-
-    band = max(2, int(dpi * 0.02))
-    for r in range(nr):
-        ya, yb = ys[r], ys[r + 1]
-        pad_y = max(1, (yb - ya) // 6)
-        for c in range(nc):
-            xa, xb = xs[c], xs[c + 1]
-            pad_x = max(1, (xb - xa) // 6)
-            if c + 1 < nc:  # rule on the right?
-                seg = vert[ya + pad_y:yb - pad_y, max(0, xb - band):xb + band + 1]
-                if _coverage(seg, 0) < 0.5:
-                    union(r * nc + c, r * nc + c + 1)
-            if r + 1 < nr:  # rule below?
-                seg = horiz[max(0, yb - band):yb + band + 1, xa + pad_x:xb - pad_x]
-                if _coverage(seg, 1) < 0.5:
-                    union(r * nc + c, (r + 1) * nc + c)
-    groups: dict[int, list[tuple[int, int]]] = {}
-    for r in range(nr):
-        for c in range(nc):
-            groups.setdefault(find(r * nc + c), []).append((r, c))
-    cells = []
-    for members in groups.values():
-        r0 = min(r for r, _ in members)
-        r1 = max(r for r, _ in members) + 1
-        c0 = min(c for _, c in members)
-        c1 = max(c for _, c in members) + 1
-        cells.append(GridCell(r0, c0, r1, c1, Box(xs[c0], ys[r0], xs[c1], ys[r1])))
-    cells.sort(key=lambda g: (g.r0, g.c0))
-    return Table(box=Box(xs[0], ys[0], xs[-1], ys[-1]), xs=tuple(xs), ys=tuple(ys), cells=tuple(cells),
-                 open_top=open_top, open_bottom=open_bottom)
 
 
 def remove_lines(gray: np.ndarray, horiz: np.ndarray, vert: np.ndarray) -> np.ndarray:

@@ -30,7 +30,7 @@ from .colour import masks_to_stamps, separate_ink
 from .correct import correct_cells
 from .engines import create_engine
 from .engines.base import OcrEngine, clean_word_text
-from .geometry import lines_to_rows
+from ..geometry import lines_to_rows
 from .grid import gray_to_line_masks, masks_to_tables, remove_lines
 from .preprocess import find_page_quad, flatten_light, lines_are_sideways, prepare, rotate_mask, turn, unwarp
 from .render import PageImage, image_frame, pdf_page_image
@@ -81,7 +81,7 @@ def _warp_mask(mask, fn):
 def _grid_of(gray, ink, raw, dpi: float, grid: GridSettings):
     horiz, vert = gray_to_line_masks(raw, ink, dpi, grid.rule_min_contrast, grid.rule_smooth_in,
                                      grid.rule_gap_in, grid.rule_min_len_in)
-    tables = masks_to_tables(horiz, vert, dpi)
+    tables = masks_to_tables(horiz, vert, dpi, grid)
     return tables, remove_lines(gray, horiz, vert)
 
 

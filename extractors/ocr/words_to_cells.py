@@ -16,17 +16,15 @@ page even when the rules are a few pixels apart after deskew (see :func:`column_
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
-from pipeline.models import BBox, Cell, Row
+from pipeline.models import Cell, Row
 
+from ..geometry import COL_UNITS, PageGeometry, join_pieces, words_to_lines  # noqa: F401  (re-exported)
+from ..table import Box, GridCell, Table
 from .engines.base import Word
-from .grid import Box, GridCell, Table
 
-COL_UNITS = 100
-_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201d（）《》]")
 
 
 @dataclass
@@ -59,36 +57,6 @@ def assign_words(words: Sequence[Word], tables: Sequence[Table]) -> tuple[list[C
     return cells, free
 
 
-def words_to_lines(words: Sequence[Word]) -> list[list[Word]]:
-    """Text lines top to bottom, each left to right."""
-    lines: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: (w.box.y0 + w.box.y1) / 2):
-        if lines:
-            last = lines[-1]
-            top = min(x.box.y0 for x in last)
-            bottom = max(x.box.y1 for x in last)
-            overlap = min(bottom, w.box.y1) - max(top, w.box.y0)
-            if overlap > 0.5 * min(w.box.height, bottom - top):
-                last.append(w)
-                continue
-        lines.append([w])
-    return [sorted(line, key=lambda w: w.box.x0) for line in lines]
-
-
-def join_pieces(pieces: Sequence[str]) -> str:
-    """Texts run together: nothing between pieces where either side is a CJK (wide)
-    character — wrapped lines and per-character words are one text — else one space."""
-    out = ""
-    for p in pieces:
-        p = p.strip()
-        if not p:
-            continue
-        if out and not (_WIDE.match(out[-1]) or _WIDE.match(p[0])) and (out[-1].isalpha() and p[0].isalpha()):
-            out += " "
-        out += p
-    return out
-
-
 def lines_text(lines: Sequence[Sequence[Word]]) -> str:
     return join_pieces([join_pieces([w.text for w in line]) for line in lines])
 
@@ -102,20 +70,10 @@ def column_span(x0: float, x1: float, table: Box) -> tuple[int, int]:
     return col, max(1, math.floor(b) - col)
 
 
-@dataclass(frozen=True)
-class PageGeometry:
-    page: int
-    scale: float  # page pixels -> output units (PDF points: 72/dpi; images: 1.0)
-
-    def bbox(self, box: Box) -> BBox:
-        s = self.scale
-        return BBox(x0=round(box.x0 * s, 2), top=round(box.y0 * s, 2), x1=round(box.x1 * s, 2), bottom=round(box.y1 * s, 2))
-
-
 def _cell(text: str, col: int, colspan: int, box: Box, words: Sequence[Word], geo: PageGeometry) -> Cell:
     conf = min((w.confidence for w in words), default=0.0)
     return Cell(text=text, col=col, colspan=colspan, page=geo.page, bbox=geo.bbox(box),
-                confidence=round(conf, 4), origin="ocr")
+                confidence=round(conf, 4), origin=geo.origin)
 
 
 def tables_to_rows(tables: Sequence[Table], cells: Sequence[CellWords], free: Sequence[Word],

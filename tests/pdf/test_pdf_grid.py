@@ -1,7 +1,7 @@
 """The geometry steps of the PDF reader, each alone, on hand-built rules."""
 from __future__ import annotations
 
-from extractors.pdf_grid import (
+from extractors.table import (
     CellLocator,
     Seg,
     cells_to_rows,
