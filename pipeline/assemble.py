@@ -29,7 +29,8 @@ from functools import partial
 from typing import Callable, Iterable, Iterator, Optional
 
 from .errors import ParseError
-from .labels import UNKNOWN, Layout, Vocabulary, canonical, load_vocabulary, snap
+from .lexicon import join_texts
+from .labels import UNKNOWN, Layout, Vocabulary, canonical, load_vocabulary
 from .models import (
     HEADER_KEYS,
     TITLE,
@@ -58,8 +59,6 @@ PERIOD_VALUE = "value@"  # an indicator column holding the value of one period: 
 _YEAR_LINE = re.compile(r"^[（(]\s*(\d{4})\s*年度?\s*[）)]$|^(\d{4})\s*年度$")
 _YEAR_IN_TITLE = re.compile(r"(\d{4})\s*年")
 _LABEL_SPLIT = re.compile(r"^([^:：]{2,30})[:：]\s*(.+)$", re.S)
-_CJK_END = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]$")
-_CJK_START = re.compile(r"^[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 
 # --------------------------------------------------------------------------- drafts
@@ -99,14 +98,7 @@ def join_cells(cells: list[Cell]) -> str:
     """Cell texts in order: no space between CJK neighbours, one space between Latin words."""
     if len(cells) == 1:
         return cells[0].text.strip()
-    parts = [c.text.strip() for c in cells if c.text and c.text.strip()]
-    if not parts:
-        return ""
-    out = parts[0]
-    for p in parts[1:]:
-        sep = "" if (_CJK_END.search(out) or _CJK_START.search(p)) else " "
-        out = out + sep + p
-    return out
+    return join_texts(c.text.strip() for c in cells if c.text)
 
 
 # --------------------------------------------------------------------------- row classification
@@ -531,15 +523,6 @@ def _confidence(prov: dict) -> float:
     return c if c == 1.0 else round(c, 4)
 
 
-def _snap_closed(values: dict, vocab: Vocabulary, ocr: bool) -> dict:
-    if not ocr:
-        return values
-    for key in ("allocation_method", "project_type_name"):
-        if values.get(key):
-            values[key] = snap(values[key], vocab.closed_values.get(key, ()), 80)
-    return values
-
-
 def form_layout(draft: FormDraft, vocab: Vocabulary) -> tuple[Layout, Optional[str]]:
     """The draft's family and the unit its amounts are printed in (the label's, else the family's)."""
     layout = vocab.layout_by_title(draft.title) if draft.title else None
@@ -561,11 +544,9 @@ def draft_to_header(
     findings: list[Finding] = []
     confidence: dict[str, float] = {}
     provenance: dict[str, dict] = {}
-    ocr = False
     unit = unit or "万元"
     for key, cells in draft.fields.items():
-        text, by_ocr = _field_text(cells)
-        ocr = ocr or by_ocr
+        text, _ = _field_text(cells)
         prov = _provenance(cells)
         if not text:
             continue
@@ -594,7 +575,6 @@ def draft_to_header(
             if prov is not None:
                 provenance[k] = prov
                 confidence[k] = _confidence(prov)
-    values = _snap_closed(values, vocab, ocr)
     reported = {f.field for f in findings}
     for key in HEADER_KEYS:
         if values.get(key) is None:
@@ -656,22 +636,17 @@ def _indicators(indicators: list[IndicatorDraft], vocab: Vocabulary, period_colu
     for ind in indicators:
         texts: dict[str, str] = {}
         row_cells: list[Cell] = []
-        ocr = False
         for name, cell_key in fields:
             cells = ind.cells.get(cell_key)
             if not cells:
                 texts[name] = ind.filled.get(name, "")
                 continue
             row_cells += cells
-            texts[name], by_ocr = _field_text(cells)
-            ocr = ocr or by_ocr
+            texts[name], _ = _field_text(cells)
         level2 = texts["level2"]
         core = level2.startswith(("*", "＊"))
         if core:
             level2 = level2.lstrip("*＊ ")
-        if ocr:
-            texts["level1"] = snap(texts["level1"], vocab.level1_values, 70)
-            level2 = snap(level2, vocab.level2_values, 70)
         prov = _provenance(row_cells)
         row = {
             "level1": texts["level1"], "level2": level2, "core": core, "level3": texts["level3"],

@@ -17,7 +17,8 @@ from typing import Iterable, Optional
 
 from rapidfuzz import fuzz, process
 
-LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicon"
+from .lexicon import LEXICON_DIR
+
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "data" / "layouts"
 
 _BRACKETED = re.compile(r"[（(【\[][^（）()【】\[\]]*[）)】\]]")

@@ -60,6 +60,32 @@ class ValidationSettings(_Settings):
     unit_powers: tuple[int, ...] = (4, -4, 3, -3, 2, -2, 1, -1)
 
 
+class OcrTextSettings(_Settings):
+    """How recognised text is corrected: on the page, where the image is needed
+    (``extractors.ocr.correct``), and per form, in the OCR text-correction stage
+    (``pipeline.ocr_repair``). Scores are rapidfuzz ratios (0-100)."""
+
+    wrapped_label_score: float = Field(default=80.0, ge=0, le=100, description="page: a short cell ending in a "
+                                       "colon that names no field at this score is the tail of a wrapped label "
+                                       "(dropped); a digit field's label is found at this score too")
+    column_snap_score: float = Field(default=80.0, ge=0, le=100, description="page: a short misread cell "
+                                     "snapped to the indicator column name this near (一级指标标 -> 一级指标)")
+    core_level2_score: float = Field(default=90.0, ge=0, le=100, description="page: a cell this near a 二级指标 "
+                                     "name is checked on the image for the small * of a core indicator")
+    level_snap_score: float = Field(default=70.0, ge=0, le=100, description="form: an OCR'd 一级/二级指标 "
+                                    "snapped to the vocabulary's value this near")
+    closed_snap_score: float = Field(default=80.0, ge=0, le=100, description="form: an OCR'd 项目类型 / 分配方式 "
+                                     "snapped to the vocabulary's value this near")
+    max_set: int = Field(default=4, ge=1, le=12, description="form, * evidence (3): at most this many places "
+                         "tried in every combination against the year's amount (2^n parses)")
+    max_options: int = Field(default=256, ge=1, description="form, * evidence (1): combinations of the "
+                             "unexplained places of one clause tried, at most")
+    max_group: int = Field(default=6, ge=1, le=12, description="form, * evidence (2): between two written "
+                           "totals every combination of up to this many places; more: all at once")
+    sum_tolerance_yuan: float = Field(default=0.005, ge=0, description="form, * evidence (2) and (3): sums "
+                                      "equal to a written total within this many 元 (the floor for (3))")
+
+
 class PdfSettings(_Settings):
     """How PDF pages are triaged and read by layout."""
 
@@ -165,6 +191,7 @@ class Settings(_Settings):
     validation: ValidationSettings = ValidationSettings()
     pdf: PdfSettings = PdfSettings()
     ocr: OcrSettings = OcrSettings()
+    ocr_text: OcrTextSettings = OcrTextSettings()
     office: OfficeSettings = OfficeSettings()
     grid: GridSettings = GridSettings()
     limits: Limits = Limits()
