@@ -106,7 +106,8 @@ def join_cells(cells: list[Cell]) -> str:
 
 def _label_of(cell: Cell, vocab: Vocabulary, settings: AssemblySettings) -> Optional[str]:
     fuzzy = settings.label_fuzzy_score if cell.origin == "ocr" else None
-    return vocab.header_key(cell.text, fuzzy_score=fuzzy, max_chars=settings.label_max_chars)
+    return vocab.header_key(cell.text, fuzzy_score=fuzzy, max_chars=settings.label_max_chars,
+                            fuzzy_min_chars=settings.label_fuzzy_min_chars)
 
 
 def row_is_title(row: Row, vocab: Vocabulary) -> Optional[str]:
@@ -123,7 +124,7 @@ def row_to_columns(row: Row, vocab: Vocabulary, settings: AssemblySettings) -> O
     """The indicator header row as grid column -> field, or None if the row is not one."""
     columns: dict[int, str] = {}
     for cell in row.cells:
-        name = vocab.column(cell.text) if len(cell.text) < 20 else None
+        name = vocab.column(cell.text) if len(cell.text) < settings.column_max_chars else None
         if name and name not in columns.values():
             for col in range(cell.col, cell.col + cell.colspan):
                 columns[col] = name
@@ -219,10 +220,10 @@ def _first_text(row: Row) -> str:
     return ""
 
 
-def _may_be_column_row(row: Row, vocab: Vocabulary) -> bool:
+def _may_be_column_row(row: Row, vocab: Vocabulary, settings: AssemblySettings) -> bool:
     """Cheap pre-check before :func:`row_to_columns`: its first cell names an indicator column."""
     first = _first_text(row)
-    return len(first) < 20 and vocab.column(first) is not None
+    return len(first) < settings.column_max_chars and vocab.column(first) is not None
 
 
 def _starts_with_label(row: Row, vocab: Vocabulary, settings: AssemblySettings) -> bool:
@@ -261,9 +262,9 @@ def rows_to_drafts(
             draft, in_table = FormDraft(title=title), False
             _note_pages(draft, row)
             continue
-        if len(row.cells) == 1 and _single_cell_row(draft, row, vocab):
+        if len(row.cells) == 1 and _single_cell_row(draft, row, vocab, settings):
             continue
-        columns = row_to_columns(row, vocab, settings) if _may_be_column_row(row, vocab) else None
+        columns = row_to_columns(row, vocab, settings) if _may_be_column_row(row, vocab, settings) else None
         if columns is not None:
             # the first header row, or one repeated on the next page: same table either way
             draft.columns, in_table = columns, True
@@ -362,12 +363,12 @@ def _add_stacked(draft: FormDraft, row: Row) -> None:
         draft.fields.setdefault(key, []).append(cell)
 
 
-def _single_cell_row(draft: FormDraft, row: Row, vocab: Vocabulary) -> bool:
+def _single_cell_row(draft: FormDraft, row: Row, vocab: Vocabulary, settings: AssemblySettings) -> bool:
     """A year line (（2026年度）) or a row naming the indicator set that follows (长期绩效指标):
     noted on the draft; True when the row was one of them."""
     cell = row.cells[0]
     text = cell.text.strip()
-    if len(text) > 16:
+    if len(text) > settings.single_row_max_chars:
         return False
     m = _YEAR_LINE.match(text)
     if m:

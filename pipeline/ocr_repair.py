@@ -56,7 +56,7 @@ from .errors import ParseError
 from .lexicon import COUNT_UNIT, IDEOGRAPH_CHAR
 from .models import Finding, Form
 from .labels import Vocabulary, load_vocabulary, snap
-from .settings import OcrTextSettings, Settings, resolve
+from .settings import CalcSettings, OcrTextSettings, Settings, resolve
 from .validate import WAN, declared_unit_yuan, fmt, stated_tolerance
 
 REPAIRED = "OCR_REPAIRED"
@@ -161,11 +161,11 @@ def _may_hold_a_term(half: str, m: re.Match) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _terms(text: str) -> tuple:
+def _terms(text: str, window: int = 40) -> tuple:
     try:
         with localcontext() as ctx:
             ctx.prec = 80
-            return tuple(find_terms(to_halfwidth(text)))
+            return tuple(find_terms(to_halfwidth(text), window))
     except (ParseError, ValueError, ArithmeticError, InvalidOperation, IndexError, RecursionError):
         return ()
 
@@ -178,14 +178,14 @@ def _term_with(spans: Sequence, positions: Sequence[int]) -> Optional[Any]:
     return None
 
 
-def _local(text: str, option: Sequence[Candidate]) -> Optional[str]:
+def _local(text: str, option: Sequence[Candidate], window: int = 40) -> Optional[str]:
     """Evidence (1): every ``*`` of the option lies in a term with a stated result that its
     product matches, and none lies in a term that already multiplied out before."""
     at = _offsets(option)
-    original = _terms(text)
+    original = _terms(text, window)
     if any(s.start < o < s.end and _fits(s.term) for o in at for s in original):
         return None  # the place already reads as a term that multiplies out: nothing is missing
-    spans = _terms(apply(text, at))
+    spans = _terms(apply(text, at), window)
     why = []
     for o in at:
         span = _term_with(spans, [_moved(o, at)])
@@ -209,12 +209,12 @@ def _consistent(spans: Sequence, moved: Sequence[int]) -> bool:
 
 
 def _group_sums(text: str, inserted: Sequence[int], positions: Sequence[int],
-                tolerance: Decimal) -> Optional[str]:
+                tolerance: Decimal, window: int = 40) -> Optional[str]:
     """Evidence (2): after the repair, the terms between the previous written total and the
     next one (合计/共计/小计/总计) sum to it — and each position lies in such a stretch."""
     repaired = apply(text, inserted)
     half = to_halfwidth(repaired)
-    spans = _terms(repaired)
+    spans = _terms(repaired, window)
     moved = [_moved(o, inserted) for o in positions]
     if not _consistent(spans, moved):
         return None
@@ -240,7 +240,7 @@ def _annual_fits(text: str, annual: Optional[Decimal], calc_settings, tolerance:
     """Evidence (3): the total the text supports is the year's amount (None: no amount)."""
     if annual is None:
         return None
-    if moved and not _consistent(_terms(text), moved):
+    if moved and not _consistent(_terms(text, calc_settings.term_window_chars), moved):
         return False
     try:
         total = parse_calculation(text, calc_settings).total_yuan
@@ -313,7 +313,9 @@ def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_setting
 
 
 def _by_arithmetic(text: str, annual_amount: Optional[Decimal], calc_settings, t: OcrTextSettings) -> Outcome:
+    calc_settings = calc_settings or CalcSettings()
     tolerance = Decimal(str(t.sum_tolerance_yuan))
+    w = calc_settings.term_window_chars
     half = to_halfwidth(text)
     if not any(c.isdigit() for c in half):
         return Outcome(text, [], [])
@@ -330,7 +332,7 @@ def _by_arithmetic(text: str, annual_amount: Optional[Decimal], calc_settings, t
         proven: list[Candidate] = []
         rest: list[int] = []
         for k in sites:
-            repair, clash = _one_fitting([(c,) for c in by_site[k]], lambda opt: _local(text, opt))
+            repair, clash = _one_fitting([(c,) for c in by_site[k]], lambda opt: _local(text, opt, w))
             if repair:
                 proven += repair.candidates
             elif clash:
@@ -339,7 +341,7 @@ def _by_arithmetic(text: str, annual_amount: Optional[Decimal], calc_settings, t
                 rest.append(k)
         if len(rest) >= 2:
             combos = [opt for opt in _combinations([by_site[k] for k in rest], t.max_options) if len(opt) >= 2]
-            repair, clash = _one_fitting(combos, lambda opt: _local(text, (*proven, *opt)))
+            repair, clash = _one_fitting(combos, lambda opt: _local(text, (*proven, *opt), w))
             if repair:
                 proven += repair.candidates
                 rest = [k for k in rest if not any(c.site == k for c in repair.candidates)]
@@ -347,7 +349,7 @@ def _by_arithmetic(text: str, annual_amount: Optional[Decimal], calc_settings, t
                 ambiguous.append(clash)
                 rest = []
         if proven:
-            why = _local(text, proven)  # together, as they will stand
+            why = _local(text, proven, w)  # together, as they will stand
             if why is not None:
                 accepted.append(Repair(tuple(proven), why))
             else:
@@ -367,7 +369,7 @@ def _by_arithmetic(text: str, annual_amount: Optional[Decimal], calc_settings, t
             continue
         repair, clash = _one_fitting(
             _subsets(here, t.max_group),
-            lambda opt: _group_sums(text, offsets(opt), [o for c in opt for o in c.at], tolerance))
+            lambda opt: _group_sums(text, offsets(opt), [o for c in opt for o in c.at], tolerance, w))
         if repair:
             accepted.append(repair)
             unproven = [c for c in unproven if c not in repair.candidates]

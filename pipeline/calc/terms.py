@@ -37,7 +37,6 @@ RESULT = re.compile(
     rf"(?P<num>{NUM})\s*(?P<unit>{MONEY_UNIT})?(?P<about>左右)?"
 )
 AMOUNT_BEFORE = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>{MONEY_UNIT})?\Z")
-_LEFT_WINDOW = 40
 _CJK_WORDS = re.compile(rf"{IDEOGRAPH_CHAR}{{2,10}}")
 _KEEP = "（）：，；"  # CJK punctuation that reads as a delimiter stays as it is
 _FULLWIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP}
@@ -100,14 +99,15 @@ def _clause_start(text: str, pos: int) -> int:
     return max(0, pos - 60)
 
 
-def find_terms(text: str) -> list[Span]:
-    """Every quantity × rate term in ``text`` (already half-width), in order."""
+def find_terms(text: str, window: int = 40) -> list[Span]:
+    """Every quantity × rate term in ``text`` (already half-width), in order; a term's first
+    factor within ``window`` characters before its operator (``calc.term_window_chars``)."""
     spans: list[Span] = []
     done = 0
     for op in _operators(text):
         if op.start() < done:
             continue
-        left = LEFT.search(text, max(done, op.start() - _LEFT_WINDOW), op.start())
+        left = LEFT.search(text, max(done, op.start() - window), op.start())
         if not left:
             continue
         try:
