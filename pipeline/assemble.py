@@ -606,7 +606,7 @@ def _period_columns(draft: FormDraft) -> tuple[str, ...]:
 _BRACKET_UNIT = re.compile(r"[（(]\s*([^()（）\d\s]{1,6})\s*[)）]\s*$")
 
 
-def _target(value: str):
+def indicator_target(value: str):
     """The parsed target; a unit in brackets after the number (``≥90.00(%)``) is its unit."""
     if value.endswith((")", "）")):
         value = _BRACKET_UNIT.sub(r"\1", value)
@@ -652,7 +652,7 @@ def _indicators(indicators: list[IndicatorDraft], vocab: Vocabulary, period_colu
         row = {
             "level1": texts["level1"], "level2": level2, "core": core, "level3": texts["level3"],
             "value": texts["value"], "explanation": texts["explanation"],
-            "target": _target(texts["value"]), "prov": [prov] if prov else [],
+            "target": indicator_target(texts["value"]), "prov": [prov] if prov else [],
         }
         if period or ind.period:
             row["period"] = period or ind.period

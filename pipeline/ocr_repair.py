@@ -14,7 +14,9 @@ In order:
 1. **Closed vocabularies.** 一级/二级指标 (``ocr_text.level_snap_score``), 项目类型 and
    分配方式 (``ocr_text.closed_snap_score``) are snapped to the nearest value of the
    vocabulary (``data/lexicon/labels.json``); a value nothing is near stays as read.
-2. **The × of the calculation text (测算依据).** Written ``*``, it is a few pixels high
+2. **Brackets** whose pair proves them misread, in every OCR'd text: an inner 《 closed by
+   〉 is 〈 (a title inside a title), 〔2021） is 〔2021〕 (a document number).
+3. **The × of the calculation text (测算依据).** Written ``*``, it is a few pixels high
    and the recogniser drops it or reads it as a middle dot. It is put back where the text
    proves it, by evidence in this order:
 
@@ -49,6 +51,7 @@ from decimal import Decimal, InvalidOperation, localcontext
 from itertools import combinations, product
 from typing import Any, Iterable, Optional, Sequence
 
+from .assemble import indicator_target
 from .calc import parse_calculation
 from .calc.terms import find_terms, to_halfwidth
 from .calc.totals import find_totals
@@ -431,6 +434,105 @@ def shape_repairs(text: str) -> tuple[str, list[tuple[str, str, str]]]:
     return _MISSING_TIMES.sub("*", text), found
 
 
+# a document number 〔2021〕 whose closing bracket was read as ）or ]
+_DOC_YEAR = re.compile(r"〔(\d{4})[）)\]]")
+
+
+def nested_title_marks(text: str) -> str:
+    """A title inside a title is bracketed 〈…〉; the recogniser reads its opening 〈 as 《.
+    An inner 《 (one opened while another is open) that is closed by 〉 becomes 〈."""
+    out = list(text)
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "《":
+            if depth:
+                close = next((c for c in text[i + 1:] if c in "》〉《〈"), "")
+                if close == "〉":
+                    out[i] = "〈"
+                    continue
+            depth += 1
+        elif ch == "》":
+            depth = max(0, depth - 1)
+    return "".join(out)
+
+
+def bracket_repairs(text: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """Step 2 on one text: brackets the recogniser misread, where the other bracket of the pair proves it:
+    an inner 《 closed by 〉 is 〈 (a title inside a title); 〔2021） is 〔2021〕 (a document
+    number). With (before, after, why) excerpts, one per place."""
+    found: list[tuple[str, str, str]] = []
+    if "〉" in text:
+        fixed = nested_title_marks(text)
+        for i, (a, b) in enumerate(zip(text, fixed)):
+            if a != b:
+                lo, hi = max(0, i - 10), min(len(text), i + 11)
+                found.append((text[lo:hi], fixed[lo:hi], "a title inside a title opens with 〈, as it closes with 〉"))
+        text = fixed
+    if "〔" in text:
+        for m in _DOC_YEAR.finditer(text):
+            lo, hi = max(0, m.start() - 10), min(len(text), m.end() + 10)
+            found.append((text[lo:hi], text[lo:m.end() - 1] + "〕" + text[m.end():hi],
+                          "a document number opened with 〔 closes with 〕"))
+        text = _DOC_YEAR.sub(r"〔\1〕", text)
+    return text, found
+
+
+_TEXT_FIELDS = ("project_name", "applicant_unit", "primary_budget_unit", "allocation_method", "policy_basis",
+                "calculation_basis", "annual_goal", "long_term_goal")
+_INDICATOR_TEXTS = ("level3", "value", "explanation")
+
+
+def _mark(label: str, before: str, after: str, why: str, field_: str) -> Finding:
+    return Finding(code=REPAIRED, severity="info", field=field_,
+                   message=f"{label} misread by OCR put right: “{before}” -> “{after}” ({why})")
+
+
+def repair_brackets(form: Form) -> tuple[dict, list[Finding]]:
+    """Step 2 over every OCR'd text of the form: its updates and a finding per place."""
+    findings: list[Finding] = []
+    update: dict[str, Any] = {}
+    header: dict[str, str] = {}
+    for key in _TEXT_FIELDS:
+        value, prov = getattr(form.header, key), form.provenance.get(key)
+        if value and prov is not None and prov.origin == "ocr" and ("〉" in value or "〔" in value):
+            fixed, found = bracket_repairs(value)
+            if found:
+                header[key] = fixed
+                findings += [_mark("a bracket", b, a, why, key) for b, a, why in found]
+    if header:
+        update["header"] = form.header.model_copy(update=header)
+    extra = dict(form.header_extra)
+    for key, value in form.header_extra.items():
+        prov = form.provenance.get(key)
+        if isinstance(value, str) and prov is not None and prov.origin == "ocr" and ("〉" in value or "〔" in value):
+            fixed, found = bracket_repairs(value)
+            if found:
+                extra[key] = fixed
+                findings += [_mark("a bracket", b, a, why, key) for b, a, why in found]
+    if extra != form.header_extra:
+        update["header_extra"] = extra
+    indicators, changed = list(form.indicators), False
+    for i, ind in enumerate(indicators):
+        if not ind.prov or ind.prov[0].origin != "ocr":
+            continue
+        fixes: dict[str, Any] = {}
+        for name in _INDICATOR_TEXTS:
+            value = getattr(ind, name)
+            if "〉" in value or "〔" in value:
+                fixed, found = bracket_repairs(value)
+                if found:
+                    fixes[name] = fixed
+                    findings += [_mark("a bracket", b, a, why, f"indicators[{i}].{name}") for b, a, why in found]
+        if fixes:
+            if "value" in fixes:
+                fixes["target"] = indicator_target(fixes["value"])
+            indicators[i] = ind.model_copy(update=fixes)
+            changed = True
+    if changed:
+        update["indicators"] = indicators
+    return update, findings
+
+
 def snap_vocabulary(form: Form, vocab: Vocabulary, t: OcrTextSettings) -> tuple[dict, list[Finding]]:
     """Step 1: the OCR'd values of closed vocabularies snapped to the nearest valid value: the
     form's updates (header, indicators) and a finding per value changed."""
@@ -472,20 +574,21 @@ def _snapped(field_: str, label: str, read: str, near: str) -> Finding:
 
 
 def repair_ocr_text(form: Form, settings: Optional[Settings] = None) -> Form:
-    """Stage: OCR text correction (the module's steps 1 and 2), every change a finding.
+    """Stage: OCR text correction (the module's steps 1-3), every change a finding.
     Forms not read by OCR are returned as they are, at once."""
     if form.source.kind not in ("scan", "image"):
         return form
     settings = resolve(settings)
     t = settings.ocr_text
-    update, findings = snap_vocabulary(form, load_vocabulary(), t)
-    if update or findings:
-        form = form.model_copy(update={**update, "findings": [*form.findings, *findings]})
+    for step in (lambda f: snap_vocabulary(f, load_vocabulary(), t), repair_brackets):
+        update, findings = step(form)
+        if update or findings:
+            form = form.model_copy(update={**update, "findings": [*form.findings, *findings]})
     return repair_calculation(form, settings)
 
 
 def repair_calculation(form: Form, settings: Optional[Settings] = None) -> Form:
-    """Step 2: put back the ``*`` of an OCR'd 测算依据 where its shape or the arithmetic proves
+    """Step 3: put back the ``*`` of an OCR'd 测算依据 where its shape or the arithmetic proves
     it dropped. Forms not read by OCR are returned as they are, at once."""
     if form.source.kind not in ("scan", "image"):
         return form

@@ -14,8 +14,8 @@ of calculation terms — is made per form, each a finding, in the OCR text-corre
   as a small mark just left of the first character of a cell reading as a 二级指标 name.
 
 * A wrapped closing ）or 。 found as a lone mark on the cell's last line; label cells whose
-  bracketed remark was misread cut back to the label; a misread indicator header cell
-  snapped to its column name; nested title marks and 〔2021〕 brackets put right.
+  bracketed remark was misread cut back to the label and a misread indicator header cell
+  snapped to its column name (the assembler finds the form's structure by them).
 """
 from __future__ import annotations
 
@@ -42,35 +42,8 @@ PATTERNS: dict[str, re.Pattern] = {
 }
 
 
-# a document number 〔2021〕 whose closing bracket was read as ）or ]
-_DOC_YEAR = re.compile(r"〔(\d{4})[）)\]]")
-
-
-def nested_title_marks(text: str) -> str:
-    """A title inside a title is bracketed 〈…〉; the recogniser reads its opening 〈 as 《.
-    An inner 《 (one opened while another is open) that is closed by 〉 becomes 〈."""
-    out = list(text)
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch == "《":
-            if depth:
-                close = next((c for c in text[i + 1:] if c in "》〉《〈"), "")
-                if close == "〉":
-                    out[i] = "〈"
-                    continue
-            depth += 1
-        elif ch == "》":
-            depth = max(0, depth - 1)
-    return "".join(out)
-
-
 def clean_cell_text(text: str) -> str:
-    text = join_cjk_spaces(text).strip()
-    if "〉" in text:
-        text = nested_title_marks(text)
-    if "〔" in text:
-        text = _DOC_YEAR.sub(r"〔\1〕", text)
-    return text
+    return join_cjk_spaces(text).strip()
 
 
 def _compact(text: str) -> str:

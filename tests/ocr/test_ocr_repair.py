@@ -225,3 +225,23 @@ def test_an_ocr_misread_vocabulary_value_is_snapped_and_said_so():
 def test_vocabulary_values_not_read_by_ocr_are_never_snapped(kind, origin):
     form = _with_indicator("产出指木", "数最指标", origin=origin, kind=kind)
     assert repair_ocr_text(form, Settings()) is form
+
+
+@pytest.mark.parametrize("read,fixed,places", [
+    ("（深人社规〔2021）7号）", "（深人社规〔2021〕7号）", 1),
+    ("关于印发《深圳市就业创业补贴申请办理清单〉的通知》", "关于印发《深圳市就业创业补贴申请办理清单〉的通知》", 0),
+    ("《关于印发《深圳市就业创业补贴申请办理清单〉的通知》", "《关于印发〈深圳市就业创业补贴申请办理清单〉的通知》", 1),
+    ("《甲》和《乙》", "《甲》和《乙》", 0),
+])
+def test_a_bracket_silently_put_right_on_the_page_before_is_now_a_finding(read, fixed, places):
+    form = Form(source=Source(path="x.pdf", sha256="0", kind="scan", form_index=0),
+                header=Header(policy_basis=read), provenance={"policy_basis": ProvenanceItem(origin="ocr", page=1)})
+    out = repair_ocr_text(form, Settings())
+    assert out.header.policy_basis == fixed
+    found = [f for f in out.findings if f.code == REPAIRED]
+    assert len(found) == places and all(f.field == "policy_basis" and f.severity == "info" for f in found)
+    if places:
+        assert "->" in found[0].message
+    text = repair_ocr_text(form.model_copy(update={"provenance": {"policy_basis": ProvenanceItem(origin="pdf", page=1)}}),
+                           Settings())
+    assert text.header.policy_basis == read and not text.findings  # a text layer is never touched
