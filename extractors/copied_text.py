@@ -25,20 +25,17 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from pipeline.labels import Vocabulary, canonical, load_vocabulary
+from pipeline.lexicon import join_texts
 from pipeline.models import Cell, Row
 from pipeline.settings import Settings
 
 _WORD = re.compile(r"\S+")
-_CJK_END = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]$")
-_CJK_START = re.compile(r"^[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 _VALUE_LIKE = re.compile(r"[\d%％≥≤<>=＜＞＝]")
 STACKABLE = frozenset(("annual_goal", "long_term_goal"))
 
 
 def _join(a: str, b: str) -> str:
-    if not a:
-        return b
-    return a + ("" if (_CJK_END.search(a) or _CJK_START.search(b)) else " ") + b
+    return join_texts((a, b))
 
 
 @dataclass

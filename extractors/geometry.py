@@ -24,12 +24,12 @@ from functools import lru_cache
 from typing import Optional, Protocol, Sequence
 
 from pipeline.labels import Vocabulary
+from pipeline.lexicon import join_texts, space_between_letters
 from pipeline.models import BBox, Cell, Row
 
 from .table import Box, group_lines
 
 COL_UNITS = 100
-_WIDE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f\u2018-\u201d（）《》]")
 
 
 class Word(Protocol):
@@ -63,15 +63,7 @@ def words_to_lines(words: Sequence[Word]) -> list[list[Word]]:
 def join_pieces(pieces: Sequence[str]) -> str:
     """Texts run together: nothing between pieces where either side is a CJK (wide)
     character — wrapped lines and per-character words are one text — else one space."""
-    out = ""
-    for p in pieces:
-        p = p.strip()
-        if not p:
-            continue
-        if out and not (_WIDE.match(out[-1]) or _WIDE.match(p[0])) and (out[-1].isalpha() and p[0].isalpha()):
-            out += " "
-        out += p
-    return out
+    return join_texts((p.strip() for p in pieces), space_between_letters)
 
 
 @dataclass(frozen=True)

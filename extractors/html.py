@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from pipeline.errors import InputError
+from pipeline.lexicon import WIDE as _CJK
 from pipeline.models import Cell, Row
 
 from pipeline.readers import FunctionReader, ReadContext
@@ -35,7 +36,6 @@ _BLOCK = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", 
                     "dd", "blockquote", "pre", "center", "section", "article", "header", "footer", "form",
                     "fieldset", "address", "hr", "caption", "table", "thead", "tbody", "tfoot"})
 _SKIP = frozenset({"script", "style", "head", "title", "noscript", "template", "select", "option", "button"})
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
 _CJK_BREAK = re.compile(rf"(?<=[{_CJK}])[ \t\r\f]*\n[ \t\r\n\f]*(?=[{_CJK}])")
 _WS = re.compile(r"[ \t\r\n\f]+")
 _MAX_SPAN = 1000

@@ -19,6 +19,7 @@ from typing import Callable, Iterator, Optional
 
 from pipeline.errors import InputError
 from pipeline.labels import canonical, load_vocabulary
+from pipeline.lexicon import join_texts, space_between_words
 from pipeline.models import BBox, Cell, Row
 from pipeline.settings import GridSettings, PdfSettings
 
@@ -71,12 +72,7 @@ def chars_to_lines(chars: list[dict]) -> list[str]:
 
 def join_lines(lines: list[str]) -> str:
     """Wrapped lines as one text: no space between CJK, one space between Latin words."""
-    out = ""
-    for line in lines:
-        if out and _ascii_alnum(out[-1]) and _ascii_alnum(line[0]) and not (out[-1].isdigit() and line[0].isdigit()):
-            out += " "  # a digit run wrapped by the layout stays one number
-        out += line
-    return out
+    return join_texts(lines, space_between_words)  # a digit run wrapped by the layout stays one number
 
 
 # --------------------------------------------------------------------------- one page

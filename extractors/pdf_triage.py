@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Literal, Sequence
 
+from pipeline.lexicon import is_ideograph as _is_cjk
 from pipeline.settings import PdfSettings
 
 Verdict = Literal["text", "ocr", "blank"]
@@ -57,11 +58,6 @@ class TriagePlan:
     @property
     def text_pages(self) -> list[int]:
         return sorted(p for p, t in self.verdicts.items() if t.verdict == "text")
-
-
-def _is_cjk(ch: str) -> bool:
-    o = ord(ch[0])
-    return 0x3400 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FFFF
 
 
 def _is_junk(text: str) -> bool:

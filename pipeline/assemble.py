@@ -29,7 +29,8 @@ from functools import partial
 from typing import Callable, Iterable, Iterator, Optional
 
 from .errors import ParseError
-from .labels import UNKNOWN, Layout, Vocabulary, canonical, load_vocabulary, snap
+from .lexicon import join_texts
+from .labels import UNKNOWN, Layout, Vocabulary, canonical, load_vocabulary
 from .models import (
     HEADER_KEYS,
     TITLE,
@@ -58,8 +59,6 @@ PERIOD_VALUE = "value@"  # an indicator column holding the value of one period: 
 _YEAR_LINE = re.compile(r"^[（(]\s*(\d{4})\s*年度?\s*[）)]$|^(\d{4})\s*年度$")
 _YEAR_IN_TITLE = re.compile(r"(\d{4})\s*年")
 _LABEL_SPLIT = re.compile(r"^([^:：]{2,30})[:：]\s*(.+)$", re.S)
-_CJK_END = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]$")
-_CJK_START = re.compile(r"^[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
 
 
 # --------------------------------------------------------------------------- drafts
@@ -99,14 +98,7 @@ def join_cells(cells: list[Cell]) -> str:
     """Cell texts in order: no space between CJK neighbours, one space between Latin words."""
     if len(cells) == 1:
         return cells[0].text.strip()
-    parts = [c.text.strip() for c in cells if c.text and c.text.strip()]
-    if not parts:
-        return ""
-    out = parts[0]
-    for p in parts[1:]:
-        sep = "" if (_CJK_END.search(out) or _CJK_START.search(p)) else " "
-        out = out + sep + p
-    return out
+    return join_texts(c.text.strip() for c in cells if c.text)
 
 
 # --------------------------------------------------------------------------- row classification
@@ -114,7 +106,8 @@ def join_cells(cells: list[Cell]) -> str:
 
 def _label_of(cell: Cell, vocab: Vocabulary, settings: AssemblySettings) -> Optional[str]:
     fuzzy = settings.label_fuzzy_score if cell.origin == "ocr" else None
-    return vocab.header_key(cell.text, fuzzy_score=fuzzy, max_chars=settings.label_max_chars)
+    return vocab.header_key(cell.text, fuzzy_score=fuzzy, max_chars=settings.label_max_chars,
+                            fuzzy_min_chars=settings.label_fuzzy_min_chars)
 
 
 def row_is_title(row: Row, vocab: Vocabulary) -> Optional[str]:
@@ -131,7 +124,7 @@ def row_to_columns(row: Row, vocab: Vocabulary, settings: AssemblySettings) -> O
     """The indicator header row as grid column -> field, or None if the row is not one."""
     columns: dict[int, str] = {}
     for cell in row.cells:
-        name = vocab.column(cell.text) if len(cell.text) < 20 else None
+        name = vocab.column(cell.text) if len(cell.text) < settings.column_max_chars else None
         if name and name not in columns.values():
             for col in range(cell.col, cell.col + cell.colspan):
                 columns[col] = name
@@ -227,10 +220,10 @@ def _first_text(row: Row) -> str:
     return ""
 
 
-def _may_be_column_row(row: Row, vocab: Vocabulary) -> bool:
+def _may_be_column_row(row: Row, vocab: Vocabulary, settings: AssemblySettings) -> bool:
     """Cheap pre-check before :func:`row_to_columns`: its first cell names an indicator column."""
     first = _first_text(row)
-    return len(first) < 20 and vocab.column(first) is not None
+    return len(first) < settings.column_max_chars and vocab.column(first) is not None
 
 
 def _starts_with_label(row: Row, vocab: Vocabulary, settings: AssemblySettings) -> bool:
@@ -269,9 +262,9 @@ def rows_to_drafts(
             draft, in_table = FormDraft(title=title), False
             _note_pages(draft, row)
             continue
-        if len(row.cells) == 1 and _single_cell_row(draft, row, vocab):
+        if len(row.cells) == 1 and _single_cell_row(draft, row, vocab, settings):
             continue
-        columns = row_to_columns(row, vocab, settings) if _may_be_column_row(row, vocab) else None
+        columns = row_to_columns(row, vocab, settings) if _may_be_column_row(row, vocab, settings) else None
         if columns is not None:
             # the first header row, or one repeated on the next page: same table either way
             draft.columns, in_table = columns, True
@@ -370,12 +363,12 @@ def _add_stacked(draft: FormDraft, row: Row) -> None:
         draft.fields.setdefault(key, []).append(cell)
 
 
-def _single_cell_row(draft: FormDraft, row: Row, vocab: Vocabulary) -> bool:
+def _single_cell_row(draft: FormDraft, row: Row, vocab: Vocabulary, settings: AssemblySettings) -> bool:
     """A year line (（2026年度）) or a row naming the indicator set that follows (长期绩效指标):
     noted on the draft; True when the row was one of them."""
     cell = row.cells[0]
     text = cell.text.strip()
-    if len(text) > 16:
+    if len(text) > settings.single_row_max_chars:
         return False
     m = _YEAR_LINE.match(text)
     if m:
@@ -531,15 +524,6 @@ def _confidence(prov: dict) -> float:
     return c if c == 1.0 else round(c, 4)
 
 
-def _snap_closed(values: dict, vocab: Vocabulary, ocr: bool) -> dict:
-    if not ocr:
-        return values
-    for key in ("allocation_method", "project_type_name"):
-        if values.get(key):
-            values[key] = snap(values[key], vocab.closed_values.get(key, ()), 80)
-    return values
-
-
 def form_layout(draft: FormDraft, vocab: Vocabulary) -> tuple[Layout, Optional[str]]:
     """The draft's family and the unit its amounts are printed in (the label's, else the family's)."""
     layout = vocab.layout_by_title(draft.title) if draft.title else None
@@ -561,11 +545,9 @@ def draft_to_header(
     findings: list[Finding] = []
     confidence: dict[str, float] = {}
     provenance: dict[str, dict] = {}
-    ocr = False
     unit = unit or "万元"
     for key, cells in draft.fields.items():
-        text, by_ocr = _field_text(cells)
-        ocr = ocr or by_ocr
+        text, _ = _field_text(cells)
         prov = _provenance(cells)
         if not text:
             continue
@@ -594,7 +576,6 @@ def draft_to_header(
             if prov is not None:
                 provenance[k] = prov
                 confidence[k] = _confidence(prov)
-    values = _snap_closed(values, vocab, ocr)
     reported = {f.field for f in findings}
     for key in HEADER_KEYS:
         if values.get(key) is None:
@@ -625,7 +606,7 @@ def _period_columns(draft: FormDraft) -> tuple[str, ...]:
 _BRACKET_UNIT = re.compile(r"[（(]\s*([^()（）\d\s]{1,6})\s*[)）]\s*$")
 
 
-def _target(value: str):
+def indicator_target(value: str):
     """The parsed target; a unit in brackets after the number (``≥90.00(%)``) is its unit."""
     if value.endswith((")", "）")):
         value = _BRACKET_UNIT.sub(r"\1", value)
@@ -656,27 +637,22 @@ def _indicators(indicators: list[IndicatorDraft], vocab: Vocabulary, period_colu
     for ind in indicators:
         texts: dict[str, str] = {}
         row_cells: list[Cell] = []
-        ocr = False
         for name, cell_key in fields:
             cells = ind.cells.get(cell_key)
             if not cells:
                 texts[name] = ind.filled.get(name, "")
                 continue
             row_cells += cells
-            texts[name], by_ocr = _field_text(cells)
-            ocr = ocr or by_ocr
+            texts[name], _ = _field_text(cells)
         level2 = texts["level2"]
         core = level2.startswith(("*", "＊"))
         if core:
             level2 = level2.lstrip("*＊ ")
-        if ocr:
-            texts["level1"] = snap(texts["level1"], vocab.level1_values, 70)
-            level2 = snap(level2, vocab.level2_values, 70)
         prov = _provenance(row_cells)
         row = {
             "level1": texts["level1"], "level2": level2, "core": core, "level3": texts["level3"],
             "value": texts["value"], "explanation": texts["explanation"],
-            "target": _target(texts["value"]), "prov": [prov] if prov else [],
+            "target": indicator_target(texts["value"]), "prov": [prov] if prov else [],
         }
         if period or ind.period:
             row["period"] = period or ind.period

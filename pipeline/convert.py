@@ -2,7 +2,7 @@
 
     read (extractor by input type) -> rows
     assemble                       -> form drafts -> forms
-    STAGES (OCR'd calculation text repaired by its arithmetic, calculation, validation),
+    STAGES (OCR text correction, calculation, validation),
                                    each Form -> Form
 
 ``iter_document`` streams forms (memory flat in the number of forms); ``convert`` collects
@@ -27,7 +27,7 @@ from .calc import calculate
 from .errors import InputError, JixiaoError, NotAFormError
 from .labels import load_vocabulary
 from .models import DocumentResult, ErrorItem, Form, Row, Source, SourceKind, Stamp
-from .ocr_repair import repair_calculation
+from .ocr_repair import repair_ocr_text
 from .readers import ReadContext, Readers
 from .settings import Settings, resolve
 from .validate import validate
@@ -40,7 +40,7 @@ log = logging.getLogger("jixiao")
 NO_FORM = "no declaration form found (not a 绩效目标申报表?)"  # what a ``no_form`` status means
 
 Stage = Callable[[Form, Settings], Form]
-STAGES: tuple[Stage, ...] = (repair_calculation, calculate, validate)
+STAGES: tuple[Stage, ...] = (repair_ocr_text, calculate, validate)
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:

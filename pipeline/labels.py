@@ -17,7 +17,8 @@ from typing import Iterable, Optional
 
 from rapidfuzz import fuzz, process
 
-LEXICON_DIR = Path(__file__).resolve().parent.parent / "data" / "lexicon"
+from .lexicon import LEXICON_DIR
+
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent / "data" / "layouts"
 
 _BRACKETED = re.compile(r"[（(【\[][^（）()【】\[\]]*[）)】\]]")
@@ -59,9 +60,11 @@ class Vocabulary:
     periods: dict[str, str] = field(default_factory=dict)   # canonical section row -> indicator period
     repeatable: frozenset[str] = frozenset()                # keys whose label may be printed again
 
-    def header_key(self, text: str, *, fuzzy_score: Optional[float] = None, max_chars: int = 24) -> Optional[str]:
-        """The header key a label cell names, or None. ``fuzzy_score`` enables noisy matching."""
-        return _header_key(self, text, fuzzy_score, max_chars)
+    def header_key(self, text: str, *, fuzzy_score: Optional[float] = None, max_chars: int = 24,
+                   fuzzy_min_chars: int = 3) -> Optional[str]:
+        """The header key a label cell names, or None. ``fuzzy_score`` enables noisy matching
+        (of labels of ``fuzzy_min_chars`` or more: ``AssemblySettings``)."""
+        return _header_key(self, text, fuzzy_score, max_chars, fuzzy_min_chars)
 
     def column(self, text: str) -> Optional[str]:
         return _column(self, text)
@@ -105,14 +108,15 @@ def _layout(vocab: Vocabulary, title: Optional[str], keys: frozenset[str]) -> La
 
 
 @lru_cache(maxsize=65536)
-def _header_key(vocab: Vocabulary, text: str, fuzzy_score: Optional[float], max_chars: int) -> Optional[str]:
+def _header_key(vocab: Vocabulary, text: str, fuzzy_score: Optional[float], max_chars: int,
+                fuzzy_min_chars: int = 3) -> Optional[str]:
     if len(text) > max_chars * 2:
         return None
     c = canonical(text)
     if not c or len(c) > max_chars:
         return None
     key = vocab.header.get(c)
-    if key or fuzzy_score is None or len(c) < 3:
+    if key or fuzzy_score is None or len(c) < fuzzy_min_chars:
         return key
     match = process.extractOne(c, vocab.header.keys(), scorer=fuzz.ratio, score_cutoff=fuzzy_score)
     return vocab.header[match[0]] if match else None

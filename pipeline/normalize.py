@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Optional
 
 from .errors import ParseError
+from .lexicon import WIDE
 from .models import Target
 
 # --------------------------------------------------------------------------- text
@@ -22,8 +23,7 @@ _TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)\b[^<>]*>")
 _BLOCK_TAGS = frozenset({"br", "p", "div", "li", "tr"})
 _SPACES = re.compile(r"[ \t\u3000\xa0]+")
 _BLANK_LINES = re.compile(r"\s*\n\s*")
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef"
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t\u3000]+(?=[{_CJK}])")
+_CJK_GAP = re.compile(rf"(?<=[{WIDE}])[ \t\u3000]+(?=[{WIDE}])")
 
 
 def strip_markup(text: str) -> str:

@@ -1,62 +1,79 @@
-"""Stage: the ``*`` of an OCR'd calculation text put back where the form's arithmetic says so.
+"""Stage: OCR text correction. Every change made to recognised text once the page has been
+read is made here, per form, with one policy: a change only where the form itself proves
+it, and each change an ``OCR_REPAIRED`` finding (or, where two changes fit alike, none and
+an ``OCR_REPAIR_AMBIGUOUS`` warning). Forms from text dumps and text layers, and fields not
+read by OCR, are returned untouched. Thresholds: ``Settings.ocr_text``.
 
-The × of a calculation term, written ``*``, is a few pixels high and the recogniser often
-drops it. Where a page alone can tell, ``extractors.ocr.correct`` puts it back
-(``107份50元/份`` can only be a product). Where it cannot, a missing ``*`` is decided here,
-per form, by the numbers the form itself writes, never by the pattern alone:
+What needs the page image stays in the reader (``extractors.ocr.correct``): spaces between
+CJK characters removed, digit fields read again with a digits-only engine, the small ``*``
+of a core 二级指标 and a wrapped ）/。 found as ink. Those are readings of ink; this stage
+corrects text.
 
-* candidates — an amount or a rate followed by a number (``200元/人800人``, ``20万5家``), a quantity followed by a
-  number (``100人次1000元``, ``20批次8万元``, ``12个月120人``), a bracketed remark followed
-  by a number (``506元/人/月（定额标准）12月``), and a digit run that would read as a product if
-  split (``8000（81000年终考核）`` -> ``8*1000``, ``236012个月*120人=339.84万元`` -> ``2360*12``);
-* evidence, in order — (1) the term the ``*`` makes has a stated result (after ``=`` / 共 /
-  计, or the amount before the parenthesis holding it) that its product matches within the
-  rounding of the precision it is written in; (2) the terms before a 合计/共计/小计 written
-  in the text (since the previous one) then sum to it; (3) the total the whole text supports
-  then equals 本年度项目金额 (and did not before). ``20批次8万元`` gets none of these
-  (20 × 8万 = 160万 fits nothing), so it stays as written;
-* refusals — a repair is made only when exactly one candidate (or one set of candidates for
-  (2) and (3)) fits; when two fit, the text is left as read and an ``OCR_REPAIR_AMBIGUOUS``
-  warning lists them for a reviewer.
+In order:
 
-Every repair is recorded as an ``OCR_REPAIRED`` info finding quoting the text before and after
-and the arithmetic that decided it. Text dumps and text-layer PDFs return at once, untouched:
-only forms from scans and images whose 测算依据 came from OCR are looked at.
+1. **Closed vocabularies.** 一级/二级指标 (``ocr_text.level_snap_score``), 项目类型 and
+   分配方式 (``ocr_text.closed_snap_score``) are snapped to the nearest value of the
+   vocabulary (``data/lexicon/labels.json``); a value nothing is near stays as read.
+2. **Brackets** whose pair proves them misread, in every OCR'd text: an inner 《 closed by
+   〉 is 〈 (a title inside a title), 〔2021） is 〔2021〕 (a document number).
+3. **The × of the calculation text (测算依据).** Written ``*``, it is a few pixels high
+   and the recogniser drops it or reads it as a middle dot. It is put back where the text
+   proves it, by evidence in this order:
 
-The calculation parser itself (``pipeline.calc``) is reused for every check: a candidate is
+   (0) the shape alone, where only a product reads so: a middle dot between a word and a
+       number (``25人·4500元/人``), a number right before a rate per unit
+       (``107份50元/份``), a rate before a count of months (``200元/人6个月``);
+   candidates beyond those — an amount or a rate followed by a number (``200元/人800人``,
+   ``20万5家``), a quantity followed by a number (``100人次1000元``, ``20批次8万元``,
+   ``12个月120人``), a bracketed remark followed by a number (``506元/人/月（定额标准）12月``),
+   and a digit run that would read as a product if split (``8000（81000年终考核）`` ->
+   ``8*1000``, ``236012个月*120人=339.84万元`` -> ``2360*12``) — are decided by the numbers
+   the form itself writes, never by the pattern alone:
+   (1) the term the ``*`` makes has a stated result (after ``=`` / 共 / 计, or the amount
+       before the parenthesis holding it) that its product matches within the rounding of
+       the precision it is written in; (2) the terms before a 合计/共计/小计 written in the
+       text (since the previous one) then sum to it; (3) the total the whole text supports
+       then equals 本年度项目金额 (and did not before). ``20批次8万元`` gets none of these
+       (20 × 8万 = 160万 fits nothing), so it stays as written. A repair is made only when
+       exactly one candidate (or one set of candidates for (2) and (3)) fits.
+
+Every finding quotes the text before and after (“…” -> “…”) and what decided it. The
+calculation parser itself (``pipeline.calc``) is reused for every check: a candidate is
 judged by parsing the text with it in place.
 """
 from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from decimal import Decimal, InvalidOperation, localcontext
 from itertools import combinations, product
 from typing import Any, Iterable, Optional, Sequence
 
+from .assemble import indicator_target
 from .calc import parse_calculation
 from .calc.terms import find_terms, to_halfwidth
 from .calc.totals import find_totals
 from .errors import ParseError
+from .lexicon import COUNT_UNIT, IDEOGRAPH_CHAR
 from .models import Finding, Form
-from .settings import Settings, resolve
+from .labels import Vocabulary, load_vocabulary, snap
+from .settings import CalcSettings, OcrTextSettings, Settings, resolve
 from .validate import WAN, declared_unit_yuan, fmt, stated_tolerance
 
 REPAIRED = "OCR_REPAIRED"
 AMBIGUOUS = "OCR_REPAIR_AMBIGUOUS"
-_MAX_SET = 4    # (3): at most this many places are tried in every combination (2^4 parses)
-_MAX_OPTIONS = 256  # (1): combinations of the unexplained places of one clause tried, at most
-_MAX_GROUP = 6  # (2): between two totals, every combination of up to 6 places; more: all at once
-
-_CJK = r"[\u4e00-\u9fff]"
+_CJK = IDEOGRAPH_CHAR
+# (0) by shape: "25人·4500元/人" and "107份50元/份" can only mean 25人*4500元/人, 107份*50元/份
+_DOT_TIMES = re.compile(rf"(?<={_CJK})[·•∙⋅](?=\d)")
+_MISSING_TIMES = re.compile(rf"(?<=\d{_CJK})(?=\d+(?:\.\d+)?元/)|(?<=\d{_CJK}{_CJK})(?=\d+(?:\.\d+)?元/)"
+                            rf"|(?<=元/{_CJK})(?=\d+个月)|(?<=元/{_CJK}{_CJK})(?=\d+个月)")
 # 200元/人800人, 15.8万元/人15=237万元, 20万5家, 500元12个月: an amount or a rate, then a number
 _RATE_THEN_NUMBER = re.compile(rf"\d(?:[万千亿]元?|元)(?:/{_CJK}{{1,4}})*(?=约?\d)")
 # 100人次1000元, 300人2万元, 12个月120人: a quantity, then another number (correct.py used to
 # put a * after 人次 and the like before an amount by the pattern alone)
-_UNITS = "人次|批次|个月|平方米|人|家|份|台|场|天|次|名|户|套|项|批|期|件|月"
-_QTY_THEN_NUMBER = re.compile(rf"(?<=\d)(?:{_UNITS})(?=约?\d)")
+_QTY_THEN_NUMBER = re.compile(rf"(?<=\d)(?:{COUNT_UNIT})(?=约?\d)")
 # 506元/人/月（定额标准）12月: a factor, a remark in brackets, then a number
 _REMARK_THEN_NUMBER = re.compile(r"\d[^\d\s，,。；;：:（）()=]{0,8}[（(][^（）()\d]{1,15}[）)](?=\d)")
 # a digit run that a dropped * may have joined: not part of a decimal, a thousands group, a
@@ -82,9 +99,12 @@ class Repair:
 
 @dataclass
 class Outcome:
-    text: str
-    repairs: list[Repair]
+    text: str                   # as repaired
+    repairs: list[Repair]       # by arithmetic, offsets into the text after the repairs by shape
     ambiguous: list[tuple[tuple[Candidate, ...], ...]]  # rival repairs that fit alike, per place
+    read: str = ""              # as read
+    shaped: str = ""            # after the repairs by shape (0), before those by arithmetic
+    by_shape: list[tuple[str, str, str]] = field(default_factory=list)  # (before, after, why) excerpts
 
 
 def _fits(term: dict) -> bool:
@@ -144,11 +164,11 @@ def _may_hold_a_term(half: str, m: re.Match) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _terms(text: str) -> tuple:
+def _terms(text: str, window: int = 40) -> tuple:
     try:
         with localcontext() as ctx:
             ctx.prec = 80
-            return tuple(find_terms(to_halfwidth(text)))
+            return tuple(find_terms(to_halfwidth(text), window))
     except (ParseError, ValueError, ArithmeticError, InvalidOperation, IndexError, RecursionError):
         return ()
 
@@ -161,14 +181,14 @@ def _term_with(spans: Sequence, positions: Sequence[int]) -> Optional[Any]:
     return None
 
 
-def _local(text: str, option: Sequence[Candidate]) -> Optional[str]:
+def _local(text: str, option: Sequence[Candidate], window: int = 40) -> Optional[str]:
     """Evidence (1): every ``*`` of the option lies in a term with a stated result that its
     product matches, and none lies in a term that already multiplied out before."""
     at = _offsets(option)
-    original = _terms(text)
+    original = _terms(text, window)
     if any(s.start < o < s.end and _fits(s.term) for o in at for s in original):
         return None  # the place already reads as a term that multiplies out: nothing is missing
-    spans = _terms(apply(text, at))
+    spans = _terms(apply(text, at), window)
     why = []
     for o in at:
         span = _term_with(spans, [_moved(o, at)])
@@ -191,12 +211,13 @@ def _consistent(spans: Sequence, moved: Sequence[int]) -> bool:
     return True
 
 
-def _group_sums(text: str, inserted: Sequence[int], positions: Sequence[int]) -> Optional[str]:
+def _group_sums(text: str, inserted: Sequence[int], positions: Sequence[int],
+                tolerance: Decimal, window: int = 40) -> Optional[str]:
     """Evidence (2): after the repair, the terms between the previous written total and the
     next one (合计/共计/小计/总计) sum to it — and each position lies in such a stretch."""
     repaired = apply(text, inserted)
     half = to_halfwidth(repaired)
-    spans = _terms(repaired)
+    spans = _terms(repaired, window)
     moved = [_moved(o, inserted) for o in positions]
     if not _consistent(spans, moved):
         return None
@@ -208,7 +229,7 @@ def _group_sums(text: str, inserted: Sequence[int], positions: Sequence[int]) ->
         if mine:
             got = sum((s.term["stated_yuan"] if s.term["stated_yuan"] is not None
                        else s.term["product_yuan"] for s in inside), Decimal(0))
-            if abs(got - total.yuan) > Decimal("0.005"):
+            if abs(got - total.yuan) > tolerance:
                 return None
             terms = "the term before it then makes" if len(inside) == 1 else f"the {len(inside)} terms before it then sum to"
             why.append(f"“{half[total.start:total.end]}”: {terms} {fmt(got)} 元")
@@ -217,12 +238,12 @@ def _group_sums(text: str, inserted: Sequence[int], positions: Sequence[int]) ->
     return "; ".join(why) if not left else None
 
 
-def _annual_fits(text: str, annual: Optional[Decimal], calc_settings,
+def _annual_fits(text: str, annual: Optional[Decimal], calc_settings, tolerance: Decimal,
                  moved: Sequence[int] = ()) -> Optional[bool]:
     """Evidence (3): the total the text supports is the year's amount (None: no amount)."""
     if annual is None:
         return None
-    if moved and not _consistent(_terms(text), moved):
+    if moved and not _consistent(_terms(text, calc_settings.term_window_chars), moved):
         return False
     try:
         total = parse_calculation(text, calc_settings).total_yuan
@@ -230,7 +251,7 @@ def _annual_fits(text: str, annual: Optional[Decimal], calc_settings,
         return None
     if total is None:
         return False
-    return abs(total - annual * WAN) <= max(declared_unit_yuan(annual) / 2, Decimal("0.005"))
+    return abs(total - annual * WAN) <= max(declared_unit_yuan(annual) / 2, tolerance)
 
 
 def _one_fitting(options: Sequence[tuple[Candidate, ...]], judge) -> tuple[Optional[Repair], Optional[tuple]]:
@@ -266,13 +287,13 @@ def _clauses(half: str, by_site: dict[int, list[Candidate]]) -> list[list[int]]:
     return list(groups.values())
 
 
-def _combinations(per_site: Sequence[Sequence[Candidate]]) -> list[tuple[Candidate, ...]]:
+def _combinations(per_site: Sequence[Sequence[Candidate]], limit: int) -> list[tuple[Candidate, ...]]:
     """Every way to repair some of the places (at most one way per place); none when that is
     too many."""
     count = 1
     for alts in per_site:
         count *= len(alts) + 1
-    if count > _MAX_OPTIONS:
+    if count > limit:
         return []
     out = []
     for choice in product(*[[None, *alts] for alts in per_site]):
@@ -282,8 +303,22 @@ def _combinations(per_site: Sequence[Sequence[Candidate]]) -> list[tuple[Candida
     return out
 
 
-def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_settings=None) -> Outcome:
-    """The calculation text with every ``*`` the arithmetic proves missing put back."""
+def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_settings=None,
+                settings: Optional[OcrTextSettings] = None) -> Outcome:
+    """The calculation text with every ``*`` its shape (0) or its arithmetic (1)-(3) proves
+    missing put back."""
+    t = settings or OcrTextSettings()
+    read = text
+    text, by_shape = shape_repairs(text)
+    outcome = _by_arithmetic(text, annual_amount, calc_settings, t)
+    outcome.read, outcome.shaped, outcome.by_shape = read, text, by_shape
+    return outcome
+
+
+def _by_arithmetic(text: str, annual_amount: Optional[Decimal], calc_settings, t: OcrTextSettings) -> Outcome:
+    calc_settings = calc_settings or CalcSettings()
+    tolerance = Decimal(str(t.sum_tolerance_yuan))
+    w = calc_settings.term_window_chars
     half = to_halfwidth(text)
     if not any(c.isdigit() for c in half):
         return Outcome(text, [], [])
@@ -300,7 +335,7 @@ def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_setting
         proven: list[Candidate] = []
         rest: list[int] = []
         for k in sites:
-            repair, clash = _one_fitting([(c,) for c in by_site[k]], lambda opt: _local(text, opt))
+            repair, clash = _one_fitting([(c,) for c in by_site[k]], lambda opt: _local(text, opt, w))
             if repair:
                 proven += repair.candidates
             elif clash:
@@ -308,8 +343,8 @@ def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_setting
             else:
                 rest.append(k)
         if len(rest) >= 2:
-            combos = [opt for opt in _combinations([by_site[k] for k in rest]) if len(opt) >= 2]
-            repair, clash = _one_fitting(combos, lambda opt: _local(text, (*proven, *opt)))
+            combos = [opt for opt in _combinations([by_site[k] for k in rest], t.max_options) if len(opt) >= 2]
+            repair, clash = _one_fitting(combos, lambda opt: _local(text, (*proven, *opt), w))
             if repair:
                 proven += repair.candidates
                 rest = [k for k in rest if not any(c.site == k for c in repair.candidates)]
@@ -317,7 +352,7 @@ def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_setting
                 ambiguous.append(clash)
                 rest = []
         if proven:
-            why = _local(text, proven)  # together, as they will stand
+            why = _local(text, proven, w)  # together, as they will stand
             if why is not None:
                 accepted.append(Repair(tuple(proven), why))
             else:
@@ -336,8 +371,8 @@ def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_setting
         if not here:
             continue
         repair, clash = _one_fitting(
-            _subsets(here, _MAX_GROUP),
-            lambda opt: _group_sums(text, offsets(opt), [o for c in opt for o in c.at]))
+            _subsets(here, t.max_group),
+            lambda opt: _group_sums(text, offsets(opt), [o for c in opt for o in c.at], tolerance, w))
         if repair:
             accepted.append(repair)
             unproven = [c for c in unproven if c not in repair.candidates]
@@ -345,16 +380,17 @@ def repair_text(text: str, annual_amount: Optional[Decimal] = None, calc_setting
             ambiguous.append(clash)
             unproven = [c for c in unproven if not any(c in opt for opt in clash)]
     # (3) the rest together: the text's total must then be the year's amount, and not before
-    if unproven and len(unproven) <= _MAX_SET and _annual_fits(apply(text, offsets()), annual_amount,
-                                                                 calc_settings) is False:
+    if unproven and len(unproven) <= t.max_set and _annual_fits(apply(text, offsets()), annual_amount,
+                                                                  calc_settings, tolerance) is False:
         why = f"the calculation then supports 本年度项目金额 {fmt(annual_amount)} 万元" if annual_amount else ""
 
         def annual_fits(opt: Sequence[Candidate]) -> Optional[str]:
             inserted = offsets(opt)
             moved = [_moved(o, inserted) for o in _offsets(opt)]
-            return why if _annual_fits(apply(text, inserted), annual_amount, calc_settings, moved) else None
+            return why if _annual_fits(apply(text, inserted), annual_amount, calc_settings, tolerance,
+                                       moved) else None
 
-        repair, clash = _one_fitting(_subsets(unproven, _MAX_SET), annual_fits)
+        repair, clash = _one_fitting(_subsets(unproven, t.max_set), annual_fits)
         if repair:
             accepted.append(repair)
         elif clash:
@@ -378,9 +414,182 @@ def _excerpt(text: str, at: Sequence[int], insert: bool, width: int = 10) -> str
                     for lo, hi in windows)
 
 
-def repair_calculation(form: Form, settings: Optional[Settings] = None) -> Form:
-    """Stage: put back the ``*`` of an OCR'd 测算依据 where the arithmetic proves it dropped.
+def shape_repairs(text: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """Evidence (0): the ``*`` that only a product reads as — a middle dot between a word and
+    a number, a number right before a rate per unit, a rate before a count of months — with
+    (before, after, why) excerpts, one per place."""
+    if "元" not in text:
+        return text, []
+    found: list[tuple[str, str, str]] = []
+    for m in _DOT_TIMES.finditer(text):
+        lo, hi = max(0, m.start() - 10), min(len(text), m.end() + 10)
+        found.append((text[lo:hi], text[lo:m.start()] + "*" + text[m.end():hi],
+                      f"“{m.group(0)}” between a word and a number is a ×"))
+    text = _DOT_TIMES.sub("*", text)
+    for m in _MISSING_TIMES.finditer(text):
+        at = [m.start()]
+        found.append((_excerpt(text, at, False), _excerpt(text, at, True),
+                      "a number right before a rate per unit, or a rate before a count of months, "
+                      "reads only as a product"))
+    return _MISSING_TIMES.sub("*", text), found
+
+
+# a document number 〔2021〕 whose closing bracket was read as ）or ]
+_DOC_YEAR = re.compile(r"〔(\d{4})[）)\]]")
+
+
+def nested_title_marks(text: str) -> str:
+    """A title inside a title is bracketed 〈…〉; the recogniser reads its opening 〈 as 《.
+    An inner 《 (one opened while another is open) that is closed by 〉 becomes 〈."""
+    out = list(text)
+    depth = 0
+    for i, ch in enumerate(text):
+        if ch == "《":
+            if depth:
+                close = next((c for c in text[i + 1:] if c in "》〉《〈"), "")
+                if close == "〉":
+                    out[i] = "〈"
+                    continue
+            depth += 1
+        elif ch == "》":
+            depth = max(0, depth - 1)
+    return "".join(out)
+
+
+def bracket_repairs(text: str) -> tuple[str, list[tuple[str, str, str]]]:
+    """Step 2 on one text: brackets the recogniser misread, where the other bracket of the pair proves it:
+    an inner 《 closed by 〉 is 〈 (a title inside a title); 〔2021） is 〔2021〕 (a document
+    number). With (before, after, why) excerpts, one per place."""
+    found: list[tuple[str, str, str]] = []
+    if "〉" in text:
+        fixed = nested_title_marks(text)
+        for i, (a, b) in enumerate(zip(text, fixed)):
+            if a != b:
+                lo, hi = max(0, i - 10), min(len(text), i + 11)
+                found.append((text[lo:hi], fixed[lo:hi], "a title inside a title opens with 〈, as it closes with 〉"))
+        text = fixed
+    if "〔" in text:
+        for m in _DOC_YEAR.finditer(text):
+            lo, hi = max(0, m.start() - 10), min(len(text), m.end() + 10)
+            found.append((text[lo:hi], text[lo:m.end() - 1] + "〕" + text[m.end():hi],
+                          "a document number opened with 〔 closes with 〕"))
+        text = _DOC_YEAR.sub(r"〔\1〕", text)
+    return text, found
+
+
+_TEXT_FIELDS = ("project_name", "applicant_unit", "primary_budget_unit", "allocation_method", "policy_basis",
+                "calculation_basis", "annual_goal", "long_term_goal")
+_INDICATOR_TEXTS = ("level3", "value", "explanation")
+
+
+def _mark(label: str, before: str, after: str, why: str, field_: str) -> Finding:
+    return Finding(code=REPAIRED, severity="info", field=field_,
+                   message=f"{label} misread by OCR put right: “{before}” -> “{after}” ({why})")
+
+
+def repair_brackets(form: Form) -> tuple[dict, list[Finding]]:
+    """Step 2 over every OCR'd text of the form: its updates and a finding per place."""
+    findings: list[Finding] = []
+    update: dict[str, Any] = {}
+    header: dict[str, str] = {}
+    for key in _TEXT_FIELDS:
+        value, prov = getattr(form.header, key), form.provenance.get(key)
+        if value and prov is not None and prov.origin == "ocr" and ("〉" in value or "〔" in value):
+            fixed, found = bracket_repairs(value)
+            if found:
+                header[key] = fixed
+                findings += [_mark("a bracket", b, a, why, key) for b, a, why in found]
+    if header:
+        update["header"] = form.header.model_copy(update=header)
+    extra = dict(form.header_extra)
+    for key, value in form.header_extra.items():
+        prov = form.provenance.get(key)
+        if isinstance(value, str) and prov is not None and prov.origin == "ocr" and ("〉" in value or "〔" in value):
+            fixed, found = bracket_repairs(value)
+            if found:
+                extra[key] = fixed
+                findings += [_mark("a bracket", b, a, why, key) for b, a, why in found]
+    if extra != form.header_extra:
+        update["header_extra"] = extra
+    indicators, changed = list(form.indicators), False
+    for i, ind in enumerate(indicators):
+        if not ind.prov or ind.prov[0].origin != "ocr":
+            continue
+        fixes: dict[str, Any] = {}
+        for name in _INDICATOR_TEXTS:
+            value = getattr(ind, name)
+            if "〉" in value or "〔" in value:
+                fixed, found = bracket_repairs(value)
+                if found:
+                    fixes[name] = fixed
+                    findings += [_mark("a bracket", b, a, why, f"indicators[{i}].{name}") for b, a, why in found]
+        if fixes:
+            if "value" in fixes:
+                fixes["target"] = indicator_target(fixes["value"])
+            indicators[i] = ind.model_copy(update=fixes)
+            changed = True
+    if changed:
+        update["indicators"] = indicators
+    return update, findings
+
+
+def snap_vocabulary(form: Form, vocab: Vocabulary, t: OcrTextSettings) -> tuple[dict, list[Finding]]:
+    """Step 1: the OCR'd values of closed vocabularies snapped to the nearest valid value: the
+    form's updates (header, indicators) and a finding per value changed."""
+    findings: list[Finding] = []
+    update: dict[str, Any] = {}
+    header: dict[str, str] = {}
+    if any(p.origin == "ocr" for p in form.provenance.values()):
+        for key, label in (("allocation_method", "分配方式"), ("project_type_name", "项目类型")):
+            value = getattr(form.header, key)
+            if value:
+                near = snap(value, vocab.closed_values.get(key, ()), t.closed_snap_score)
+                if near != value:
+                    header[key] = near
+                    findings.append(_snapped(key, label, value, near))
+    if header:
+        update["header"] = form.header.model_copy(update=header)
+    indicators = list(form.indicators)
+    changed = False
+    for i, ind in enumerate(indicators):
+        if not ind.prov or ind.prov[0].origin != "ocr":
+            continue
+        level1 = snap(ind.level1, vocab.level1_values, t.level_snap_score)
+        level2 = snap(ind.level2, vocab.level2_values, t.level_snap_score)
+        if level1 != ind.level1 or level2 != ind.level2:
+            for name, label, old, new in (("level1", "一级指标", ind.level1, level1),
+                                          ("level2", "二级指标", ind.level2, level2)):
+                if old != new:
+                    findings.append(_snapped(f"indicators[{i}].{name}", label, old, new))
+            indicators[i] = ind.model_copy(update={"level1": level1, "level2": level2})
+            changed = True
+    if changed:
+        update["indicators"] = indicators
+    return update, findings
+
+
+def _snapped(field_: str, label: str, read: str, near: str) -> Finding:
+    return Finding(code=REPAIRED, severity="info", field=field_,
+                   message=f"{label} as read by OCR snapped to the vocabulary: “{read}” -> “{near}”")
+
+
+def repair_ocr_text(form: Form, settings: Optional[Settings] = None) -> Form:
+    """Stage: OCR text correction (the module's steps 1-3), every change a finding.
     Forms not read by OCR are returned as they are, at once."""
+    if form.source.kind not in ("scan", "image"):
+        return form
+    settings = resolve(settings)
+    t = settings.ocr_text
+    for step in (lambda f: snap_vocabulary(f, load_vocabulary(), t), repair_brackets):
+        update, findings = step(form)
+        if update or findings:
+            form = form.model_copy(update={**update, "findings": [*form.findings, *findings]})
+    return repair_calculation(form, settings)
+
+
+def repair_calculation(form: Form, settings: Optional[Settings] = None) -> Form:
+    """Step 3: put back the ``*`` of an OCR'd 测算依据 where its shape or the arithmetic proves
+    it dropped. Forms not read by OCR are returned as they are, at once."""
     if form.source.kind not in ("scan", "image"):
         return form
     prov = form.provenance.get("calculation_basis")
@@ -390,10 +599,16 @@ def repair_calculation(form: Form, settings: Optional[Settings] = None) -> Form:
     settings = resolve(settings)
     if not settings.ocr.repair_calculation:
         return form
-    outcome = repair_text(text, form.header.annual_amount, settings.calc)
-    if not outcome.repairs and not outcome.ambiguous:
+    outcome = repair_text(text, form.header.annual_amount, settings.calc, settings.ocr_text)
+    if not outcome.repairs and not outcome.ambiguous and not outcome.by_shape:
         return form
     findings = list(form.findings)
+    for before, after, why in outcome.by_shape:
+        findings.append(Finding(
+            code=REPAIRED, severity="info", field="calculation_basis",
+            message=f"a × dropped by OCR put back: “{before}” -> “{after}” ({why})",
+        ))
+    text = outcome.shaped
     for r in outcome.repairs:
         at = _offsets(r.candidates)
         findings.append(Finding(
@@ -409,9 +624,10 @@ def repair_calculation(form: Form, settings: Optional[Settings] = None) -> Form:
                      f"multiply out alike: left as read, for a reviewer"),
         ))
     update: dict[str, Any] = {"findings": findings}
-    if outcome.repairs:
+    if outcome.text != outcome.read:
         update["header"] = form.header.model_copy(update={"calculation_basis": outcome.text})
     return form.model_copy(update=update)
 
 
-__all__ = ["AMBIGUOUS", "REPAIRED", "Candidate", "Outcome", "candidates", "repair_calculation", "repair_text"]
+__all__ = ["AMBIGUOUS", "REPAIRED", "Candidate", "Outcome", "candidates", "repair_calculation", "repair_ocr_text",
+           "repair_text", "shape_repairs", "snap_vocabulary"]

@@ -36,7 +36,13 @@ class AssemblySettings(_Settings):
         default=84.0, ge=0, le=100, description="rapidfuzz score a noisy (OCR) label must reach"
     )
     label_max_chars: int = Field(default=24, ge=4, description="longer cells are never labels")
+    label_fuzzy_min_chars: int = Field(default=3, ge=1, description="shorter labels are matched exactly only "
+                                       "(a fuzzy match of two characters is a guess)")
     indicator_header_min: int = Field(default=3, ge=2, description="indicator column names in a header row")
+    column_max_chars: int = Field(default=20, ge=4, description="a cell this long or longer never names an "
+                                  "indicator column")
+    single_row_max_chars: int = Field(default=16, ge=4, description="a lone cell longer than this is never a "
+                                      "year line (（2026年度）) or a row naming an indicator set (长期绩效指标)")
 
 
 class CalcSettings(_Settings):
@@ -44,6 +50,8 @@ class CalcSettings(_Settings):
 
     implicit_products: bool = True
     max_text_chars: int = Field(default=50_000, ge=100)
+    term_window_chars: int = Field(default=40, ge=8, description="a term's first factor is looked for this many "
+                                   "characters before its operator at most")
 
 
 class ValidationSettings(_Settings):
@@ -58,6 +66,36 @@ class ValidationSettings(_Settings):
     total_abs_tolerance_yuan: float = Field(
         default=0.0, ge=0, description="an extra floor in 元 (0: none; the written precision decides)")
     unit_powers: tuple[int, ...] = (4, -4, 3, -3, 2, -2, 1, -1)
+    unit_suspect_ratio: float = Field(default=1000.0, gt=1, description="UNIT_SUSPECT (warning) when 项目总金额 "
+                                      "is this many times the year's amount or more: 元 written into a 万元 field")
+    default_stated_unit_yuan: float = Field(default=0.01, gt=0, description="the precision of a stated result "
+                                            "whose written precision is unknown, in 元")
+
+
+class OcrTextSettings(_Settings):
+    """How recognised text is corrected: on the page, where the image is needed
+    (``extractors.ocr.correct``), and per form, in the OCR text-correction stage
+    (``pipeline.ocr_repair``). Scores are rapidfuzz ratios (0-100)."""
+
+    wrapped_label_score: float = Field(default=80.0, ge=0, le=100, description="page: a short cell ending in a "
+                                       "colon that names no field at this score is the tail of a wrapped label "
+                                       "(dropped); a digit field's label is found at this score too")
+    column_snap_score: float = Field(default=80.0, ge=0, le=100, description="page: a short misread cell "
+                                     "snapped to the indicator column name this near (一级指标标 -> 一级指标)")
+    core_level2_score: float = Field(default=90.0, ge=0, le=100, description="page: a cell this near a 二级指标 "
+                                     "name is checked on the image for the small * of a core indicator")
+    level_snap_score: float = Field(default=70.0, ge=0, le=100, description="form: an OCR'd 一级/二级指标 "
+                                    "snapped to the vocabulary's value this near")
+    closed_snap_score: float = Field(default=80.0, ge=0, le=100, description="form: an OCR'd 项目类型 / 分配方式 "
+                                     "snapped to the vocabulary's value this near")
+    max_set: int = Field(default=4, ge=1, le=12, description="form, * evidence (3): at most this many places "
+                         "tried in every combination against the year's amount (2^n parses)")
+    max_options: int = Field(default=256, ge=1, description="form, * evidence (1): combinations of the "
+                             "unexplained places of one clause tried, at most")
+    max_group: int = Field(default=6, ge=1, le=12, description="form, * evidence (2): between two written "
+                           "totals every combination of up to this many places; more: all at once")
+    sum_tolerance_yuan: float = Field(default=0.005, ge=0, description="form, * evidence (2) and (3): sums "
+                                      "equal to a written total within this many 元 (the floor for (3))")
 
 
 class PdfSettings(_Settings):
@@ -207,6 +245,7 @@ class Settings(_Settings):
     validation: ValidationSettings = ValidationSettings()
     pdf: PdfSettings = PdfSettings()
     ocr: OcrSettings = OcrSettings()
+    ocr_text: OcrTextSettings = OcrTextSettings()
     office: OfficeSettings = OfficeSettings()
     grid: GridSettings = GridSettings()
     limits: Limits = Limits()

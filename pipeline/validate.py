@@ -22,24 +22,27 @@ def fmt(value: Decimal) -> str:
     return f"{q:,f}"
 
 
-def stated_tolerance(stated_unit_yuan: Optional[Decimal], approximate: bool) -> Decimal:
+def stated_tolerance(stated_unit_yuan: Optional[Decimal], approximate: bool,
+                     default_unit: Decimal = Decimal("0.01")) -> Decimal:
     """How far a stated result may be from the product: the rounding of its written precision
-    (half a unit of its last digit; a whole unit when the term says 约/≈)."""
-    unit = stated_unit_yuan if stated_unit_yuan is not None else Decimal("0.01")
+    (half a unit of its last digit; a whole unit when the term says 约/≈); ``default_unit``
+    (``validation.default_stated_unit_yuan``) where the precision is unknown."""
+    unit = stated_unit_yuan if stated_unit_yuan is not None else default_unit
     return unit if approximate else unit / 2
 
 
-def term_tolerance(term: CalcTerm) -> Decimal:
-    return stated_tolerance(term.stated_unit_yuan, term.approximate)
+def term_tolerance(term: CalcTerm, default_unit: Decimal = Decimal("0.01")) -> Decimal:
+    return stated_tolerance(term.stated_unit_yuan, term.approximate, default_unit)
 
 
 def check_terms(form: Form, settings: Settings) -> list[Finding]:
     out = []
+    default_unit = Decimal(str(settings.validation.default_stated_unit_yuan))
     for i, term in enumerate(form.calculation.terms):
         if term.stated_yuan is None:
             continue
         diff = abs(term.product_yuan - term.stated_yuan)
-        if diff > term_tolerance(term):
+        if diff > term_tolerance(term, default_unit):
             factors = " × ".join(fmt(f.value) + (f.unit or "") for f in term.factors)
             out.append(Finding(
                 code="ARITHMETIC_MISMATCH", severity="error", field=f"calculation.terms[{i}]",
@@ -102,7 +105,7 @@ def check_declared_amounts(form: Form, settings: Settings) -> list[Finding]:
     if total is None or annual is None or annual <= 0 or total <= 0:
         return []
     ratio = total / annual
-    if ratio >= 1000:
+    if ratio >= Decimal(str(settings.validation.unit_suspect_ratio)):
         return [Finding(code="UNIT_SUSPECT", severity="warning", field="total_amount",
                         message=(f"项目总金额 {fmt(total)} 万元 is {fmt(ratio.quantize(Decimal(1)))}× the "
                                  f"year's {fmt(annual)} 万元: 元 written into a 万元 field?"))]

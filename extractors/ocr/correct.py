@@ -1,4 +1,7 @@
-"""Domain correction of recognised cell text, before the assembler sees it.
+"""Domain correction of recognised cell text on the page, where the image is needed, before
+the assembler sees it. (Every correction of the text itself — closed vocabularies, the ×
+of calculation terms — is made per form, each a finding, in the OCR text-correction stage
+``pipeline.ocr_repair``; thresholds of both: ``Settings.ocr_text``.)
 
 * Spurious spaces between CJK characters (per-character words, wrapped lines) removed.
 * Digit-only fields — 项目编码 and the two 万元 amounts, found by the label cell to their
@@ -10,12 +13,9 @@
 * The ``*`` of a core 二级指标 (a few pixels at 9 pt, which the recogniser drops) is found
   as a small mark just left of the first character of a cell reading as a 二级指标 name.
 
-Closed vocabularies (一级/二级指标, 项目类型, 分配方式) are snapped later, in the assembler,
-for every cell whose origin is ``ocr`` (``pipeline.labels.snap``); the calculation terms'
-arithmetic is the cross-check of amounts: a ``*`` that the recogniser may have dropped where
-a page alone cannot tell (``200元/人800人``, ``8000（81000年终考核）``, ``100人次1000元``) is
-put back per form, only where the form's own numbers multiply out
-(``pipeline.ocr_repair``); ``pipeline.validate`` then checks every term.
+* A wrapped closing ）or 。 found as a lone mark on the cell's last line; label cells whose
+  bracketed remark was misread cut back to the label and a misread indicator header cell
+  snapped to its column name (the assembler finds the form's structure by them).
 """
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ import numpy as np
 
 from pipeline.labels import Vocabulary, snap
 from pipeline.normalize import join_cjk_spaces
+from pipeline.settings import OcrTextSettings
 
 from .engines.base import OcrEngine
 from .engines.rapidocr import CONFUSABLE_DIGITS
@@ -39,49 +40,10 @@ PATTERNS: dict[str, re.Pattern] = {
     "total_amount": AMOUNT,
     "annual_amount": AMOUNT,
 }
-LABEL_FUZZY = 80.0
-
-
-_CJK_CHAR = r"[\u4e00-\u9fff]"
-# the × of a calculation term, written *, is a few pixels high: the recogniser drops it or
-# reads it as a middle dot. "107份50元/份" and "25人·4500元/人" can only mean 107份*50元/份.
-_DOT_TIMES = re.compile(rf"(?<={_CJK_CHAR})[·•∙⋅](?=\d)")
-_MISSING_TIMES = re.compile(rf"(?<=\d{_CJK_CHAR})(?=\d+(?:\.\d+)?元/)|(?<=\d{_CJK_CHAR}{_CJK_CHAR})(?=\d+(?:\.\d+)?元/)"
-                            rf"|(?<=元/{_CJK_CHAR})(?=\d+个月)|(?<=元/{_CJK_CHAR}{_CJK_CHAR})(?=\d+个月)")
-
-# A quantity followed by an amount (``100人次1000元``, ``20批次8万元``) may or may not be a
-# product: that is decided by the arithmetic, per form, in ``pipeline.ocr_repair``.
-# a document number 〔2021〕 whose closing bracket was read as ）or ]
-_DOC_YEAR = re.compile(r"〔(\d{4})[）)\]]")
-
-
-def nested_title_marks(text: str) -> str:
-    """A title inside a title is bracketed 〈…〉; the recogniser reads its opening 〈 as 《.
-    An inner 《 (one opened while another is open) that is closed by 〉 becomes 〈."""
-    out = list(text)
-    depth = 0
-    for i, ch in enumerate(text):
-        if ch == "《":
-            if depth:
-                close = next((c for c in text[i + 1:] if c in "》〉《〈"), "")
-                if close == "〉":
-                    out[i] = "〈"
-                    continue
-            depth += 1
-        elif ch == "》":
-            depth = max(0, depth - 1)
-    return "".join(out)
 
 
 def clean_cell_text(text: str) -> str:
-    text = join_cjk_spaces(text).strip()
-    if "元" in text:
-        text = _MISSING_TIMES.sub("*", _DOT_TIMES.sub("*", text))
-    if "〉" in text:
-        text = nested_title_marks(text)
-    if "〔" in text:
-        text = _DOC_YEAR.sub(r"〔\1〕", text)
-    return text
+    return join_cjk_spaces(text).strip()
 
 
 def _compact(text: str) -> str:
@@ -89,7 +51,8 @@ def _compact(text: str) -> str:
 
 
 def digit_field_cells(cells: Sequence[CellWords], tables: Sequence[Table], texts: dict[int, str],
-                      vocab: Vocabulary) -> list[tuple[int, str]]:
+                      vocab: Vocabulary, label_score: float = OcrTextSettings().wrapped_label_score
+                      ) -> list[tuple[int, str]]:
     """(cell index, header key) of value cells right of a 项目编码 / amount label."""
     out = []
     for ti, _table in enumerate(tables):
@@ -100,7 +63,7 @@ def digit_field_cells(cells: Sequence[CellWords], tables: Sequence[Table], texts
         for members in rows.values():
             members.sort(key=lambda i: cells[i].cell.c0)
             for label, value in zip(members, members[1:]):
-                key = vocab.header_key(texts[label], fuzzy_score=LABEL_FUZZY)
+                key = vocab.header_key(texts[label], fuzzy_score=label_score)
                 if key in PATTERNS:
                     out.append((value, key))
     return out
@@ -245,34 +208,36 @@ def _unclosed(text: str) -> bool:
 _STAR_LOOKALIKES = "·•∙.,，、"
 
 
-def core_level2_candidate(text: str, vocab: Vocabulary) -> Optional[str]:
+def core_level2_candidate(text: str, vocab: Vocabulary,
+                          score: float = OcrTextSettings().core_level2_score) -> Optional[str]:
     """A 二级指标 cell that may have lost its core ``*`` (or had it read as ``•``/``·``): the
     name without the look-alike, for the image check to decide; None for anything else."""
     if not text or text[0] in "*＊":
         return None
     bare = text.lstrip(_STAR_LOOKALIKES)
-    return bare if bare and snap(bare, vocab.level2_values, 90) in vocab.level2_values else None
+    return bare if bare and snap(bare, vocab.level2_values, score) in vocab.level2_values else None
 
 
 def correct_cells(cells: Sequence[CellWords], tables: Sequence[Table], gray: np.ndarray,
-                  engine: OcrEngine, vocab: Vocabulary) -> dict[int, str]:
+                  engine: OcrEngine, vocab: Vocabulary, settings: Optional[OcrTextSettings] = None) -> dict[int, str]:
     """Corrected text of every cell that has words, by its index in ``cells`` ("" = drop it)."""
+    s = settings or OcrTextSettings()
     texts = {i: clean_cell_text(lines_text(words_to_lines(cw.words))) for i, cw in enumerate(cells) if cw.words}
     for i, t in texts.items():
         # the last line of a label wrapped onto the next row or page ("需填）：", "："): never a value
-        if len(t) <= 8 and t.endswith(("：", ":")) and vocab.header_key(t, fuzzy_score=LABEL_FUZZY) is None:
+        if len(t) <= 8 and t.endswith(("：", ":")) and vocab.header_key(t, fuzzy_score=s.wrapped_label_score) is None:
             texts[i] = ""
         elif (cut := _label_before_bracket(t, vocab)) is not None:
             texts[i] = cut  # 长期目标（跨(跨度多年…：with a doubled piece -> 长期目标：
         elif t and len(t) <= 8 and vocab.column(t) is None:
             # a (repeated) indicator header cell misread: 一级指标标 -> 一级指标
-            near = snap(t, tuple(vocab.columns), 80)
+            near = snap(t, tuple(vocab.columns), s.column_snap_score)
             if near != t and near in vocab.columns:
                 texts[i] = near
     dropped = {i for i, t in texts.items() if not t}
     texts = {i: t for i, t in texts.items() if t}
     for i, t in texts.items():
-        bare = core_level2_candidate(t, vocab)
+        bare = core_level2_candidate(t, vocab, s.core_level2_score)
         if bare is not None and has_leading_mark(gray, cells[i]):
             texts[i] = "*" + bare
     for i, t in texts.items():
@@ -280,7 +245,7 @@ def correct_cells(cells: Sequence[CellWords], tables: Sequence[Table], gray: np.
             mark = trailing_mark(gray, cells[i])
             if mark == "）" and _unclosed(t) or mark == "。" and t[-1] not in "。.；;":
                 texts[i] = t + mark
-    for i, key in digit_field_cells(cells, tables, texts, vocab):
+    for i, key in digit_field_cells(cells, tables, texts, vocab, s.wrapped_label_score):
         pattern = PATTERNS[key]
         text = _compact(texts[i])
         if pattern.match(text):

@@ -28,7 +28,7 @@ def parse_calculation(text: str, settings: Optional[CalcSettings] = None) -> Cal
         with localcontext() as ctx:
             ctx.prec = 80  # products stay exact, however many digits are written
             half = to_halfwidth(text)
-            spans = find_terms(half)
+            spans = find_terms(half, settings.term_window_chars)
             if settings.implicit_products:
                 spans = sorted(spans + find_implicit(half, spans), key=lambda s: s.start)
             total, how = supported_total(half, spans)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import unit_multiplier
+from ..lexicon import COUNT_UNIT as _UNITS, MONEY_UNIT, unit_multiplier
 from .terms import NUM, Span, term_label, amount_yuan, read_number
 
-_UNITS = r"人次|人|家|个|名|户|场|次|台|套|份|项|批"
 _IMPLICIT = re.compile(
     rf"(?P<qty>{NUM})(?P<u>{_UNITS})[，,、\s]*"
-    rf"(?P<rate>{NUM})(?P<money>万元|万|元)/(?P=u)[，,、\s]*"
-    rf"(?P<mark>共计|合计|共|计)\s*[:：]?\s*(?P<approx>约)?(?P<res>{NUM})\s*(?P<runit>万元|万|元)"
+    rf"(?P<rate>{NUM})(?P<money>{MONEY_UNIT})/(?P=u)[，,、\s]*"
+    rf"(?P<mark>共计|合计|共|计)\s*[:：]?\s*(?P<approx>约)?(?P<res>{NUM})\s*(?P<runit>{MONEY_UNIT})"
 )
 # what every _IMPLICIT match contains (a rate per unit, then its result mark): most texts have
 # none, and this literal-led search rules them out far more cheaply than _IMPLICIT's own scan

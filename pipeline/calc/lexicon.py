@@ -1,4 +1,5 @@
-"""jieba, loaded once per process with the domain user dictionary, and the unit vocabulary.
+"""jieba, loaded once per process with the domain user dictionary, over the unit vocabulary of
+``pipeline.lexicon`` (units.txt).
 
 jieba decides where a unit ends and a word begins after a number (``1000年终考核`` is 1000
 with no unit, ``12个月`` is 12 个月) and which words name a term (``分别为大专生`` -> 大专生).
@@ -9,16 +10,14 @@ from __future__ import annotations
 import logging
 import re
 import warnings
-from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 from typing import Optional
 
 with warnings.catch_warnings():  # jieba 0.42 imports pkg_resources, which now warns on import
     warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
     import jieba
 
-from ..labels import LEXICON_DIR
+from ..lexicon import LEXICON_DIR, MULTIPLIERS, unit_multiplier, units  # noqa: F401 (re-exported)
 
 _STOP_WORDS = frozenset("为 是 含 按 其中 包括 分别 分别为 共 约 预计 需 需要 按照 每 每人 给予 用于 即 的 和 及 与 等 已 其 对".split())
 
@@ -31,12 +30,6 @@ def tokenizer() -> jieba.Tokenizer:
     tk.initialize()
     tk.load_userdict(str(LEXICON_DIR / "jieba_user.txt"))
     return tk
-
-
-@lru_cache(maxsize=1)
-def units() -> frozenset[str]:
-    lines = Path(LEXICON_DIR / "units.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @lru_cache(maxsize=8192)
@@ -114,17 +107,3 @@ def label_of(prefix: str, max_chars: int = 20) -> Optional[str]:
         return None
     return label[-max_chars:]
 
-
-MULTIPLIERS = (("百万", Decimal(1_000_000)), ("万", Decimal(10_000)), ("亿", Decimal(100_000_000)),
-               ("千元", Decimal(1_000)))
-
-
-@lru_cache(maxsize=1024)
-def unit_multiplier(unit: Optional[str]) -> Decimal:
-    """How many 元 (or items) one of this unit stands for: 万元/人 -> 10000; 人 -> 1."""
-    if not unit:
-        return Decimal(1)
-    for prefix, mult in MULTIPLIERS:
-        if unit.startswith(prefix):
-            return mult
-    return Decimal(1)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Iterator, Optional
 
 from ..errors import ParseError
+from ..lexicon import IDEOGRAPH_CHAR, MONEY_UNIT, SCALED_MONEY_UNITS
 from ..normalize import cn_to_int, parse_decimal
 from .lexicon import label_of, unit_multiplier, unit_prefix
 
@@ -33,11 +34,10 @@ LEFT = re.compile(rf"(?P<approx>约|近|大约)?(?P<num>{NUM}|{CN_NUM})(?P<run>{
 RIGHT = re.compile(rf"(?P<approx>约|近|大约)?(?P<num>{NUM}|{CN_NUM})(?P<run>{_RUN})")
 RESULT = re.compile(
     rf"\s*{_REMARK}\s*(?P<mark>=|≈|约等于|约为|共计|合计|总计|共|计)\s*[:：]?\s*(?P<approx>约)?\s*"
-    rf"(?P<num>{NUM})\s*(?P<unit>万元|万|亿元|亿|元)?(?P<about>左右)?"
+    rf"(?P<num>{NUM})\s*(?P<unit>{MONEY_UNIT})?(?P<about>左右)?"
 )
-AMOUNT_BEFORE = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>万元|万|亿元|亿|元)?\Z")
-_LEFT_WINDOW = 40
-_CJK_WORDS = re.compile(r"[\u4e00-\u9fff]{2,10}")
+AMOUNT_BEFORE = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>{MONEY_UNIT})?\Z")
+_CJK_WORDS = re.compile(rf"{IDEOGRAPH_CHAR}{{2,10}}")
 _KEEP = "（）：，；"  # CJK punctuation that reads as a delimiter stays as it is
 _FULLWIDTH = str.maketrans({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F) if chr(c) not in _KEEP}
                            | {"\u3000": " "})
@@ -99,14 +99,15 @@ def _clause_start(text: str, pos: int) -> int:
     return max(0, pos - 60)
 
 
-def find_terms(text: str) -> list[Span]:
-    """Every quantity × rate term in ``text`` (already half-width), in order."""
+def find_terms(text: str, window: int = 40) -> list[Span]:
+    """Every quantity × rate term in ``text`` (already half-width), in order; a term's first
+    factor within ``window`` characters before its operator (``calc.term_window_chars``)."""
     spans: list[Span] = []
     done = 0
     for op in _operators(text):
         if op.start() < done:
             continue
-        left = LEFT.search(text, max(done, op.start() - _LEFT_WINDOW), op.start())
+        left = LEFT.search(text, max(done, op.start() - window), op.start())
         if not left:
             continue
         try:
@@ -203,6 +204,6 @@ def _money_unit(factors: list[dict]) -> str:
     """A result written without a unit is in the money unit of the factors (元 by default)."""
     for f in factors:
         unit = f["unit"]
-        if unit and unit.split("/")[0] in ("万元", "万", "亿元", "亿", "千元"):
+        if unit and unit.split("/")[0] in SCALED_MONEY_UNITS:
             return unit.split("/")[0]
     return "元"

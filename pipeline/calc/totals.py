@@ -23,6 +23,7 @@ from functools import lru_cache
 from decimal import Decimal
 from typing import Optional
 
+from ..lexicon import IDEOGRAPHS, MONEY_UNIT, MONEY_UNIT_NOT_COUNT
 from .terms import NUM, Span, amount_yuan
 
 _CN_ORDINALS = "一二三四五六七八九十"
@@ -35,12 +36,12 @@ _STYLES = {
 }
 _TOTAL = re.compile(
     rf"(?P<mark>合计|共计|总计|小计|总共|共需|总额|(?<=[，,；;。\s])共)\s*[:：为]?\s*(?P<approx>约)?\s*"
-    rf"(?P<num>{NUM})\s*(?P<unit>万元|万|亿元|亿|元)"
+    rf"(?P<num>{NUM})\s*(?P<unit>{MONEY_UNIT})"
 )
 _LEAD_STOP = re.compile(r"[。；;，,\d]")
-_CONTENT = re.compile(r"[\d\u4e00-\u9fff]")
+_CONTENT = re.compile(rf"[\d{IDEOGRAPHS}]")
 _GRAND = re.compile(r"以上|上述|综上|全部|总计")
-_MONEY = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>万元|亿元|元|万(?![\u4e00-\u9fff]))")
+_MONEY = re.compile(rf"(?P<num>{NUM})\s*(?P<unit>{MONEY_UNIT_NOT_COUNT})")
 
 
 def _ordinal(style: str, text: str) -> int:

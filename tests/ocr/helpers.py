@@ -8,6 +8,7 @@ from extractors import ReadContext
 from extractors.ocr import jobs_for, read_pages
 from pipeline.assemble import draft_to_form, rows_to_drafts
 from pipeline.models import Form, Row, Source
+from pipeline.ocr_repair import repair_ocr_text
 from pipeline.settings import Limits, OcrSettings, Settings
 
 
@@ -16,7 +17,9 @@ def settings(workers: int = 1, engine: str = "rapidocr", **limits) -> Settings:
 
 
 def rows_to_forms(rows: Iterable[Row], s: Settings, path: str = "x", kind: str = "image") -> list[Form]:
-    return [draft_to_form(d, Source(path=path, sha256="0", kind=kind, form_index=i))
+    """Forms as the pipeline gives them before the calculation: assembled, then the OCR text
+    corrected (``pipeline.ocr_repair``)."""
+    return [repair_ocr_text(draft_to_form(d, Source(path=path, sha256="0", kind=kind, form_index=i)), s)
             for i, d in enumerate(rows_to_drafts(rows, s.assembly))]
 
 

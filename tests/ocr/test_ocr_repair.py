@@ -13,7 +13,7 @@ from extractors.ocr.correct import clean_cell_text
 from pipeline.calc import calculate
 from pipeline.convert import STAGES, run_stages
 from pipeline.models import Form, Header, ProvenanceItem, Source
-from pipeline.ocr_repair import AMBIGUOUS, REPAIRED, repair_calculation, repair_text
+from pipeline.ocr_repair import AMBIGUOUS, REPAIRED, repair_calculation, repair_ocr_text, repair_text
 from pipeline.settings import Settings
 from synth.truth import load_golden, random_forms
 
@@ -118,7 +118,7 @@ def test_the_repair_can_be_switched_off():
 
 def test_the_stage_runs_before_the_calculation_for_every_reader():
     # flows.chunks assembles page chunks through Document.forms_from -> run_stages(STAGES) too
-    assert STAGES.index(repair_calculation) < STAGES.index(calculate)
+    assert STAGES.index(repair_ocr_text) < STAGES.index(calculate)
 
 
 def test_the_sample_forms_as_written_are_left_alone():
@@ -165,3 +165,83 @@ def test_every_lost_star_the_arithmetic_proves_comes_back(source, keep):
         read = clean_cell_text("".join(ch for ch in text if ch != "*" or rng.random() < keep))
         outcome = repair_text(read, Decimal(str(h["annual_amount"])))
         assert stars(outcome.text) == _provable(text) | (stars(read) & stars(text)), (read, outcome.text)
+
+
+# The × that only a product reads as (evidence (0), by shape): put back in the stage, each a
+# finding; it used to be put back silently on the page (extractors/ocr/correct.py).
+SHAPES = [
+    ("资料印刷107份50元/份=5350元", "资料印刷107份*50元/份=5350元", 1),
+    ("硕士研究生25人4500元/人6个月=67.5万元", "硕士研究生25人*4500元/人*6个月=67.5万元", 2),
+    ("见习人员11个月·200元/个月=2200元", "见习人员11个月*200元/个月=2200元", 1),
+]
+
+
+@pytest.mark.parametrize("read,fixed,places", SHAPES)
+def test_a_star_silently_restored_on_the_page_before_is_now_a_finding(read, fixed, places):
+    form = repair_ocr_text(scanned(read), Settings())
+    assert form.header.calculation_basis == fixed
+    repaired = [f for f in form.findings if f.code == REPAIRED]
+    assert len(repaired) == places
+    assert all(f.severity == "info" and f.field == "calculation_basis" for f in repaired)
+    before, after = repaired[0].message.split("“")[1].split("”")[0], repaired[0].message.split("“")[2].split("”")[0]
+    assert "*" in after and after.replace("*", "") == before.replace("·", "")
+
+
+@pytest.mark.parametrize("read", ["餐费补助71台*1500元/台*3个月=319500元", "2025年预计经费400万元",
+                                  "专家评审费用预计20批次8万元，抽检、评价、监督费用2万元"])
+def test_text_whose_shape_proves_nothing_is_left_as_read(read):
+    form = repair_ocr_text(scanned(read), Settings())
+    assert form.header.calculation_basis == read and not form.findings
+
+
+def test_the_shape_repair_is_switched_off_with_the_rest():
+    off = Settings().with_overrides(["ocr.repair_calculation=false"])
+    assert repair_ocr_text(scanned("资料印刷107份50元/份=5350元"), off).header.calculation_basis == "资料印刷107份50元/份=5350元"
+
+
+def _with_indicator(level1: str, level2: str, origin: str = "ocr", kind: str = "scan", **header) -> Form:
+    from pipeline.models import Indicator
+
+    return Form(source=Source(path="x.pdf", sha256="0", kind=kind, form_index=0),
+                header=Header(**header),
+                provenance={k: ProvenanceItem(origin=origin, page=1) for k in header},
+                indicators=[Indicator(level1=level1, level2=level2, level3="x", value="1",
+                                      prov=[ProvenanceItem(origin=origin, page=1)])])
+
+
+def test_an_ocr_misread_vocabulary_value_is_snapped_and_said_so():
+    # 产出指木 / 数最指标 / 因素法和项目发: one character misread each (hand-written)
+    form = repair_ocr_text(_with_indicator("产出指木", "数最指标", allocation_method="因素法和项目发"), Settings())
+    ind = form.indicators[0]
+    assert (ind.level1, ind.level2) == ("产出指标", "数量指标")
+    fields = {f.field: f for f in form.findings if f.code == REPAIRED}
+    assert form.header.allocation_method == "因素法和项目法"
+    assert set(fields) == {"indicators[0].level1", "indicators[0].level2", "allocation_method"}
+    assert "“产出指木” -> “产出指标”" in fields["indicators[0].level1"].message
+    assert all(f.severity == "info" for f in fields.values())
+
+
+@pytest.mark.parametrize("kind,origin", [("text", "text"), ("pdf", "pdf")])
+def test_vocabulary_values_not_read_by_ocr_are_never_snapped(kind, origin):
+    form = _with_indicator("产出指木", "数最指标", origin=origin, kind=kind)
+    assert repair_ocr_text(form, Settings()) is form
+
+
+@pytest.mark.parametrize("read,fixed,places", [
+    ("（深人社规〔2021）7号）", "（深人社规〔2021〕7号）", 1),
+    ("关于印发《深圳市就业创业补贴申请办理清单〉的通知》", "关于印发《深圳市就业创业补贴申请办理清单〉的通知》", 0),
+    ("《关于印发《深圳市就业创业补贴申请办理清单〉的通知》", "《关于印发〈深圳市就业创业补贴申请办理清单〉的通知》", 1),
+    ("《甲》和《乙》", "《甲》和《乙》", 0),
+])
+def test_a_bracket_silently_put_right_on_the_page_before_is_now_a_finding(read, fixed, places):
+    form = Form(source=Source(path="x.pdf", sha256="0", kind="scan", form_index=0),
+                header=Header(policy_basis=read), provenance={"policy_basis": ProvenanceItem(origin="ocr", page=1)})
+    out = repair_ocr_text(form, Settings())
+    assert out.header.policy_basis == fixed
+    found = [f for f in out.findings if f.code == REPAIRED]
+    assert len(found) == places and all(f.field == "policy_basis" and f.severity == "info" for f in found)
+    if places:
+        assert "->" in found[0].message
+    text = repair_ocr_text(form.model_copy(update={"provenance": {"policy_basis": ProvenanceItem(origin="pdf", page=1)}}),
+                           Settings())
+    assert text.header.policy_basis == read and not text.findings  # a text layer is never touched
