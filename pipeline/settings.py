@@ -131,6 +131,49 @@ class OcrSettings(_Settings):
     repair_calculation: bool = Field(default=True, description="put back a * the recogniser dropped from "
                                      "the calculation text where the form's own arithmetic proves it "
                                      "(pipeline.ocr_repair; each repair is an OCR_REPAIRED finding)")
+    # --- engines (extractors/ocr/engines/): one onnxruntime / OpenMP thread per worker process
+    engine_threads: int = Field(default=1, ge=1, description="engine threads per worker process (onnxruntime "
+                                "intra-op, Tesseract's OpenMP): pages are parallelised by process")
+    onnx_mem_arena: bool = Field(default=False, description="onnxruntime CPU memory arena (input shapes vary "
+                                 "page to page: without it memory stays flat)")
+    det_dpi: float = Field(default=120.0, gt=20, le=600, description="RapidOCR detects text lines on the page "
+                           "scaled down to this resolution (boxes mapped back to the page)")
+    det_limit_side_len: int = Field(default=736, ge=32, description="a detection input whose shorter side is "
+                                    "under this is scaled up to it (RapidOCR's limit_type=min)")
+    det_thresh: float = Field(default=0.3, gt=0, lt=1, description="detector probability of a text pixel")
+    det_box_thresh: float = Field(default=0.5, gt=0, lt=1, description="mean probability a line box must reach")
+    det_unclip_ratio: float = Field(default=1.6, gt=0, description="how far a detected line box is grown")
+    line_pad_heights: float = Field(default=0.8, ge=0, description="each text line widened by this many line "
+                                    "heights each side (within its cell): the detector leaves out small "
+                                    "marks such as the * of a core 二级指标")
+    min_piece_heights: float = Field(default=0.6, ge=0, description="a piece of a line cut at a cell border "
+                                     "narrower than this many line heights is the box's overhang, not text")
+    rec_trim_heights: float = Field(default=-1.0, description="blank margin left of the first and right of "
+                                    "the last inked column of a crop before recognition, in line heights "
+                                    "(the model's time grows with the width; negative: no trimming)")
+    rec_ink_level: int = Field(default=200, ge=1, le=255, description="darker pixels are ink when trimming crops")
+    rec_x_scale: float = Field(default=0.75, gt=0.2, le=2, description="crops narrowed to this share of their "
+                               "width before recognition (0.75 reads as well as 1.0, measured on 70 scanned "
+                               "pages, at 20 % less model time; 0.55 loses characters)")
+    rec_min_width: int = Field(default=160, ge=8, description="shorter recognition inputs padded to this "
+                               "width, in model pixels (RapidOCR: 320)")
+    rec_batch_slack: float = Field(default=1.1, ge=1, description="crops batched together when within this "
+                                   "factor (+8 px) of the batch's narrowest")
+    rec_batch_max: int = Field(default=32, ge=1, description="crops per recognition batch")
+    leftover_ink_level: int = Field(default=170, ge=1, le=255, description="cell ink no detected line covers "
+                                    "(a lone 是/否 or digit) is pixels darker than this")
+    leftover_min_pixels: int = Field(default=15, ge=1, description="fewer leftover ink pixels: nothing to read")
+    leftover_min_height: int = Field(default=12, ge=1, description="leftover ink lower than this (pixels) is not text")
+    leftover_min_score: float = Field(default=0.6, ge=0, le=1, description="a leftover piece is kept only when "
+                                      "read with at least this confidence")
+    orientation_lines: int = Field(default=12, ge=1, description="longest text lines the angle classifier "
+                                   "reads to tell an upside-down page")
+    tesseract_lang: str = Field(default="chi_sim", description="Tesseract language of page text")
+    tesseract_psm: int = Field(default=6, ge=0, le=13, description="Tesseract page segmentation mode of a page")
+    tesseract_gap: int = Field(default=24, ge=0, description="blank pixels between cells stacked for Tesseract")
+    tesseract_inset: int = Field(default=3, ge=0, description="pixels trimmed off each cell edge (rule remnants)")
+    tesseract_osd_min_confidence: float = Field(default=2.0, ge=0, description="Tesseract's orientation "
+                                                "detection (--psm 0) turns a page only when this sure")
 
 
 class OfficeSettings(_Settings):

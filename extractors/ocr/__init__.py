@@ -20,7 +20,7 @@ from typing import Iterator, Literal, Optional, Sequence
 
 from pipeline.models import Row
 
-from .engines import engine_available
+from .engines import engine_available, engine_spec
 from .pages import PageJob, PageOutcome, run_pages, worker_count
 
 log = logging.getLogger(__name__)
@@ -36,8 +36,9 @@ def is_available(engine: Optional[str] = None) -> bool:
 def jobs_for(path: Path, kind: Literal["pdf", "image"], pages: Sequence[int], ctx, engine: Optional[str] = None) -> list[PageJob]:
     s = ctx.settings
     password = s.pdf.password.get_secret_value() if kind == "pdf" and s.pdf.password else None
-    return [PageJob(path=str(path), kind=kind, page=p, dpi=s.ocr.dpi, engine=engine or s.ocr.engine,
-                    max_pixels=s.limits.max_pixels, password=password, grid=s.grid) for p in pages]
+    spec = engine_spec(engine or s.ocr.engine)
+    return [PageJob(path=str(path), kind=kind, page=p, dpi=s.ocr.dpi, engine=spec,
+                    max_pixels=s.limits.max_pixels, password=password, settings=s) for p in pages]
 
 
 def read_pages(jobs: Sequence[PageJob], ctx) -> Iterator[Row]:

@@ -24,12 +24,12 @@ from typing import Iterator, Literal, Optional, Sequence
 from pipeline.errors import JixiaoError
 from pipeline.labels import load_vocabulary
 from pipeline.models import Row
-from pipeline.settings import GridSettings
+from pipeline.settings import GridSettings, Settings
 
 from .colour import masks_to_stamps, separate_ink
 from .correct import correct_cells
 from .engines import create_engine
-from .engines.base import OcrEngine, clean_word_text
+from .engines.base import EngineSpec, OcrEngine, clean_word_text
 from ..geometry import lines_to_rows
 from .grid import gray_to_line_masks, masks_to_tables, remove_lines
 from .preprocess import find_page_quad, flatten_light, lines_are_sideways, prepare, rotate_mask, turn, unwarp
@@ -39,14 +39,18 @@ from .words_to_cells import PageGeometry, assign_words, tables_to_rows, words_to
 
 @dataclass(frozen=True)
 class PageJob:
+    """One page to read, with everything its worker process needs: the engine's spec (its
+    factory is pickled by reference) and the run's whole :class:`Settings`, so ``--set``
+    reaches the engine and every page step."""
+
     path: str
     kind: Literal["pdf", "image"]
     page: int  # 1-based page (PDF) or frame (image)
     dpi: int
-    engine: str
+    engine: EngineSpec
     max_pixels: int
     password: Optional[str] = None
-    grid: GridSettings = field(default_factory=GridSettings)
+    settings: Settings = field(default_factory=Settings)
 
 
 @dataclass
@@ -90,12 +94,13 @@ def page_turn(engine: OcrEngine, gray: np.ndarray, boxes: Sequence, dpi: float) 
     when most lines are tall; upside down when the engine's angle classifier says so for
     most of the longest lines (``engine.upside_down``). 0 when the engine cannot tell."""
     classify = getattr(engine, "upside_down", None)
+    n = getattr(getattr(engine, "settings", None), "orientation_lines", 12)
     sideways = lines_are_sideways(boxes)
     if sideways:
-        lines = sorted((b for b in boxes if b.height >= 2 * b.width), key=lambda b: -b.height)[:12]
+        lines = sorted((b for b in boxes if b.height >= 2 * b.width), key=lambda b: -b.height)[:n]
         crops = [turn(gray[b.y0:b.y1, b.x0:b.x1], 90) for b in lines]
     else:
-        lines = sorted((b for b in boxes if b.width >= 2 * b.height), key=lambda b: -b.width)[:12]
+        lines = sorted((b for b in boxes if b.width >= 2 * b.height), key=lambda b: -b.width)[:n]
         crops = [gray[b.y0:b.y1, b.x0:b.x1] for b in lines]
     flipped = classify(crops) if classify is not None and crops else 0.0
     if sideways:
@@ -132,11 +137,13 @@ def page_to_rows(image: PageImage, page: int, engine: OcrEngine, grid: Optional[
         boxes = detect(clean, dpi)
         if grid.orientation:
             turned = page_turn(engine, clean, boxes, dpi)
-            if turned:
-                pgray, pink, praw = turn(pgray, turned), turn(pink, turned), turn(praw, turned)
-                red, blue = _warp_mask(red, lambda m: turn(m, turned)), _warp_mask(blue, lambda m: turn(m, turned))
-                tables, clean = _grid_of(pgray, pink, praw, dpi, grid)
-                boxes = detect(clean, dpi)
+    elif grid.orientation and hasattr(engine, "page_turn"):  # an engine without a detector (Tesseract OSD)
+        turned = engine.page_turn(clean, dpi)
+    if turned:
+        pgray, pink, praw = turn(pgray, turned), turn(pink, turned), turn(praw, turned)
+        red, blue = _warp_mask(red, lambda m: turn(m, turned)), _warp_mask(blue, lambda m: turn(m, turned))
+        tables, clean = _grid_of(pgray, pink, praw, dpi, grid)
+        boxes = detect(clean, dpi) if detect is not None else None
     n_cells = sum(len(t.cells) for t in tables)
     if n_cells < grid.min_grid_cells:
         tables = []
@@ -193,7 +200,7 @@ def _bbox_list(geo: PageGeometry, box) -> list[float]:
 
 
 def load_page(job: PageJob) -> PageImage:
-    colour = job.grid.separate_ink
+    colour = job.settings.grid.separate_ink
     if job.kind == "pdf":
         return pdf_page_image(Path(job.path), job.page, job.dpi, job.max_pixels, job.password, colour=colour)
     return image_frame(Path(job.path), job.page, job.dpi, job.max_pixels, colour=colour)
@@ -201,13 +208,15 @@ def load_page(job: PageJob) -> PageImage:
 
 # --------------------------------------------------------------------------- worker side
 
-_ENGINES: dict[str, OcrEngine] = {}
+_ENGINES: dict[tuple, OcrEngine] = {}
 
 
-def _engine(name: str) -> OcrEngine:
-    if name not in _ENGINES:
-        _ENGINES[name] = create_engine(name)
-    return _ENGINES[name]
+def _engine(spec: EngineSpec, settings: Settings) -> OcrEngine:
+    """The worker's engine for this spec and these OCR settings, built on first use."""
+    key = (spec.name, spec.factory, settings.ocr)
+    if key not in _ENGINES:
+        _ENGINES[key] = create_engine(spec, settings.ocr)
+    return _ENGINES[key]
 
 
 def run_job(job: PageJob) -> PageOutcome:
@@ -217,7 +226,7 @@ def run_job(job: PageJob) -> PageOutcome:
     try:
         image = load_page(job)
         stage = "ocr"
-        read = page_to_rows(image, job.page, _engine(job.engine), job.grid)
+        read = page_to_rows(image, job.page, _engine(job.engine, job.settings), job.settings.grid)
         return PageOutcome(page=job.page, rows=read.rows, angle=read.angle, seconds=time.perf_counter() - t0,
                            turned=read.turned, layout=read.layout, stamps=read.stamps)
     except JixiaoError as exc:

@@ -1,34 +1,44 @@
-"""Fake OCR engines for tests, in the manner of OCRmyPDF's test plugins. Each is importable
-as ``"tests.fakes.engines:Name"``, the form ``extractors.ocr.engines.create_engine`` accepts,
-so spawned worker processes can build them too.
+"""Fake OCR engines for tests, in the manner of OCRmyPDF's test plugins: each subclasses the
+real engine (:class:`~extractors.ocr.engines.rapidocr.RapidOcrEngine`) and replaces only
+the call it fakes, so everything else a page goes through — detection, cutting lines at
+cell borders, batching, text clean-up, the worker pool — is the production code.
 
-* :class:`CrashingEngine`   raises on every page (an engine bug): that page fails, others go on;
-* :class:`KillerEngine`     kills its worker process on a page marked by a checkerboard in
-                            its top-left corner (a segfaulting engine);
-* :class:`BadUtf8Engine`    returns undecodable bytes and lone surrogates;
-* :class:`ReplayEngine`     replays the words a test put in ``ReplayEngine.words`` (in a
-                            shuffled order: the reader must not rely on the engine's order).
+Importing this module registers them in the engines registry under the names below (the
+production code has no test path: a page job carries its engine's spec, whose class is
+pickled by reference, so a spawned worker process builds the same fake):
+
+* ``fake-crashing``  :class:`CrashingEngine`  the recogniser raises (an engine bug): that page
+                     fails, the others go on;
+* ``fake-killer``    :class:`KillerEngine`    detection kills the worker process on a page
+                     marked by a checkerboard in its top-left corner (a segfaulting engine);
+* ``fake-bad-utf8``  :class:`BadUtf8Engine`   the recogniser returns undecodable bytes and lone
+                     surrogates for the real detector's lines;
+* ``fake-replay``    :class:`ReplayEngine`    no models: detection and recognition replay the
+                     words a test put in ``ReplayEngine.words``, in a shuffled order (the
+                     reader must not rely on the engine's order).
 """
 from __future__ import annotations
 
 import os
 import random
-from typing import Sequence
+from typing import Optional, Sequence
 
 import numpy as np
 
+from extractors.ocr.engines import EngineSpec, register_engine
 from extractors.ocr.engines.base import Word
+from extractors.ocr.engines.rapidocr import RapidOcrEngine
 from extractors.ocr.grid import Box
 
+CRASH_MESSAGE = "simulated engine failure"
+BAD_TEXTS = ("项目\udcff名称\x00", b"\xff\xfe\xe9\xa1\xb9")  # cleaned: 项目名称, 项
 
-class CrashingEngine:
-    name = "crashing"
 
-    def read_page(self, gray: np.ndarray, regions: Sequence[Box], dpi: float) -> list[Word]:
-        raise RuntimeError("simulated engine failure")
+class CrashingEngine(RapidOcrEngine):
+    name = "fake-crashing"
 
-    def read_line(self, crop: np.ndarray, digits: bool = False) -> tuple[str, float]:
-        raise RuntimeError("simulated engine failure")
+    def recognize(self, crops):
+        raise RuntimeError(CRASH_MESSAGE)
 
 
 def mark(gray: np.ndarray) -> np.ndarray:
@@ -44,42 +54,48 @@ def marked(gray: np.ndarray) -> bool:
     return bool(60 < patch.mean() < 200 and patch.std() > 80)
 
 
-class KillerEngine:
-    name = "killer"
+class KillerEngine(RapidOcrEngine):
+    name = "fake-killer"
 
-    def read_page(self, gray: np.ndarray, regions: Sequence[Box], dpi: float) -> list[Word]:
+    def detect(self, gray: np.ndarray, dpi: float) -> list[Box]:
         if marked(gray):
             os._exit(3)  # no exception, no cleanup: the process is gone
-        h, w = gray.shape
-        return [Word(text="二级项目支出绩效目标申报表", box=Box(w // 4, 10, 3 * w // 4, 40), confidence=0.9)]
-
-    def read_line(self, crop: np.ndarray, digits: bool = False) -> tuple[str, float]:
-        return "", 0.0
+        return super().detect(gray, dpi)
 
 
-class BadUtf8Engine:
-    name = "bad-utf8"
+class BadUtf8Engine(RapidOcrEngine):
+    name = "fake-bad-utf8"
 
-    def read_page(self, gray: np.ndarray, regions: Sequence[Box], dpi: float) -> list[Word]:
-        out = []
-        for i, r in enumerate(regions):
-            text = b"\xff\xfe\xe9\xa1\xb9" if i % 2 else "项目\udcff名称\x00"
-            out.append(Word(text=text, box=Box(r.x0 + 5, r.y0 + 5, r.x1 - 5, r.y1 - 5), confidence=0.5))  # type: ignore[arg-type]
-        return out
-
-    def read_line(self, crop: np.ndarray, digits: bool = False) -> tuple[str, float]:
-        return "\udcff", 0.1
+    def recognize(self, crops):
+        return [(BAD_TEXTS[i % 2], 0.5) for i in range(len(crops))]
 
 
-class ReplayEngine:
-    name = "replay"
+class ReplayEngine(RapidOcrEngine):
+    name = "fake-replay"
     words: list[Word] = []
     seed = 0
 
-    def read_page(self, gray: np.ndarray, regions: Sequence[Box], dpi: float) -> list[Word]:
+    def load_models(self) -> None:  # replays: no model is loaded
+        pass
+
+    def _words(self) -> list[Word]:
         words = list(type(self).words)
         random.Random(type(self).seed).shuffle(words)
         return words
 
-    def read_line(self, crop: np.ndarray, digits: bool = False) -> tuple[str, float]:
-        return "", 0.0
+    def detect(self, gray: np.ndarray, dpi: float) -> list[Box]:
+        return [w.box for w in self._words()]
+
+    def upside_down(self, crops) -> float:
+        return 0.0
+
+    def read_page(self, gray: np.ndarray, regions: Sequence[Box], dpi: float,
+                  boxes: Optional[Sequence[Box]] = None) -> list[Word]:
+        return self._words()
+
+    def recognize(self, crops):
+        return [("", 0.0) for _ in crops]
+
+
+for _cls in (CrashingEngine, KillerEngine, BadUtf8Engine, ReplayEngine):
+    register_engine(EngineSpec(name=_cls.name, factory=_cls))

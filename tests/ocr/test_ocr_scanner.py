@@ -31,7 +31,7 @@ from pipeline.labels import load_vocabulary
 from synth.scanner import CASES, _photo, draw_seal, ink_over, rule_mask
 from tests.fakes.engines import ReplayEngine
 
-REPLAY = "tests.fakes.engines:ReplayEngine"
+REPLAY = ReplayEngine.name
 
 
 def office_scan(page: np.ndarray, dpi: int, seed: int = 1, rule_gray: int = 212, quality: int = 70) -> np.ndarray:

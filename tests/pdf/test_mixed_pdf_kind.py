@@ -86,7 +86,7 @@ def replay(mixed_pdf, monkeypatch):
 
     jobs_for = ocr.jobs_for
     monkeypatch.setattr(ocr, "jobs_for", lambda path, kind, pages, ctx, engine=None: jobs_for(
-        path, kind, pages, ctx, engine="tests.fakes.engines:ReplayEngine"))
+        path, kind, pages, ctx, engine=ReplayEngine.name))
     ReplayEngine.words, ReplayEngine.seed = mixed_pdf[4], 1
     yield
     ReplayEngine.words = []

@@ -6,16 +6,23 @@ an engine that detects text lines first (RapidOCR) can cut each line at cell bor
 recognising it — its reading order is never used. ``read_line`` re-reads one crop, with
 ``digits=True`` restricted to digits and amount punctuation (domain correction).
 
-Engines are created once per worker process (``create``); ``is_available`` says whether
-the engine's libraries and models are installed, without loading them.
+Engines are built once per worker process by their :class:`EngineSpec`'s ``factory``
+(a class or function taking the run's :class:`~pipeline.settings.OcrSettings`); the spec
+travels to the worker inside each page job (pickled by reference, so any importable
+factory works — a test registers a fake engine class here and names it in its jobs).
+``available`` says whether the engine's libraries and models are installed, without
+loading them.
 """
 from __future__ import annotations
 
-import importlib
+import importlib.util
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Optional, Protocol, Sequence
 
 import numpy as np
+
+from pipeline.settings import OcrSettings
 
 from ..grid import Box
 
@@ -43,9 +50,12 @@ class OcrEngine(Protocol):
 
 @dataclass(frozen=True)
 class EngineSpec:
+    """An engine by name: ``factory(settings)`` builds it (importable, so that spawned worker
+    processes can unpickle it); ``available()`` (None: always) probes without loading it."""
+
     name: str
-    factory: str  # "module:callable" so that spawned worker processes can import it
-    available: Callable[[], bool]
+    factory: Callable[[OcrSettings], OcrEngine]
+    available: Optional[Callable[[], bool]] = None
 
 
 ENGINES: dict[str, EngineSpec] = {}
@@ -55,30 +65,35 @@ def register_engine(spec: EngineSpec) -> None:
     ENGINES[spec.name] = spec
 
 
-def engine_available(name: str) -> bool:
-    if ":" in name:
-        return True
-    spec = ENGINES.get(name)
-    return bool(spec and spec.available())
+def unregister_engine(name: str) -> None:
+    ENGINES.pop(name, None)
 
 
-def create_engine(name: str) -> OcrEngine:
-    """The engine registered as ``name``, or ``"module:callable"`` imported directly (so a
-    spawned worker process can build an engine registered only in its parent, e.g. a test's)."""
+def engine_spec(name: str) -> EngineSpec:
     spec = ENGINES.get(name)
-    if spec is None and ":" not in name:
+    if spec is None:
         raise KeyError(f"unknown OCR engine {name!r} (known: {', '.join(sorted(ENGINES))})")
-    module, _, attr = (spec.factory if spec else name).partition(":")
-    return getattr(importlib.import_module(module), attr)()
+    return spec
+
+
+def engine_available(name: str) -> bool:
+    spec = ENGINES.get(name)
+    return bool(spec and (spec.available is None or spec.available()))
+
+
+def create_engine(name: "str | EngineSpec", settings: Optional[OcrSettings] = None) -> OcrEngine:
+    """The engine registered as ``name`` (or built from ``name`` when it is a spec)."""
+    spec = name if isinstance(name, EngineSpec) else engine_spec(name)
+    return spec.factory(settings or OcrSettings())
+
+
+def _modules_found(modules: tuple[str, ...]) -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in modules)
 
 
 def module_available(*modules: str) -> Callable[[], bool]:
-    """An availability probe that finds modules without importing them."""
-    def probe() -> bool:
-        import importlib.util
-
-        return all(importlib.util.find_spec(m) is not None for m in modules)
-    return probe
+    """An availability probe that finds modules without importing them (picklable)."""
+    return partial(_modules_found, modules)
 
 
 def clean_word_text(text: object) -> Optional[str]:

@@ -1,12 +1,13 @@
 """RapidOCR 3.x (PP-OCR det + rec on onnxruntime; the models ship inside the wheel, so it
 works offline). One onnxruntime thread: pages are parallelised by process instead.
 
-Detection runs once on the page (downscaled to ``DET_DPI``: the detector needs no more);
-each detected line is cut at the table's cell borders and every piece is recognised at the
-page's full resolution — neighbouring cells never run together, and the engine's reading
-order is never used. Recognition batches pieces of similar width and pads short ones only
-to ``REC_MIN_WIDTH`` (see :meth:`RapidOcrEngine.recognize`): the model's time is
-proportional to the padded width, about 4 ms per 48 px on one thread.
+Detection runs once on the page (downscaled to ``settings.ocr.det_dpi``: the detector needs
+no more); each detected line is cut at the table's cell borders and every piece is
+recognised at the page's full resolution — neighbouring cells never run together, and the
+engine's reading order is never used. Recognition batches pieces of similar width and pads
+short ones only to ``ocr.rec_min_width`` (see :meth:`RapidOcrEngine.recognize`): the model's
+time is proportional to the padded width, about 4 ms per 48 px on one thread. Every
+tolerance is a field of :class:`~pipeline.settings.OcrSettings` (``--set ocr.det_dpi=150``).
 """
 from __future__ import annotations
 
@@ -16,19 +17,12 @@ from typing import Optional, Sequence
 import cv2
 import numpy as np
 
+from pipeline.settings import OcrSettings
+
 from ..grid import Box
 from .base import EngineSpec, Word, clean_word_text, module_available, register_engine
 
-DET_DPI = 120.0  # measured: same boxes as at 150 dpi, 2.5x faster detection
-PAD_HEIGHTS = 0.8        # horizontal margin added to each line box, in line heights
-MIN_PIECE_HEIGHTS = 0.6   # a piece narrower than this many line heights is a box overhang
-REC_HEIGHT = 48            # the recognition model's input height
-REC_MIN_WIDTH = 160        # shorter crops padded to this width (RapidOCR: 320; same accuracy measured)
-REC_BATCH_SLACK = 1.1      # crops batched together when within this factor (+8 px) of the narrowest
-REC_BATCH_MAX = 32
-# crops narrowed to this share of their width: measured on 70 scanned pages, 0.75 reads as
-# well as 1.0 (a few more * and （ right) at 20 % less model time; 0.55 loses characters
-REC_X_SCALE = 0.75
+REC_HEIGHT = 48  # the recognition model's input height (a property of the model, not a setting)
 CONFUSABLE_DIGITS = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1",
                                    "丨": "1", "i": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8",
                                    "g": "9", "q": "9", "，": ",", "。": ".", "．": "."})
@@ -36,65 +30,97 @@ _NOT_AMOUNT = re.compile(r"[^0-9.,]")
 
 
 class RapidOcrEngine:
+    """RapidOCR's detector and recogniser driven by the reader (every tolerance from
+    ``settings``, :class:`~pipeline.settings.OcrSettings`). A fake for tests subclasses it and
+    replaces only what it fakes (:meth:`load_models`, :meth:`detect`, :meth:`recognize`)."""
+
     name = "rapidocr"
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Optional[OcrSettings] = None) -> None:
+        self.settings = settings or OcrSettings()
+        self._cls = None  # the angle classifier, loaded when a page is checked for orientation
+        self.load_models()
+
+    def load_models(self) -> None:
         from rapidocr import RapidOCR
 
+        s = self.settings
         self._ocr = RapidOCR(params={
             "Global.log_level": "error",
             "Global.use_cls": False,
-            "EngineConfig.onnxruntime.intra_op_num_threads": 1,
+            "EngineConfig.onnxruntime.intra_op_num_threads": s.engine_threads,
             "EngineConfig.onnxruntime.inter_op_num_threads": 1,
+            "EngineConfig.onnxruntime.enable_cpu_mem_arena": s.onnx_mem_arena,
+            "Det.thresh": s.det_thresh,
+            "Det.box_thresh": s.det_box_thresh,
+            "Det.unclip_ratio": s.det_unclip_ratio,
         })
         self._det = self._ocr._load_det_model()
         self._rec = self._ocr._load_rec_model()
-        self._cls = None  # the angle classifier, loaded when a page is checked for orientation
 
     # ------------------------------------------------------------------ detection
 
     def detect(self, gray: np.ndarray, dpi: float) -> list[Box]:
-        """Axis-aligned text-line boxes in page pixels."""
-        scale = min(1.0, DET_DPI / dpi)
-        small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA) if scale < 1 else gray
-        res = self._det(cv2.cvtColor(small, cv2.COLOR_GRAY2BGR))
-        if res.boxes is None:
-            return []
+        """Axis-aligned text-line boxes in page pixels.
+
+        The page is scaled straight to the detector's input (``det_dpi``, sides multiples of
+        32, the shorter at least ``det_limit_side_len``) and normalised on its one gray
+        channel; the detector's boxes come back in page pixels (its post-processing maps
+        them to the shape it is given)."""
+        s = self.settings
         h, w = gray.shape
+        scale = min(1.0, s.det_dpi / dpi)
+        if min(h, w) * scale < s.det_limit_side_len:
+            scale = s.det_limit_side_len / min(h, w)
+        th, tw = max(32, int(round(h * scale / 32)) * 32), max(32, int(round(w * scale / 32)) * 32)
+        small = cv2.resize(gray, (tw, th), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        x = np.empty((1, 3, th, tw), dtype=np.float32)
+        np.multiply(small, np.float32(2.0 / 255.0), out=x[0, 0], casting="unsafe")
+        x[0, 0] -= 1.0
+        x[0, 1] = x[0, 0]
+        x[0, 2] = x[0, 0]
+        preds = self._det.session(x)
+        polys, _scores = self._det.postprocess_op(preds, (h, w))
         out = []
-        for poly in np.asarray(res.boxes, dtype=np.float32):
-            xs, ys = poly[:, 0] / scale, poly[:, 1] / scale
-            box = Box(max(0, int(xs.min())), max(0, int(ys.min())), min(w, int(np.ceil(xs.max()))), min(h, int(np.ceil(ys.max()))))
+        for poly in np.asarray(polys, dtype=np.int32).reshape(-1, 4, 2):
+            xs, ys = poly[:, 0], poly[:, 1]
+            box = Box(max(0, int(xs.min())), max(0, int(ys.min())), min(w, int(xs.max())), min(h, int(ys.max())))
             if box.width > 2 and box.height > 2:
                 out.append(box)
+        out.sort(key=lambda b: (b.y0, b.x0))
         return out
 
     def recognize(self, crops: Sequence[np.ndarray]) -> list[tuple[str, float]]:
         """Text and confidence of each grayscale crop (any size), in order.
 
-        Each crop is scaled to the model's height (and narrowed by ``REC_X_SCALE``) and
+        Each crop is scaled to the model's height (and narrowed by ``rec_x_scale``) and
         batched only with crops of nearly the same width, padded to the widest of its
-        batch: the model's time is proportional to the padded width. (RapidOCR's own
-        batching pads every crop to at least 320 px — 6.7 line heights — and groups six at
-        a time, so short cell texts cost several times their width.)"""
+        batch: the model's time is proportional to the padded width (measured: 4.2 ms per
+        48 px on one thread, whatever the batch size). (RapidOCR's own batching pads every
+        crop to at least 320 px — 6.7 line heights — and groups six at a time, so short cell
+        texts cost several times their width.)"""
         if not crops:
             return []
+        s = self.settings
         height = REC_HEIGHT
-        widths = [max(1, int(np.ceil(REC_X_SCALE * height * c.shape[1] / max(1, c.shape[0])))) for c in crops]
+        widths = [max(1, int(np.ceil(s.rec_x_scale * height * c.shape[1] / max(1, c.shape[0])))) for c in crops]
         order = sorted(range(len(crops)), key=lambda i: widths[i])
         out: list[tuple[str, float]] = [("", 0.0)] * len(crops)
         start = 0
         while start < len(order):
             end = start + 1
-            limit = widths[order[start]] * REC_BATCH_SLACK + 8
-            while end < len(order) and end - start < REC_BATCH_MAX and widths[order[end]] <= limit:
+            limit = widths[order[start]] * s.rec_batch_slack + 8
+            while end < len(order) and end - start < s.rec_batch_max and widths[order[end]] <= limit:
                 end += 1
             batch = order[start:end]
-            wmax = max(REC_MIN_WIDTH, max(widths[i] for i in batch))
+            wmax = max(s.rec_min_width, max(widths[i] for i in batch))
             arr = np.zeros((len(batch), 3, height, wmax), dtype=np.float32)
             for k, i in enumerate(batch):
-                img = cv2.resize(crops[i], (widths[i], height)).astype(np.float32)
-                arr[k, :, :, :widths[i]] = img * (2.0 / 255.0) - 1.0
+                img = cv2.resize(crops[i], (widths[i], height))
+                np.multiply(img, np.float32(2.0 / 255.0), out=arr[k, 0, :, :widths[i]], casting="unsafe")
+                arr[k, 0, :, :widths[i]] -= 1.0
+            arr[:, 1] = arr[:, 0]
+            arr[:, 2] = arr[:, 0]
             preds = self._rec.session(arr)
             lines, _ = self._rec.postprocess_op(preds, False, wh_ratio_list=[widths[i] / height for i in batch],
                                                 max_wh_ratio=wmax / height)
@@ -119,14 +145,19 @@ class RapidOcrEngine:
     def read_page(self, gray: np.ndarray, regions: Sequence[Box], dpi: float,
                   boxes: Optional[Sequence[Box]] = None) -> list[Word]:
         """Words of the page; ``boxes`` are its text lines when already detected."""
-        pieces = split_at_regions(self.detect(gray, dpi) if boxes is None else boxes, regions)
+        s = self.settings
+        pieces = split_at_regions(self.detect(gray, dpi) if boxes is None else boxes, regions,
+                                  s.line_pad_heights, s.min_piece_heights)
         found = len(pieces)
-        pieces += inked_regions_without_text(gray, regions, pieces)
+        pieces += inked_regions_without_text(gray, regions, pieces, s.leftover_ink_level,
+                                             s.leftover_min_pixels, s.leftover_min_height)
         crops = [gray[b.y0:b.y1, b.x0:b.x1] for b in pieces]
+        if s.rec_trim_heights >= 0:
+            crops = [trim_blank(c, s.rec_trim_heights, s.rec_ink_level) for c in crops]
         words = []
         for k, (box, (text, score)) in enumerate(zip(pieces, self.recognize(crops))):
             text = clean_word_text(text)
-            if text and (k < found or score >= 0.6):  # leftover ink: keep only a clear reading
+            if text and (k < found or score >= s.leftover_min_score):  # leftover ink: keep only a clear reading
                 words.append(Word(text=text, box=box, confidence=max(0.0, min(1.0, score))))
         return words
 
@@ -138,57 +169,89 @@ class RapidOcrEngine:
         return text, score
 
 
-def inked_regions_without_text(gray: np.ndarray, regions: Sequence[Box], pieces: Sequence[Box]) -> list[Box]:
+def trim_blank(crop: np.ndarray, margin_heights: float, ink_level: int) -> np.ndarray:
+    """The crop without its blank columns beyond ``margin_heights`` line heights of the first
+    and last column holding a pixel darker than ``ink_level`` (the whole crop when blank)."""
+    if crop.size == 0:
+        return crop
+    cols = np.flatnonzero(crop.min(axis=0) < ink_level)
+    if cols.size == 0:
+        return crop
+    m = int(round(margin_heights * crop.shape[0]))
+    a, b = max(0, int(cols[0]) - m), min(crop.shape[1], int(cols[-1]) + 1 + m)
+    return crop[:, a:b] if b - a < crop.shape[1] else crop
+
+
+def _boxes_array(boxes: Sequence[Box]) -> np.ndarray:
+    return np.array([(b.x0, b.y0, b.x1, b.y1) for b in boxes], dtype=np.int64).reshape(-1, 4)
+
+
+def inked_regions_without_text(gray: np.ndarray, regions: Sequence[Box], pieces: Sequence[Box],
+                               ink_level: int = 170, min_pixels: int = 15, min_height: int = 12) -> list[Box]:
     """Ink inside a cell that no detected line covers — a lone 是/否 or digit, or a closing
     ）or 。 wrapped onto a line of its own, which the detector misses — as extra pieces."""
     out = []
+    if not regions:
+        return out
+    page_ink = cv2.compare(gray, ink_level, cv2.CMP_LT)  # faint lone digits stay above 128
+    P = _boxes_array(pieces)
     for r in regions:
         x0, y0, x1, y1 = r.x0 + 4, r.y0 + 4, r.x1 - 4, r.y1 - 4
         if x1 - x0 < 4 or y1 - y0 < 4:
             continue
-        ink = (gray[y0:y1, x0:x1] < 170).astype(np.uint8)  # faint lone digits stay above 128
-        for p in pieces:
-            q = p.intersect(r)
-            if q is not None:  # generous margins: glyph edges outside a line box are not text
-                m = max(3, q.height // 4)
-                ink[max(0, q.y0 - y0 - m):max(0, q.y1 - y0 + m), max(0, q.x0 - x0 - m):max(0, q.x1 - x0 + m)] = 0
-        if int(ink.sum()) < 15:
+        ink = page_ink[max(0, y0):max(0, y1), max(0, x0):max(0, x1)]
+        if cv2.countNonZero(ink) < min_pixels:
+            continue
+        ink = ink.copy()
+        if len(P):  # generous margins: glyph edges outside a line box are not text
+            qx0, qy0 = np.maximum(P[:, 0], r.x0), np.maximum(P[:, 1], r.y0)
+            qx1, qy1 = np.minimum(P[:, 2], r.x1), np.minimum(P[:, 3], r.y1)
+            for k in np.flatnonzero((qx1 > qx0) & (qy1 > qy0)):
+                m = max(3, int(qy1[k] - qy0[k]) // 4)
+                ink[max(0, qy0[k] - y0 - m):max(0, qy1[k] - y0 + m), max(0, qx0[k] - x0 - m):max(0, qx1[k] - x0 + m)] = 0
+        if cv2.countNonZero(ink) < min_pixels:
             continue
         grown = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (25, 9)))
         n, _labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
         for i in range(1, n):
             x, y, w, h, _a = stats[i]
-            if int(ink[y:y + h, x:x + w].sum()) < 15 or h < 12:
+            if h < min_height or cv2.countNonZero(ink[y:y + h, x:x + w]) < min_pixels:
                 continue
             out.append(Box(x0 + x, y0 + y, x0 + x + w, y0 + y + h))
     return out
 
 
-def split_at_regions(boxes: Sequence[Box], regions: Sequence[Box]) -> list[Box]:
+def split_at_regions(boxes: Sequence[Box], regions: Sequence[Box], pad_heights: float = 0.8,
+                     min_piece_heights: float = 0.6) -> list[Box]:
     """Each text-line box cut at the cell borders it crosses. Pieces thinner than about half a
     character are overhangs of the detector's box, not text, and are dropped; a box in no
     region (a title above the table) is kept whole."""
-    out = []
+    out: list[Box] = []
+    R = _boxes_array(regions)
     for box in boxes:
-        min_w = max(3, int(box.height * MIN_PIECE_HEIGHTS))
-        pieces = []
-        # widened by most of a character each side: the detector leaves out small marks
-        # such as the * of a core 二级指标 (the recogniser ignores the blank margin)
-        pad = int(box.height * PAD_HEIGHTS)
-        wide = Box(box.x0 - pad, box.y0, box.x1 + pad, box.y1)
-        for region in regions:
-            piece = box.intersect(region)
-            if piece is None:
-                continue
-            if piece.width >= min_w and piece.height >= box.height * 0.5:
-                inner = Box(region.x0 + 3, region.y0, region.x1 - 3, region.y1)
-                pieces.append(wide.intersect(inner) or piece)
-        if pieces:
-            out.extend(pieces)
-        elif not any(box.intersect(r) and box.intersect(r).area() > box.area() * 0.5 for r in regions):
+        if not len(R):
+            out.append(box)
+            continue
+        min_w = max(3, int(box.height * min_piece_heights))
+        ix0, iy0 = np.maximum(R[:, 0], box.x0), np.maximum(R[:, 1], box.y0)
+        ix1, iy1 = np.minimum(R[:, 2], box.x1), np.minimum(R[:, 3], box.y1)
+        iw, ih = ix1 - ix0, iy1 - iy0
+        hit = (iw > 0) & (ih > 0)
+        keep = np.flatnonzero(hit & (iw >= min_w) & (ih >= box.height * 0.5))
+        if keep.size:
+            # widened by most of a character each side: the detector leaves out small marks
+            # such as the * of a core 二级指标 (the recogniser ignores the blank margin)
+            pad = int(box.height * pad_heights)
+            for k in keep:
+                wx0, wx1 = max(box.x0 - pad, int(R[k, 0]) + 3), min(box.x1 + pad, int(R[k, 2]) - 3)
+                wy0, wy1 = max(box.y0, int(R[k, 1])), min(box.y1, int(R[k, 3]))
+                if wx1 > wx0 and wy1 > wy0:
+                    out.append(Box(wx0, wy0, wx1, wy1))
+                else:
+                    out.append(Box(int(ix0[k]), int(iy0[k]), int(ix1[k]), int(iy1[k])))
+        elif not np.any(hit & (iw * ih > box.area() * 0.5)):
             out.append(box)
     return out
 
 
-register_engine(EngineSpec(name="rapidocr", factory="extractors.ocr.engines.rapidocr:RapidOcrEngine",
-                           available=module_available("rapidocr", "onnxruntime")))
+register_engine(EngineSpec(name="rapidocr", factory=RapidOcrEngine, available=module_available("rapidocr", "onnxruntime")))
