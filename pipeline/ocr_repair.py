@@ -424,7 +424,7 @@ def shape_repairs(text: str) -> tuple[str, list[tuple[str, str, str]]]:
     for m in _DOT_TIMES.finditer(text):
         lo, hi = max(0, m.start() - 10), min(len(text), m.end() + 10)
         found.append((text[lo:hi], text[lo:m.start()] + "*" + text[m.end():hi],
-                      f"“{m.group(0)}” between a word and a number is a ×"))
+                      "read as a middle dot: between a word and a number it is a ×"))
     text = _DOT_TIMES.sub("*", text)
     for m in _MISSING_TIMES.finditer(text):
         at = [m.start()]

@@ -1,7 +1,7 @@
 """Domain correction of recognised cell text on the page, where the image is needed, before
-the assembler sees it. (Every correction of the text itself — closed vocabularies, the ×
-of calculation terms — is made per form, each a finding, in the OCR text-correction stage
-``pipeline.ocr_repair``; thresholds of both: ``Settings.ocr_text``.)
+the assembler sees it. (Every correction of the text itself — closed vocabularies, misread
+brackets, the × of calculation terms — is made per form, each a finding, in the OCR
+text-correction stage ``pipeline.ocr_repair``; thresholds of both: ``Settings.ocr_text``.)
 
 * Spurious spaces between CJK characters (per-character words, wrapped lines) removed.
 * Digit-only fields — 项目编码 and the two 万元 amounts, found by the label cell to their
