@@ -127,11 +127,10 @@ _INDICATOR = re.compile(r"indicators\[(\d+)\]")
 _TERM = re.compile(r"calculation\.terms\[(\d+)\]")
 
 # the header fields each code is about, beside the finding's own field
-FIELDS_BY_CODE: dict[str, tuple[str, ...]] = {
+FIELDS_BY_CODE: dict[str, tuple[str, ...]] = {  # besides the finding's own field (OCR_REPAIRED: only that)
     "TOTAL_MISMATCH": ("annual_amount", "calculation_basis"),
     "ARITHMETIC_MISMATCH": ("calculation_basis",),
     "ANNUAL_EXCEEDS_TOTAL": ("annual_amount", "total_amount"),
-    "OCR_REPAIRED": ("calculation_basis",),
     "OCR_REPAIR_AMBIGUOUS": ("calculation_basis",),
     "DUPLICATE_CODE": ("project_code",),
     "DUPLICATE_FORM": ("project_code",),
