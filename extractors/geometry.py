@@ -325,7 +325,7 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
 
     def full(p: Word, pieces: Sequence[Word]) -> bool:
         em = max(1e-6, p.box.height)
-        return p.box.x1 >= limit(p, pieces) - 2.2 * em
+        return p.box.x1 >= limit(p, pieces) - 3.0 * em
 
     # the part's leading: the least gap between lines starting at the same place
     for i, pieces in enumerate(rows[:-1]):
@@ -422,6 +422,7 @@ class TableColumns:
     centres: list[float]
     names: list[str]
     leading: Optional[float] = None   # the form's leading (em), for the next page
+    open_row: bool = False            # the last row on the page has no value yet (cut by the break)
 
     def index(self, block: Block, em: float) -> int:
         """A block's column: the first whose header centre is right of the block's start
@@ -555,11 +556,16 @@ def _indicator_rows(blocks: list[Block], cols: TableColumns, geo: PageGeometry, 
     anchors = sorted(by_col.get(k3, []), key=lambda b: b.y0)
     head: dict[int, list[Block]] = {}
     kv = names.index("value") if "value" in names else None
-    if head_of_page and anchors and kv is not None and not any(
-            _overlap(anchors[0].y0, anchors[0].y1, b.y0, b.y1) > 0 for k in by_col if k < k3 or k == kv
-            for b in by_col[k]):
+
+    def beside(a: Block, ks) -> bool:
+        return any(_overlap(a.y0, a.y1, b.y0, b.y1) > 0 for k in by_col if k in ks for b in by_col[k])
+
+    levels = [k for k in by_col if k < k3]
+    if head_of_page and anchors and kv is not None and not beside(anchors[0], levels) and (
+            cols.open_row or not beside(anchors[0], [kv])):
         # the page opens with the rest of a row the break cut: its long texts ran on, its
-        # short value and its 一级/二级 names did not
+        # 一级/二级 names did not, and its short value is on one of the pages only (the row
+        # at the foot of the page before had none, or this one has none)
         head[k3] = [anchors.pop(0)]
     rows: list[dict[int, list[Block]]] = [{k3: [a]} for a in anchors]
     spans = [[a.y0, a.y1] for a in anchors]
@@ -579,6 +585,7 @@ def _indicator_rows(blocks: list[Block], cols: TableColumns, geo: PageGeometry, 
                 head.setdefault(k, []).append(b)
             else:
                 rows[r].setdefault(k, []).append(b)
+    cols.open_row = bool(rows) and kv is not None and kv not in rows[-1]
     width = _unit_cols(len(cols.centres))
     out: list[tuple[float, Row]] = []
     for cont, groups in ([(True, head)] if head else []) + [(False, g) for g in rows]:
@@ -623,24 +630,31 @@ def _merged_starts(bs: Sequence[Block], spans: Sequence[Sequence[float]]) -> lis
 
     top_aligned = all(any(abs(b.y0 - s[0]) <= 0.3 * b.em for s in spans) for b in bs)
     out: list[tuple[Optional[int], Block]] = []
-    start = 0
+    start: Optional[int] = None
     for j, b in enumerate(bs):
         if b.y1 < spans[0][0]:
             out.append((None, b))  # above the first row: a cut merged cell's text
             continue
-        out.append((start, b))
-        if j + 1 == len(bs):
-            break
-        nxt = bs[j + 1]
-        if top_aligned:
-            start = max(start + 1, row_at(nxt.y0))
-            continue
-        lo = max(start, row_at((b.y0 + b.y1) / 2))
-        hi = max(lo, row_at((nxt.y0 + nxt.y1) / 2) - 1)
         centre = (b.y0 + b.y1) / 2
-        end = min(range(lo, min(hi, n - 1) + 1), key=lambda e: abs(centre - (spans[start][0] + spans[e][1]) / 2),
-                  default=lo)
-        start = min(n - 1, end + 1)
+        at = row_at(b.y0 if top_aligned else centre)
+        nxt = bs[j + 1] if j + 1 < len(bs) else None
+        hi = n - 1 if nxt is None else max(at, row_at(nxt.y0 if top_aligned else (nxt.y0 + nxt.y1) / 2) - 1)
+        if top_aligned:
+            s0 = at if start is None else max(start, at)
+            out.append((s0, b))
+            start = s0 + 1
+            continue
+        # the first text of the part may follow rows of a cell the page break cut (their text
+        # is on the page before): its rows start where its centre fits best
+        def fit(firsts):
+            return min(((abs(centre - (spans[s0][0] + spans[e][1]) / 2), s0, e)
+                        for s0 in firsts for e in range(max(s0, at), min(hi, n - 1) + 1)), default=(0.0, at, at))
+
+        err, s0, e = fit([0 if start is None else min(start, at)])
+        if start is None and err > b.em:
+            err, s0, e = fit(range(0, at + 1))
+        out.append((s0, b))
+        start = min(n - 1, e + 1)
     return out
 
 
