@@ -459,7 +459,9 @@ def blocks_to_rows(lines: Sequence[Sequence[Word]], geo: PageGeometry, vocab: Vo
         if part:
             blocks, leading[0] = lines_to_blocks(part, vocab, tol, leading[0], cols)
             head_of_page = not any(r.cells and not _is_header_row(r, vocab) for _, r in out)
-            out.extend(_part_rows(blocks, cols, geo, vocab, factor, head_of_page))
+            # the table went on from the page before (its header row repeated here, or not)
+            continued = head_of_page and columns is not None
+            out.extend(_part_rows(blocks, cols, geo, vocab, factor, head_of_page, continued))
             part.clear()
 
     for line in lines:
@@ -504,12 +506,12 @@ def _is_header_row(row: Row, vocab: Vocabulary) -> bool:
 
 
 def _part_rows(blocks: list[Block], cols: Optional[TableColumns], geo: PageGeometry, vocab: Vocabulary,
-               factor: float, head_of_page: bool = False) -> list[tuple[float, Row]]:
+               factor: float, head_of_page: bool = False, continued: bool = False) -> list[tuple[float, Row]]:
     if not blocks:
         return []
     if cols is None:
         return _band_rows(blocks, geo, factor)
-    return _indicator_rows(blocks, cols, geo, vocab, factor, head_of_page)
+    return _indicator_rows(blocks, cols, geo, vocab, factor, head_of_page and continued)
 
 
 def _band_rows(blocks: list[Block], geo: PageGeometry, factor: float) -> list[tuple[float, Row]]:
@@ -580,7 +582,7 @@ def _indicator_rows(blocks: list[Block], cols: TableColumns, geo: PageGeometry, 
                 rows[r].setdefault(k, []).append(b)
                 spans[r] = [min(spans[r][0], b.y0), max(spans[r][1], b.y1)]
     for k in range(k3):  # merged 一级/二级 cells
-        for r, b in _merged_starts(sorted(by_col.get(k, []), key=lambda b: b.y0), spans):
+        for r, b in _merged_starts(sorted(by_col.get(k, []), key=lambda b: b.y0), spans, head_of_page):
             if r is None:
                 head.setdefault(k, []).append(b)
             else:
@@ -592,6 +594,8 @@ def _indicator_rows(blocks: list[Block], cols: TableColumns, geo: PageGeometry, 
         cells = []
         for k in sorted(groups):
             bs = sorted(groups[k], key=lambda b: b.y0)
+            if k < k3:  # a spreadsheet prints a merged cell cut by a page break on both pages
+                bs = [b for i, b in enumerate(bs) if all(b.text != o.text for o in bs[:i])]
             merged = Block([line for b in bs for line in b.lines])
             cells.append(_block_cell(merged, k * width + 1, width - 1, geo, factor))
         top = min(b.y0 for bs in groups.values() for b in bs)
@@ -613,7 +617,8 @@ def _row_of(b: Block, anchors: Sequence[Block]) -> Optional[int]:
     return above[-1] if above else None
 
 
-def _merged_starts(bs: Sequence[Block], spans: Sequence[Sequence[float]]) -> list[tuple[Optional[int], Block]]:
+def _merged_starts(bs: Sequence[Block], spans: Sequence[Sequence[float]],
+                   continued: bool = False) -> list[tuple[Optional[int], Block]]:
     """The first row of each merged cell's rows. The cells of one column partition the rows;
     each cell's text is at the top of its rows or centred over them: the cell holding the
     next text starts after the rows whose middle best matches this text's centre (or, top
@@ -629,6 +634,11 @@ def _merged_starts(bs: Sequence[Block], spans: Sequence[Sequence[float]]) -> lis
         return max([i for i, s in enumerate(spans) if s[0] <= y] or [0])
 
     top_aligned = all(any(abs(b.y0 - s[0]) <= 0.3 * b.em for s in spans) for b in bs)
+    # row boundaries: the middle of the gap between neighbouring rows' texts (a row's text
+    # is centred in it, or at its top); the outer ones half a typical gap out
+    gaps = sorted(max(0.0, spans[i][0] - spans[i - 1][1]) for i in range(1, n))
+    half = (gaps[len(gaps) // 2] / 2) if gaps else 0.0
+    bounds = [spans[0][0] - half] + [(spans[i - 1][1] + spans[i][0]) / 2 for i in range(1, n)] + [spans[-1][1] + half]
     out: list[tuple[Optional[int], Block]] = []
     start: Optional[int] = None
     for j, b in enumerate(bs):
@@ -647,11 +657,11 @@ def _merged_starts(bs: Sequence[Block], spans: Sequence[Sequence[float]]) -> lis
         # the first text of the part may follow rows of a cell the page break cut (their text
         # is on the page before): its rows start where its centre fits best
         def fit(firsts):
-            return min(((abs(centre - (spans[s0][0] + spans[e][1]) / 2), s0, e)
+            return min(((abs(centre - (bounds[s0] + bounds[e + 1]) / 2), s0, e)
                         for s0 in firsts for e in range(max(s0, at), min(hi, n - 1) + 1)), default=(0.0, at, at))
 
         err, s0, e = fit([0 if start is None else min(start, at)])
-        if start is None and err > b.em:
+        if start is None and continued and err > b.em:
             err, s0, e = fit(range(0, at + 1))
         out.append((s0, b))
         start = min(n - 1, e + 1)
