@@ -581,12 +581,19 @@ def _indicator_rows(blocks: list[Block], cols: TableColumns, geo: PageGeometry, 
             else:
                 rows[r].setdefault(k, []).append(b)
                 spans[r] = [min(spans[r][0], b.y0), max(spans[r][1], b.y1)]
-    for k in range(k3):  # merged 一级/二级 cells
-        for r, b in _merged_starts(sorted(by_col.get(k, []), key=lambda b: b.y0), spans, head_of_page):
+    inner: list[tuple[Optional[int], Block]] = []   # the 二级 cells' first rows
+    for k in reversed(range(k3)):  # merged 一级/二级 cells, the inner column first
+        placed = _merged_starts(sorted(by_col.get(k, []), key=lambda b: b.y0), spans, head_of_page)
+        if k < k3 - 1 and inner:
+            placed = [(_outer_start(b, r, inner, placed[:i]), b) for i, (r, b) in enumerate(placed)]
+        for r, b in placed:
             if r is None:
-                head.setdefault(k, []).append(b)
+                if not _whole_name(b.text, vocab):  # a cut merged cell's name printed again
+                    head.setdefault(k, []).append(b)
             else:
                 rows[r].setdefault(k, []).append(b)
+        if k == k3 - 1:
+            inner = placed
     cols.open_row = bool(rows) and kv is not None and kv not in rows[-1]
     width = _unit_cols(len(cols.centres))
     out: list[tuple[float, Row]] = []
@@ -601,6 +608,34 @@ def _indicator_rows(blocks: list[Block], cols: TableColumns, geo: PageGeometry, 
         top = min(b.y0 for bs in groups.values() for b in bs)
         out.append((top, Row(cells=cells, page=geo.page, continuation=cont)))
     return out
+
+
+_GROUPS = (("满意度", "满意度"), ("成本", "成本"), ("产出", "产出"), ("效益", "效益"), ("效果", "效益"),
+           ("数量", "产出"), ("质量", "产出"), ("时效", "产出"), ("可持续", "效益"))
+
+
+def level_group(text: str) -> Optional[str]:
+    """The group a 一级 or 二级 name belongs to (数量指标 and 产出指标: 产出), None if unknown."""
+    for stem, group in _GROUPS:
+        if stem in text:
+            return group
+    return None
+
+
+def _within(inner: Optional[str], outer: Optional[str]) -> bool:
+    return inner == outer or (inner == "成本" and outer == "产出")  # 成本指标 is 产出's (or 一级 itself)
+
+
+def _outer_start(b: Block, fitted: Optional[int], inner: Sequence[tuple[Optional[int], Block]],
+                 before: Sequence[tuple[Optional[int], Block]]) -> Optional[int]:
+    """A 一级 cell starts on a row where a 二级 cell of its group starts (its rows are the
+    union of theirs): the first such row after the 一级 cell before it; else as fitted."""
+    if fitted is None:
+        return None
+    g = level_group(b.text)
+    last = max((r for r, _ in before if r is not None), default=-1)
+    starts = [r for r, ib in inner if r is not None and r > last and _within(level_group(ib.text), g)]
+    return starts[0] if g is not None and starts else fitted
 
 
 def _row_of(b: Block, anchors: Sequence[Block]) -> Optional[int]:
