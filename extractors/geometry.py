@@ -510,11 +510,12 @@ def _part_rows(blocks: list[Block], cols: Optional[TableColumns], geo: PageGeome
     if not blocks:
         return []
     if cols is None:
-        return _band_rows(blocks, geo, factor)
+        return _band_rows(blocks, geo, factor, vocab, head_of_page)
     return _indicator_rows(blocks, cols, geo, vocab, factor, head_of_page and continued)
 
 
-def _band_rows(blocks: list[Block], geo: PageGeometry, factor: float) -> list[tuple[float, Row]]:
+def _band_rows(blocks: list[Block], geo: PageGeometry, factor: float, vocab: Vocabulary,
+               head_of_page: bool = False) -> list[tuple[float, Row]]:
     """Header part: blocks overlapping vertically are one row; columns by where blocks start."""
     blocks = sorted(blocks, key=lambda b: b.y0)
     bands: list[list[Block]] = []
@@ -538,7 +539,11 @@ def _band_rows(blocks: list[Block], geo: PageGeometry, factor: float) -> list[tu
         for b in sorted(band, key=lambda b: b.x0):
             col = max(0, int((b.x0 - left) / max(1.0, right - left) * COL_UNITS) + 1)
             end = max(col + 1, int((b.x1 - left) / max(1.0, right - left) * COL_UNITS) + 1)
-            cells.append(_block_cell(b, col, end - col, geo, factor))
+            cell = _block_cell(b, col, end - col, geo, factor)
+            lab = wrapped_label(cell.text, vocab)  # a label cut by the page break: 长期目标（跨度多年的项目
+            cells.append(cell.with_text(lab) if lab else cell)
+        if head_of_page and not out and len(cells) == 1 and is_label_tail(cells[0].text, vocab):
+            continue  # the rest of that label at the head of the next page: 需填）：
         out.append((min(b.y0 for b in band), Row(cells=cells, page=geo.page)))
     return out
 
