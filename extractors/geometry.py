@@ -352,7 +352,9 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
                             columns is not None and not was_full):
                         continue
                     gap = p.box.y0 - b.y1
-                    if gap < -0.3 * em or gap > limit_em * max(em, b.em):
+                    # a label whose bracketed remark is still open goes on (长期目标（跨 / 度多年的项目)
+                    reach = tol.line_gap if _open_label(b.text, vocab) else limit_em
+                    if gap < -0.3 * em or gap > reach * max(em, b.em):
                         continue
                     last = b.lines[-1]
                     lx0, lx1 = min(w.box.x0 for w in last), max(w.box.x1 for w in last)
@@ -376,6 +378,11 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
         open_ = nxt + [(b, f) for k, (b, f) in enumerate(open_)
                        if k not in taken and id(b) not in done and top - b.y1 <= 2 * b.em]
     return blocks, leading
+
+
+def _open_label(text: str, vocab: Vocabulary) -> bool:
+    return text.count("（") + text.count("(") > text.count("）") + text.count(")") and (
+        wrapped_label(text, vocab) is not None or _label_start(text, vocab))
 
 
 def _ends_label(b: Block) -> bool:
