@@ -299,6 +299,8 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
     wrapped lines to measure); under an indicator header (``columns``) a line is full when
     it reaches the next column's first text. Returns the blocks and the leading used."""
     rows = [sorted((p for w in line for p in _pieces_of(w, vocab)), key=lambda p: p.box.x0) for line in lines]
+    if columns is not None:
+        rows = [[q for p in pieces for q in _split_level_name(p, vocab)] for pieces in rows]
     right: dict[int, float] = {}      # a column's right end: the widest line starting there
     for pieces in rows:
         for p in pieces:
@@ -411,6 +413,22 @@ def _pieces_of(w: Word, vocab: Vocabulary) -> list[Word]:
         out.append(_piece(w, p.strip(), Box(x, w.box.y0, x1, w.box.y1)))
         x = x1
     return [p for p in out if p.text]
+
+
+def _split_level_name(w: Word, vocab: Vocabulary) -> list[Word]:
+    """Under an indicator header a piece that starts with a whole 一级/二级 name and goes on
+    (``*社会效益指标政策知晓率``: a name wider than its column runs into the next one's text)
+    is two cells: the name, then the rest."""
+    t = w.text
+    star = 1 if t[:1] in "*＊" else 0
+    name = next((n for n in sorted(_level_names(vocab), key=len, reverse=True)
+                 if t.startswith(n, star) and len(t) > star + len(n)), None)
+    if name is None:
+        return [w]
+    cut = star + len(name)
+    x = w.box.x0 + w.box.width * cut / len(t)
+    return [_piece(w, t[:cut], Box(w.box.x0, w.box.y0, x, w.box.y1)),
+            _piece(w, t[cut:], Box(x, w.box.y0, w.box.x1, w.box.y1))]
 
 
 def _label_start(text: str, vocab: Vocabulary) -> bool:
