@@ -383,8 +383,17 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
 
 
 def _open_label(text: str, vocab: Vocabulary) -> bool:
-    return text.count("（") + text.count("(") > text.count("）") + text.count(")") and (
-        wrapped_label(text, vocab) is not None or _label_start(text, vocab))
+    """A label not finished on its line: its bracketed remark still open, or the first part of
+    a label of the vocabulary (``一级预算单`` / ``位：``)."""
+    if text.count("（") + text.count("(") > text.count("）") + text.count(")") and (
+            wrapped_label(text, vocab) is not None or _label_start(text, vocab)):
+        return True
+    return len(text) >= 3 and not text.endswith(("：", ":")) and text in _label_prefixes(vocab)
+
+
+@lru_cache(maxsize=4)
+def _label_prefixes(vocab: Vocabulary) -> frozenset[str]:
+    return frozenset(lab[:k] for lab in vocab.header if len(lab) >= 4 for k in range(3, len(lab)))
 
 
 def _ends_label(b: Block) -> bool:
