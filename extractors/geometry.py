@@ -620,9 +620,14 @@ def _indicator_rows(blocks: list[Block], cols: TableColumns, geo: PageGeometry, 
             else:
                 rows[r].setdefault(k, []).append(b)
                 spans[r] = [min(spans[r][0], b.y0), max(spans[r][1], b.y1)]
+    # cells' text at the top of their rows or centred: told by rows whose cells differ in height
+    votes = [abs(min(b.y0 for b in bs) - max(b.y0 for b in bs)) <= 0.3 * em
+             for row in rows for bs in [[b for k in row for b in row[k]]]
+             if len({len(b.lines) for b in bs}) > 1]
+    top_aligned = bool(votes) and sum(votes) > len(votes) / 2
     inner: list[tuple[Optional[int], Block]] = []   # the 二级 cells' first rows
     for k in reversed(range(k3)):  # merged 一级/二级 cells, the inner column first
-        placed = _merged_starts(sorted(by_col.get(k, []), key=lambda b: b.y0), spans, head_of_page)
+        placed = _merged_starts(sorted(by_col.get(k, []), key=lambda b: b.y0), spans, head_of_page, top_aligned)
         if k < k3 - 1 and inner:
             placed = [(_outer_start(b, r, inner, placed[:i]), b) for i, (r, b) in enumerate(placed)]
         for r, b in placed:
@@ -692,7 +697,7 @@ def _row_of(b: Block, anchors: Sequence[Block]) -> Optional[int]:
 
 
 def _merged_starts(bs: Sequence[Block], spans: Sequence[Sequence[float]],
-                   continued: bool = False) -> list[tuple[Optional[int], Block]]:
+                   continued: bool = False, top_aligned: bool = False) -> list[tuple[Optional[int], Block]]:
     """The first row of each merged cell's rows. The cells of one column partition the rows;
     each cell's text is at the top of its rows or centred over them: the cell holding the
     next text starts after the rows whose middle best matches this text's centre (or, top
@@ -707,7 +712,6 @@ def _merged_starts(bs: Sequence[Block], spans: Sequence[Sequence[float]],
             return inside[0]
         return max([i for i, s in enumerate(spans) if s[0] <= y] or [0])
 
-    top_aligned = all(any(abs(b.y0 - s[0]) <= 0.3 * b.em for s in spans) for b in bs)
     # row boundaries: the middle of the gap between neighbouring rows' texts (a row's text
     # is centred in it, or at its top); the outer ones half a typical gap out
     gaps = sorted(max(0.0, spans[i][0] - spans[i - 1][1]) for i in range(1, n))
