@@ -498,8 +498,17 @@ def blocks_to_rows(lines: Sequence[Sequence[Word]], geo: PageGeometry, vocab: Vo
             out.extend(_part_rows(blocks, cols, geo, vocab, factor, head_of_page, continued))
             part.clear()
 
-    for line in lines:
+    lines = list(lines)
+    skip: set[int] = set()
+    for i, line in enumerate(lines):
+        if i in skip:
+            continue
         head = _header_of(line, vocab)
+        if head is not None and i + 1 < len(lines):
+            joined = _header_wrapped(line, lines[i + 1], vocab)
+            if joined is not None:  # a column name wrapped in a narrow column: 一级指 / 标
+                line, skip = joined, skip | {i + 1}
+                head = _header_of(line, vocab)
         first = min(line, key=lambda w: w.box.x0)
         ends_table = part_columns is not None and head is None and (
             _label_start(first.text, vocab) or vocab.is_title(first.text))
@@ -516,6 +525,23 @@ def blocks_to_rows(lines: Sequence[Sequence[Word]], geo: PageGeometry, vocab: Vo
     if part_columns is not None:
         part_columns.leading = leading[0]
     return sorted(out, key=lambda t: t[0]), part_columns
+
+
+def _header_wrapped(line: Sequence[Word], below: Sequence[Word], vocab: Vocabulary) -> Optional[list[Word]]:
+    """The header line with the next line's pieces joined to the header names above them, when
+    every such piece completes a column name (``一级指`` + ``标``); else None."""
+    out = list(line)
+    used = 0
+    for q in below:
+        em = max(1e-6, q.box.height)
+        k = next((j for j, w in enumerate(out) if w.box.x0 - em <= q.box.x0 and q.box.x1 <= w.box.x1 + em
+                  and q.box.y0 - w.box.y1 <= em), None)
+        if k is None or vocab.column(out[k].text) is not None or vocab.column(out[k].text + q.text) is None:
+            return None
+        w = out[k]
+        out[k] = _piece(w, w.text + q.text, Box(min(w.box.x0, q.box.x0), w.box.y0, max(w.box.x1, q.box.x1), q.box.y1))
+        used += 1
+    return out if used else None
 
 
 def _unit_cols(n: int) -> int:
