@@ -28,6 +28,8 @@ from pipeline.labels import Vocabulary, canonical, load_vocabulary
 from pipeline.models import Cell, Row
 from pipeline.settings import Settings
 
+from .geometry import level_group as _group  # one table of the 一级/二级 groups, shared with the PDF geometry
+
 _WORD = re.compile(r"\S+")
 _CJK_END = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]$")
 _CJK_START = re.compile(r"^[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
@@ -295,15 +297,6 @@ def _starts_cell(line: str, known: _Known) -> bool:
     return bool(known.anchor(line) or known.anchor(first) or known.vocab.periods.get(canonical(line)))
 
 
-_GROUPS = (("满意度", "满意度"), ("成本", "成本"), ("产出", "产出"), ("效益", "效益"), ("效果", "效益"),
-           ("数量", "产出"), ("质量", "产出"), ("时效", "产出"), ("可持续", "效益"))
-
-
-def _group(text: str) -> Optional[str]:
-    for stem, group in _GROUPS:
-        if stem in text:
-            return group
-    return None
 
 
 def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
@@ -25,7 +26,7 @@ from pipeline.settings import GridSettings, PdfSettings
 from . import FunctionReader, ReadContext, register
 from .geometry import BlockTolerances, PageGeometry, TableColumns, TextWord, blocks_to_rows
 from .pdf_grid import GridCell, GridRow, PageGrid, page_grid
-from .table import Box
+from .table import Box, group_lines
 from .pdf_triage import Triage, TriagePlan, page_facts, sane_text, triage_page, visible_rect
 
 log = logging.getLogger("jixiao.pdf")
@@ -42,18 +43,8 @@ def chars_to_lines(chars: list[dict]) -> list[str]:
     """Glyphs -> lines in reading order: top to bottom, then left to right."""
     if not chars:
         return []
-    chars = sorted(chars, key=lambda c: (c["top"], c["x0"]))
-    lines: list[list[dict]] = [[chars[0]]]
-    ref = chars[0]
-    for c in chars[1:]:
-        if c["top"] - ref["top"] > (ref["bottom"] - ref["top"]) * 0.5:
-            lines.append([c])
-            ref = c
-        else:
-            lines[-1].append(c)
     out = []
-    for line in lines:
-        line.sort(key=lambda c: c["x0"])
+    for line in _free_lines(chars):
         text = []
         prev: Optional[dict] = None
         for c in line:
@@ -314,14 +305,9 @@ def _cell(text: str, gc: GridCell, page: int) -> Cell:
 
 
 def _free_lines(chars: list[dict]) -> list[list[dict]]:
-    """Glyphs outside tables grouped into visual lines."""
-    lines: list[list[dict]] = []
-    for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
-        if lines and c["top"] - lines[-1][0]["top"] <= (lines[-1][0]["bottom"] - lines[-1][0]["top"]) * 0.5:
-            lines[-1].append(c)
-        else:
-            lines.append([c])
-    return lines
+    """Glyphs grouped into visual lines, each left to right (``table.group_lines``: a glyph
+    more than half the line's first glyph's height below it starts a new line)."""
+    return group_lines(chars, itemgetter("top"), itemgetter("bottom"), itemgetter("x0"), by="first")
 
 
 # --------------------------------------------------------------------------- across pages
