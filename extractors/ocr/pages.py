@@ -80,7 +80,7 @@ def _warp_mask(mask, fn):
 
 def _grid_of(gray, ink, raw, dpi: float, grid: GridSettings):
     horiz, vert = gray_to_line_masks(raw, ink, dpi, grid.rule_min_contrast, grid.rule_smooth_in,
-                                     grid.rule_gap_in, grid.rule_min_len_in)
+                                     grid.rule_gap_in, grid.rule_min_len_in, grid)
     tables = masks_to_tables(horiz, vert, dpi, grid)
     return tables, remove_lines(gray, horiz, vert)
 
