@@ -19,7 +19,7 @@ Pure functions over :class:`Word` boxes; the cells carry the engine's confidence
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional, Protocol, Sequence
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from pipeline.settings import GridSettings
 
-from ..table import Box, GridCell, Table, Tolerances, SegmentIndex, lattice_table, mask_runs
+from ..table import Box, GridCell, SegmentIndex, Table, Tolerances, lattice_table, mask_runs  # noqa: F401 (Box, GridCell re-exported)
 
 
 def ink_to_line_masks(ink: np.ndarray, dpi: float, grid: Optional[GridSettings] = None) -> tuple[np.ndarray, np.ndarray]:
