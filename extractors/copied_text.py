@@ -29,6 +29,8 @@ from pipeline.lexicon import join_texts
 from pipeline.models import Cell, Row
 from pipeline.settings import Settings
 
+from .geometry import level_group as _group  # one table of the 一级/二级 groups, shared with the PDF geometry
+
 _WORD = re.compile(r"\S+")
 _VALUE_LIKE = re.compile(r"[\d%％≥≤<>=＜＞＝]")
 STACKABLE = frozenset(("annual_goal", "long_term_goal"))
@@ -292,15 +294,6 @@ def _starts_cell(line: str, known: _Known) -> bool:
     return bool(known.anchor(line) or known.anchor(first) or known.vocab.periods.get(canonical(line)))
 
 
-_GROUPS = (("满意度", "满意度"), ("成本", "成本"), ("产出", "产出"), ("效益", "效益"), ("效果", "效益"),
-           ("数量", "产出"), ("质量", "产出"), ("时效", "产出"), ("可持续", "效益"))
-
-
-def _group(text: str) -> Optional[str]:
-    for stem, group in _GROUPS:
-        if stem in text:
-            return group
-    return None
 
 
 def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:

@@ -19,7 +19,7 @@ Pure functions over :class:`Word` boxes; the cells carry the engine's confidence
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional, Protocol, Sequence
 
@@ -291,6 +291,8 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
     wrapped lines to measure); under an indicator header (``columns``) a line is full when
     it reaches the next column's first text. Returns the blocks and the leading used."""
     rows = [sorted((p for w in line for p in _pieces_of(w, vocab)), key=lambda p: p.box.x0) for line in lines]
+    if columns is not None:
+        rows = [[q for p in pieces for q in _split_level_name(p, vocab)] for pieces in rows]
     right: dict[int, float] = {}      # a column's right end: the widest line starting there
     for pieces in rows:
         for p in pieces:
@@ -317,7 +319,7 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
 
     def full(p: Word, pieces: Sequence[Word]) -> bool:
         em = max(1e-6, p.box.height)
-        return p.box.x1 >= limit(p, pieces) - 2.2 * em
+        return p.box.x1 >= limit(p, pieces) - 3.0 * em
 
     # the part's leading: the least gap between lines starting at the same place
     for i, pieces in enumerate(rows[:-1]):
@@ -344,7 +346,9 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
                             columns is not None and not was_full):
                         continue
                     gap = p.box.y0 - b.y1
-                    if gap < -0.3 * em or gap > limit_em * max(em, b.em):
+                    # a label whose bracketed remark is still open goes on (长期目标（跨 / 度多年的项目)
+                    reach = tol.line_gap if _open_label(b.text, vocab) else limit_em
+                    if gap < -0.3 * em or gap > reach * max(em, b.em):
                         continue
                     last = b.lines[-1]
                     lx0, lx1 = min(w.box.x0 for w in last), max(w.box.x1 for w in last)
@@ -368,6 +372,20 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
         open_ = nxt + [(b, f) for k, (b, f) in enumerate(open_)
                        if k not in taken and id(b) not in done and top - b.y1 <= 2 * b.em]
     return blocks, leading
+
+
+def _open_label(text: str, vocab: Vocabulary) -> bool:
+    """A label not finished on its line: its bracketed remark still open, or the first part of
+    a label of the vocabulary (``一级预算单`` / ``位：``)."""
+    if text.count("（") + text.count("(") > text.count("）") + text.count(")") and (
+            wrapped_label(text, vocab) is not None or _label_start(text, vocab)):
+        return True
+    return len(text) >= 3 and not text.endswith(("：", ":")) and text in _label_prefixes(vocab)
+
+
+@lru_cache(maxsize=4)
+def _label_prefixes(vocab: Vocabulary) -> frozenset[str]:
+    return frozenset(lab[:k] for lab in vocab.header if len(lab) >= 4 for k in range(3, len(lab)))
 
 
 def _ends_label(b: Block) -> bool:
@@ -398,6 +416,22 @@ def _pieces_of(w: Word, vocab: Vocabulary) -> list[Word]:
     return [p for p in out if p.text]
 
 
+def _split_level_name(w: Word, vocab: Vocabulary) -> list[Word]:
+    """Under an indicator header a piece that starts with a whole 一级/二级 name and goes on
+    (``*社会效益指标政策知晓率``: a name wider than its column runs into the next one's text)
+    is two cells: the name, then the rest."""
+    t = w.text
+    star = 1 if t[:1] in "*＊" else 0
+    name = next((n for n in sorted(_level_names(vocab), key=len, reverse=True)
+                 if t.startswith(n, star) and len(t) > star + len(n)), None)
+    if name is None:
+        return [w]
+    cut = star + len(name)
+    x = w.box.x0 + w.box.width * cut / len(t)
+    return [_piece(w, t[:cut], Box(w.box.x0, w.box.y0, x, w.box.y1)),
+            _piece(w, t[cut:], Box(x, w.box.y0, w.box.x1, w.box.y1))]
+
+
 def _label_start(text: str, vocab: Vocabulary) -> bool:
     return bool(_label_pattern(vocab).match(text)) or vocab.header_key(text) is not None
 
@@ -414,6 +448,7 @@ class TableColumns:
     centres: list[float]
     names: list[str]
     leading: Optional[float] = None   # the form's leading (em), for the next page
+    open_row: bool = False            # the last row on the page has no value yet (cut by the break)
 
     def index(self, block: Block, em: float) -> int:
         """A block's column: the first whose header centre is right of the block's start
@@ -450,11 +485,22 @@ def blocks_to_rows(lines: Sequence[Sequence[Word]], geo: PageGeometry, vocab: Vo
         if part:
             blocks, leading[0] = lines_to_blocks(part, vocab, tol, leading[0], cols)
             head_of_page = not any(r.cells and not _is_header_row(r, vocab) for _, r in out)
-            out.extend(_part_rows(blocks, cols, geo, vocab, factor, head_of_page))
+            # the table went on from the page before (its header row repeated here, or not)
+            continued = head_of_page and columns is not None
+            out.extend(_part_rows(blocks, cols, geo, vocab, factor, head_of_page, continued))
             part.clear()
 
-    for line in lines:
+    lines = list(lines)
+    skip: set[int] = set()
+    for i, line in enumerate(lines):
+        if i in skip:
+            continue
         head = _header_of(line, vocab)
+        if head is not None and i + 1 < len(lines):
+            joined = _header_wrapped(line, lines[i + 1], vocab)
+            if joined is not None:  # a column name wrapped in a narrow column: 一级指 / 标
+                line, skip = joined, skip | {i + 1}
+                head = _header_of(line, vocab)
         first = min(line, key=lambda w: w.box.x0)
         ends_table = part_columns is not None and head is None and (
             _label_start(first.text, vocab) or vocab.is_title(first.text))
@@ -471,6 +517,23 @@ def blocks_to_rows(lines: Sequence[Sequence[Word]], geo: PageGeometry, vocab: Vo
     if part_columns is not None:
         part_columns.leading = leading[0]
     return sorted(out, key=lambda t: t[0]), part_columns
+
+
+def _header_wrapped(line: Sequence[Word], below: Sequence[Word], vocab: Vocabulary) -> Optional[list[Word]]:
+    """The header line with the next line's pieces joined to the header names above them, when
+    every such piece completes a column name (``一级指`` + ``标``); else None."""
+    out = list(line)
+    used = 0
+    for q in below:
+        em = max(1e-6, q.box.height)
+        k = next((j for j, w in enumerate(out) if w.box.x0 - em <= q.box.x0 and q.box.x1 <= w.box.x1 + em
+                  and q.box.y0 - w.box.y1 <= em), None)
+        if k is None or vocab.column(out[k].text) is not None or vocab.column(out[k].text + q.text) is None:
+            return None
+        w = out[k]
+        out[k] = _piece(w, w.text + q.text, Box(min(w.box.x0, q.box.x0), w.box.y0, max(w.box.x1, q.box.x1), q.box.y1))
+        used += 1
+    return out if used else None
 
 
 def _unit_cols(n: int) -> int:
@@ -495,15 +558,16 @@ def _is_header_row(row: Row, vocab: Vocabulary) -> bool:
 
 
 def _part_rows(blocks: list[Block], cols: Optional[TableColumns], geo: PageGeometry, vocab: Vocabulary,
-               factor: float, head_of_page: bool = False) -> list[tuple[float, Row]]:
+               factor: float, head_of_page: bool = False, continued: bool = False) -> list[tuple[float, Row]]:
     if not blocks:
         return []
     if cols is None:
-        return _band_rows(blocks, geo, factor)
-    return _indicator_rows(blocks, cols, geo, vocab, factor, head_of_page)
+        return _band_rows(blocks, geo, factor, vocab, head_of_page)
+    return _indicator_rows(blocks, cols, geo, vocab, factor, head_of_page and continued)
 
 
-def _band_rows(blocks: list[Block], geo: PageGeometry, factor: float) -> list[tuple[float, Row]]:
+def _band_rows(blocks: list[Block], geo: PageGeometry, factor: float, vocab: Vocabulary,
+               head_of_page: bool = False) -> list[tuple[float, Row]]:
     """Header part: blocks overlapping vertically are one row; columns by where blocks start."""
     blocks = sorted(blocks, key=lambda b: b.y0)
     bands: list[list[Block]] = []
@@ -527,7 +591,11 @@ def _band_rows(blocks: list[Block], geo: PageGeometry, factor: float) -> list[tu
         for b in sorted(band, key=lambda b: b.x0):
             col = max(0, int((b.x0 - left) / max(1.0, right - left) * COL_UNITS) + 1)
             end = max(col + 1, int((b.x1 - left) / max(1.0, right - left) * COL_UNITS) + 1)
-            cells.append(_block_cell(b, col, end - col, geo, factor))
+            cell = _block_cell(b, col, end - col, geo, factor)
+            lab = wrapped_label(cell.text, vocab)  # a label cut by the page break: 长期目标（跨度多年的项目
+            cells.append(cell.with_text(lab) if lab else cell)
+        if head_of_page and not out and len(cells) == 1 and is_label_tail(cells[0].text, vocab):
+            continue  # the rest of that label at the head of the next page: 需填）：
         out.append((min(b.y0 for b in band), Row(cells=cells, page=geo.page)))
     return out
 
@@ -547,11 +615,16 @@ def _indicator_rows(blocks: list[Block], cols: TableColumns, geo: PageGeometry, 
     anchors = sorted(by_col.get(k3, []), key=lambda b: b.y0)
     head: dict[int, list[Block]] = {}
     kv = names.index("value") if "value" in names else None
-    if head_of_page and anchors and kv is not None and not any(
-            _overlap(anchors[0].y0, anchors[0].y1, b.y0, b.y1) > 0 for k in by_col if k < k3 or k == kv
-            for b in by_col[k]):
+
+    def beside(a: Block, ks) -> bool:
+        return any(_overlap(a.y0, a.y1, b.y0, b.y1) > 0 for k in by_col if k in ks for b in by_col[k])
+
+    levels = [k for k in by_col if k < k3]
+    if head_of_page and anchors and kv is not None and not beside(anchors[0], levels) and (
+            cols.open_row or not beside(anchors[0], [kv])):
         # the page opens with the rest of a row the break cut: its long texts ran on, its
-        # short value and its 一级/二级 names did not
+        # 一级/二级 names did not, and its short value is on one of the pages only (the row
+        # at the foot of the page before had none, or this one has none)
         head[k3] = [anchors.pop(0)]
     rows: list[dict[int, list[Block]]] = [{k3: [a]} for a in anchors]
     spans = [[a.y0, a.y1] for a in anchors]
@@ -565,23 +638,66 @@ def _indicator_rows(blocks: list[Block], cols: TableColumns, geo: PageGeometry, 
             else:
                 rows[r].setdefault(k, []).append(b)
                 spans[r] = [min(spans[r][0], b.y0), max(spans[r][1], b.y1)]
-    for k in range(k3):  # merged 一级/二级 cells
-        for r, b in _merged_starts(sorted(by_col.get(k, []), key=lambda b: b.y0), spans):
+    # cells' text at the top of their rows or centred: told by rows whose cells differ in height
+    votes = [abs(min(b.y0 for b in bs) - max(b.y0 for b in bs)) <= 0.3 * em
+             for row in rows for bs in [[b for k in row for b in row[k]]]
+             if len({len(b.lines) for b in bs}) > 1]
+    top_aligned = bool(votes) and sum(votes) > len(votes) / 2
+    inner: list[tuple[Optional[int], Block]] = []   # the 二级 cells' first rows
+    for k in reversed(range(k3)):  # merged 一级/二级 cells, the inner column first
+        placed = _merged_starts(sorted(by_col.get(k, []), key=lambda b: b.y0), spans, head_of_page, top_aligned)
+        if k < k3 - 1 and inner:
+            placed = [(_outer_start(b, r, inner, placed[:i]), b) for i, (r, b) in enumerate(placed)]
+        for r, b in placed:
             if r is None:
-                head.setdefault(k, []).append(b)
+                if not _whole_name(b.text, vocab):  # a cut merged cell's name printed again
+                    head.setdefault(k, []).append(b)
             else:
                 rows[r].setdefault(k, []).append(b)
+        if k == k3 - 1:
+            inner = placed
+    cols.open_row = bool(rows) and kv is not None and kv not in rows[-1]
     width = _unit_cols(len(cols.centres))
     out: list[tuple[float, Row]] = []
     for cont, groups in ([(True, head)] if head else []) + [(False, g) for g in rows]:
         cells = []
         for k in sorted(groups):
             bs = sorted(groups[k], key=lambda b: b.y0)
+            if k < k3:  # a spreadsheet prints a merged cell cut by a page break on both pages
+                bs = [b for i, b in enumerate(bs) if all(b.text != o.text for o in bs[:i])]
             merged = Block([line for b in bs for line in b.lines])
             cells.append(_block_cell(merged, k * width + 1, width - 1, geo, factor))
         top = min(b.y0 for bs in groups.values() for b in bs)
         out.append((top, Row(cells=cells, page=geo.page, continuation=cont)))
     return out
+
+
+_GROUPS = (("满意度", "满意度"), ("成本", "成本"), ("产出", "产出"), ("效益", "效益"), ("效果", "效益"),
+           ("数量", "产出"), ("质量", "产出"), ("时效", "产出"), ("可持续", "效益"))
+
+
+def level_group(text: str) -> Optional[str]:
+    """The group a 一级 or 二级 name belongs to (数量指标 and 产出指标: 产出), None if unknown."""
+    for stem, group in _GROUPS:
+        if stem in text:
+            return group
+    return None
+
+
+def _within(inner: Optional[str], outer: Optional[str]) -> bool:
+    return inner == outer or (inner == "成本" and outer == "产出")  # 成本指标 is 产出's (or 一级 itself)
+
+
+def _outer_start(b: Block, fitted: Optional[int], inner: Sequence[tuple[Optional[int], Block]],
+                 before: Sequence[tuple[Optional[int], Block]]) -> Optional[int]:
+    """A 一级 cell starts on a row where a 二级 cell of its group starts (its rows are the
+    union of theirs): the first such row after the 一级 cell before it; else as fitted."""
+    if fitted is None:
+        return None
+    g = level_group(b.text)
+    last = max((r for r, _ in before if r is not None), default=-1)
+    starts = [r for r, ib in inner if r is not None and r > last and _within(level_group(ib.text), g)]
+    return starts[0] if g is not None and starts else fitted
 
 
 def _row_of(b: Block, anchors: Sequence[Block]) -> Optional[int]:
@@ -598,7 +714,8 @@ def _row_of(b: Block, anchors: Sequence[Block]) -> Optional[int]:
     return above[-1] if above else None
 
 
-def _merged_starts(bs: Sequence[Block], spans: Sequence[Sequence[float]]) -> list[tuple[Optional[int], Block]]:
+def _merged_starts(bs: Sequence[Block], spans: Sequence[Sequence[float]],
+                   continued: bool = False, top_aligned: bool = False) -> list[tuple[Optional[int], Block]]:
     """The first row of each merged cell's rows. The cells of one column partition the rows;
     each cell's text is at the top of its rows or centred over them: the cell holding the
     next text starts after the rows whose middle best matches this text's centre (or, top
@@ -613,26 +730,37 @@ def _merged_starts(bs: Sequence[Block], spans: Sequence[Sequence[float]]) -> lis
             return inside[0]
         return max([i for i, s in enumerate(spans) if s[0] <= y] or [0])
 
-    top_aligned = all(any(abs(b.y0 - s[0]) <= 0.3 * b.em for s in spans) for b in bs)
+    # row boundaries: the middle of the gap between neighbouring rows' texts (a row's text
+    # is centred in it, or at its top); the outer ones half a typical gap out
+    gaps = sorted(max(0.0, spans[i][0] - spans[i - 1][1]) for i in range(1, n))
+    half = (gaps[len(gaps) // 2] / 2) if gaps else 0.0
+    bounds = [spans[0][0] - half] + [(spans[i - 1][1] + spans[i][0]) / 2 for i in range(1, n)] + [spans[-1][1] + half]
     out: list[tuple[Optional[int], Block]] = []
-    start = 0
+    start: Optional[int] = None
     for j, b in enumerate(bs):
         if b.y1 < spans[0][0]:
             out.append((None, b))  # above the first row: a cut merged cell's text
             continue
-        out.append((start, b))
-        if j + 1 == len(bs):
-            break
-        nxt = bs[j + 1]
-        if top_aligned:
-            start = max(start + 1, row_at(nxt.y0))
-            continue
-        lo = max(start, row_at((b.y0 + b.y1) / 2))
-        hi = max(lo, row_at((nxt.y0 + nxt.y1) / 2) - 1)
         centre = (b.y0 + b.y1) / 2
-        end = min(range(lo, min(hi, n - 1) + 1), key=lambda e: abs(centre - (spans[start][0] + spans[e][1]) / 2),
-                  default=lo)
-        start = min(n - 1, end + 1)
+        at = row_at(b.y0 if top_aligned else centre)
+        nxt = bs[j + 1] if j + 1 < len(bs) else None
+        hi = n - 1 if nxt is None else max(at, row_at(nxt.y0 if top_aligned else (nxt.y0 + nxt.y1) / 2) - 1)
+        if top_aligned:
+            s0 = at if start is None else max(start, at)
+            out.append((s0, b))
+            start = s0 + 1
+            continue
+        # the first text of the part may follow rows of a cell the page break cut (their text
+        # is on the page before): its rows start where its centre fits best
+        def fit(firsts):
+            return min(((abs(centre - (bounds[s0] + bounds[e + 1]) / 2), s0, e)
+                        for s0 in firsts for e in range(max(s0, at), min(hi, n - 1) + 1)), default=(0.0, at, at))
+
+        err, s0, e = fit([0 if start is None else min(start, at)])
+        if start is None and continued and err > b.em:
+            err, s0, e = fit(range(0, at + 1))
+        out.append((s0, b))
+        start = min(n - 1, e + 1)
     return out
 
 

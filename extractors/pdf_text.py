@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterator, Optional
 
@@ -26,7 +27,7 @@ from pipeline.settings import GridSettings, PdfSettings
 from pipeline.readers import FunctionReader, ReadContext
 from .geometry import BlockTolerances, PageGeometry, TableColumns, TextWord, blocks_to_rows
 from .pdf_grid import GridCell, GridRow, PageGrid, page_grid
-from .table import Box
+from .table import Box, group_lines
 from .pdf_triage import Triage, TriagePlan, page_facts, sane_text, triage_page, visible_rect
 
 log = logging.getLogger("jixiao.pdf")
@@ -43,18 +44,8 @@ def chars_to_lines(chars: list[dict]) -> list[str]:
     """Glyphs -> lines in reading order: top to bottom, then left to right."""
     if not chars:
         return []
-    chars = sorted(chars, key=lambda c: (c["top"], c["x0"]))
-    lines: list[list[dict]] = [[chars[0]]]
-    ref = chars[0]
-    for c in chars[1:]:
-        if c["top"] - ref["top"] > (ref["bottom"] - ref["top"]) * 0.5:
-            lines.append([c])
-            ref = c
-        else:
-            lines[-1].append(c)
     out = []
-    for line in lines:
-        line.sort(key=lambda c: c["x0"])
+    for line in _free_lines(chars):
         text = []
         prev: Optional[dict] = None
         for c in line:
@@ -310,41 +301,36 @@ def _cell(text: str, gc: GridCell, page: int) -> Cell:
 
 
 def _free_lines(chars: list[dict]) -> list[list[dict]]:
-    """Glyphs outside tables grouped into visual lines."""
-    lines: list[list[dict]] = []
-    for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
-        if lines and c["top"] - lines[-1][0]["top"] <= (lines[-1][0]["bottom"] - lines[-1][0]["top"]) * 0.5:
-            lines[-1].append(c)
-        else:
-            lines.append([c])
-    return lines
+    """Glyphs grouped into visual lines, each left to right (``table.group_lines``: a glyph
+    more than half the line's first glyph's height below it starts a new line)."""
+    return group_lines(chars, itemgetter("top"), itemgetter("bottom"), itemgetter("x0"), by="first")
 
 
 # --------------------------------------------------------------------------- across pages
 
-_TOL = 2.0
+_TOL = GridSettings().stitch_pt  # cells this close are the same column on both pages (grid.stitch_pt)
 
 
-def _own_cells(gr: GridRow) -> list[GridCell]:
+def _own_cells(gr: GridRow, tol: float = _TOL) -> list[GridCell]:
     """The row's own cells: those no taller than the row (a merged cell spans more)."""
     low = min(c.bottom for c in gr.cells)
-    return [c for c in gr.cells if c.bottom <= low + _TOL]
+    return [c for c in gr.cells if c.bottom <= low + tol]
 
 
-def _tall_cells(gr: GridRow) -> list[GridCell]:
+def _tall_cells(gr: GridRow, tol: float = _TOL) -> list[GridCell]:
     low = min(c.bottom for c in gr.cells)
-    return [c for c in gr.cells if c.bottom > low + _TOL]
+    return [c for c in gr.cells if c.bottom > low + tol]
 
 
-def _same_layout(a: list[GridCell], b: list[GridCell]) -> bool:
+def _same_layout(a: list[GridCell], b: list[GridCell], tol: float = _TOL) -> bool:
     """The same cells side by side (x extents within the tolerance)."""
     if len(a) != len(b):
         return False
-    return all(_same_extent(x, y) for x, y in zip(sorted(a, key=lambda c: c.x0), sorted(b, key=lambda c: c.x0)))
+    return all(_same_extent(x, y, tol) for x, y in zip(sorted(a, key=lambda c: c.x0), sorted(b, key=lambda c: c.x0)))
 
 
-def _same_extent(a: GridCell, b: GridCell) -> bool:
-    return abs(a.x0 - b.x0) <= _TOL and abs(a.x1 - b.x1) <= _TOL
+def _same_extent(a: GridCell, b: GridCell, tol: float = _TOL) -> bool:
+    return abs(a.x0 - b.x0) <= tol and abs(a.x1 - b.x1) <= tol
 
 
 def _text_of(gc: GridCell, row: PageRow) -> str:
@@ -365,6 +351,7 @@ class PageEnd:
     head: Optional[tuple[str, ...]]    # the first row of that table on the page (a header to skip)
     bottom_cells: list[GridCell] = field(default_factory=list)  # every cell along the bottom
     leaf: list[GridCell] = field(default_factory=list)  # cells every row of the table has
+    tol: float = _TOL                  # grid.stitch_pt
 
 
 def _is_repeated_header(row: PageRow, end: PageEnd) -> bool:
@@ -403,16 +390,17 @@ def row_continues(end: PageEnd, first: PageRow) -> bool:
         return False
     if any(g.open_bottom and not _complete_value(c.text) for g, c in zip(last.grid, last.cells)):
         return True
-    own_first = _own_cells(first.table)
+    tol = end.tol
+    own_first = _own_cells(first.table, tol)
     if any(g.open_top and g in own_first and not _complete_value(c.text) for g, c in zip(first.grid, first.cells)):
         return True
-    if not first.grid or not _same_layout(end.bottom_cells, first.table.cells):
+    if not first.grid or not _same_layout(end.bottom_cells, first.table.cells, tol):
         return False
     texts = dict(zip(map(id, last.grid), (c.text for c in last.cells)))
-    tall = _tall_cells(first.table)
+    tall = _tall_cells(first.table, tol)
 
     def old_text(g: GridCell) -> Optional[str]:
-        return next((texts[id(o)] for o in last.grid if _same_extent(g, o)), None)
+        return next((texts[id(o)] for o in last.grid if _same_extent(g, o, tol)), None)
 
     for g in first.grid:
         if old_text(g) is None and g not in tall:
@@ -471,6 +459,7 @@ class Stitcher:
 
     held: list[Row] = field(default_factory=list)
     end: Optional[PageEnd] = None
+    tol: float = _TOL                  # grid.stitch_pt: the same column on both pages
 
     def feed(self, page_rows: list[PageRow], number: int) -> list[Row]:
         rows = [Row(cells=list(r.cells), page=number, continuation=r.continuation) for r in page_rows]
@@ -488,16 +477,16 @@ class Stitcher:
                 self.held[end.index] = joined
                 rows[first] = note
         out, self.held = self.held, rows
-        self.end = _page_end(page_rows, rows)
+        self.end = _page_end(page_rows, rows, self.tol)
         return out
 
     def _merged_tails(self, pr: PageRow, row: Row, end: PageEnd) -> None:
         """Merged cells of the page's first table row whose text is the rest of the text of
         the merged cell above the break: that text goes back to the cell above."""
-        tall = _tall_cells(pr.table) if pr.table is not None else []
+        tall = _tall_cells(pr.table, self.tol) if pr.table is not None else []
         for gc in tall:
             after = _text_of(gc, pr)
-            prev = next(((g, c) for g, c in end.bottom if _same_extent(g, gc)), None)
+            prev = next(((g, c) for g, c in end.bottom if _same_extent(g, gc, self.tol)), None)
             if not after or prev is None or not merged_text_continues(prev[1].text, prev[0], after, gc):
                 continue
             prev[1].text = join_lines([prev[1].text, after])
@@ -511,7 +500,7 @@ class Stitcher:
         return rows
 
 
-def _page_end(page_rows: list[PageRow], rows: list[Row]) -> Optional[PageEnd]:
+def _page_end(page_rows: list[PageRow], rows: list[Row], tol: float = _TOL) -> Optional[PageEnd]:
     k = next((i for i in range(len(page_rows) - 1, -1, -1) if page_rows[i].table is not None), None)
     if k is None:
         return None
@@ -528,12 +517,12 @@ def _page_end(page_rows: list[PageRow], rows: list[Row]) -> Optional[PageEnd]:
         if head is None:
             head = tuple(c.text for c in pr.cells)
         cells = pr.table.cells
-        leaf = list(cells) if leaf is None else [g for g in leaf if any(_same_extent(g, c) for c in cells)]
-        bottom_cells += [g for g in cells if abs(g.bottom - bottom_y) <= _TOL]
+        leaf = list(cells) if leaf is None else [g for g in leaf if any(_same_extent(g, c, tol) for c in cells)]
+        bottom_cells += [g for g in cells if abs(g.bottom - bottom_y) <= tol]
         for g, c in zip(pr.grid, row.cells):
-            if abs(g.bottom - bottom_y) <= _TOL:
+            if abs(g.bottom - bottom_y) <= tol:
                 bottom.append((g, c))
-    return PageEnd(last, k, bottom, head, bottom_cells, leaf or [])
+    return PageEnd(last, k, bottom, head, bottom_cells, leaf or [], tol)
 
 
 # --------------------------------------------------------------------------- file
@@ -710,7 +699,7 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
         if total > limit and first <= 1:
             ctx.page_error(limit + 1, "read", f"{total} pages; only the first {limit} read (limits.max_pages)")
         ctx.pages = min(total, limit)
-        stitch = Stitcher()
+        stitch = Stitcher(tol=settings.grid.stitch_pt)
         carry = GeometryCarry()
         queue: list[int] = []
         reasons: dict[int, str] = {}

@@ -45,6 +45,7 @@ class RowChunk:
     final_kind: str = "pdf"
     errors: list[ErrorItem] = field(default_factory=list)
     broken: Optional[ErrorItem] = None  # the read stopped: the file as a whole failed here
+    layouts: dict[int, str] = field(default_factory=dict)  # page -> "grid" | "geometry" | "mixed"
 
 
 def split_ranges(pages: int, ocr_pages: Sequence[int], chunk_ocr_pages: int) -> tuple[PageRange, ...]:
@@ -86,6 +87,7 @@ def read_chunk(path: Path | str, first: int, last: int, settings: Optional[Setti
         chunk.broken = ErrorItem(stage=exc.stage, page=exc.page, message=exc.message)
     chunk.final_kind = ctx.kind
     chunk.errors = list(ctx.errors)
+    chunk.layouts = dict(ctx.layouts)
     return chunk
 
 
@@ -102,6 +104,7 @@ def assemble_chunks(path: Path | str, sha256: str, chunks: Sequence[RowChunk],
 
     def rows() -> Iterator[Row]:
         for chunk in read:
+            ctx.layouts.update(chunk.layouts)
             yield from chunk.rows
             ctx.errors.extend(chunk.errors)
             if chunk.broken is not None:

@@ -162,6 +162,9 @@ class Document:
                 form = draft_to_form(draft, source, vocab)
                 if ctx.stamps:
                     form.stamps = [Stamp(**st) for st in ctx.stamps if st["page"] in form.source.pages]
+                if ctx.layouts:
+                    form.source = form.source.model_copy(update={"page_layouts": {
+                        p: ctx.layouts[p] for p in form.source.pages if p in ctx.layouts}})
                 form = run_stages(form, self.settings)
                 self.form_count += 1
                 yield form

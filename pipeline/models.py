@@ -130,6 +130,9 @@ class Source(_Model):
     kind: SourceKind
     form_index: int
     pages: list[int] = Field(default_factory=list)
+    page_layouts: dict[int, str] = Field(default_factory=dict, description="how each of the form's PDF or "
+                                         "image pages was laid out: grid (ruled cells), geometry (cells from "
+                                         "the words' geometry: no rules found), mixed (text outside the grid)")
 
 
 class Header(_Model):

@@ -199,6 +199,14 @@ class GridSettings(_Settings):
     rule_gap_in: float = Field(default=0.03, ge=0, le=0.5, description="gaps in a horizontal rule up to this long are bridged")
     rule_min_len_in: float = Field(default=0.8, gt=0, le=5, description="shorter thin horizontal runs are not "
                                    "rules (text makes short ones: the bottom strokes of a few characters)")
+    rule_open_in: float = Field(default=0.4, gt=0, le=5, description="binarised page: horizontal runs this long "
+                                "are rules (no run of text strokes is; every cell is wider)")
+    rule_vlen_in: float = Field(default=0.25, gt=0, le=5, description="vertical runs this long are rules "
+                                "(a one-line row is about this tall)")
+    rule_end_tol_in: float = Field(default=0.06, ge=0, le=1, description="a rule's end meets a crossing rule "
+                                   "within this (a ridge stops short of it)")
+    rule_keep_long_in: float = Field(default=1.5, gt=0, le=20, description="runs of the binarised page longer "
+                                     "than this need not meet crossing rules")
     orientation: bool = Field(default=True, description="pages fed sideways or upside down turned upright")
     separate_ink: bool = Field(default=True, description="colour scans: red seals and blue ink taken out "
                                "before recognition, each seal kept as a stamp on the form")

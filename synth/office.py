@@ -426,6 +426,10 @@ def calc_workbook(truths: Sequence[dict], path: Path, style: OfficeStyle, rng: r
                                    end_column=col + cell.colspan - 1)
                 width_pt = sum(col_pt[cell.col:cell.col + cell.colspan]) - 6
                 lines = max(1, math.ceil(_text_width_em(cell.text) * fsize * 1.08 / max(width_pt, 10)))
+                if style.rules != "all" and lines > 1:
+                    # without borders a clerk sees text run into the next row and makes the row
+                    # fit it (the estimate above runs short on long texts); ruled styles keep theirs
+                    lines = math.ceil(lines * 1.1) + 1
                 if cell.rowspan > 1:
                     spans_v.append((k, cell.rowspan, lines))
                 else:

@@ -29,13 +29,15 @@ import numpy as np
 
 from pipeline.settings import GridSettings
 
-from ..table import Box, GridCell, Table, Tolerances, SegmentIndex, lattice_table, mask_runs
+from ..table import Box, GridCell, SegmentIndex, Table, Tolerances, lattice_table, mask_runs  # noqa: F401 (Box, GridCell re-exported)
 
 
-def ink_to_line_masks(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray]:
-    """(horizontal, vertical) rule masks of a binarised, deskewed page."""
-    kh = max(20, int(dpi * 0.4))  # no run of text strokes is this long; every cell is wider
-    kv = max(15, int(dpi * 0.25))  # rows of one line are about this tall
+def ink_to_line_masks(ink: np.ndarray, dpi: float, grid: Optional[GridSettings] = None) -> tuple[np.ndarray, np.ndarray]:
+    """(horizontal, vertical) rule masks of a binarised, deskewed page (runs of
+    ``grid.rule_open_in`` / ``grid.rule_vlen_in``)."""
+    g = grid or GridSettings()
+    kh = max(20, int(dpi * g.rule_open_in))  # no run of text strokes is this long; every cell is wider
+    kv = max(15, int(dpi * g.rule_vlen_in))  # rows of one line are about this tall
     # close tiny gaps first (JPEG and noise break thin rules)
     closed_h = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 1)))
     closed_v = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 3)))
@@ -99,7 +101,7 @@ def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int,
 
 def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contrast: float = 10.0,
                        smooth_in: float = 0.08, gap_in: float = 0.03,
-                       min_len_in: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+                       min_len_in: float = 0.8, grid: Optional[GridSettings] = None) -> tuple[np.ndarray, np.ndarray]:
     """(horizontal, vertical) rule masks of a deskewed grayscale page: thin, faint and broken
     rules from :func:`rule_ridges` united with the rules of the binarised ``ink``.
 
@@ -108,10 +110,11 @@ def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contra
     shorter than ``min_len_in`` inch (a quarter inch for vertical ones: a one-line row)
     dropped, and only runs whose both ends meet a crossing rule are kept — the bottom strokes
     of a line of characters and the strokes of a column of them end in the open."""
-    h0, v0 = ink_to_line_masks(ink, dpi)
+    g = grid or GridSettings()
+    h0, v0 = ink_to_line_masks(ink, dpi, g)
     gap = max(2, int(dpi * gap_in))
     kh = max(20, int(dpi * min_len_in))
-    kv = max(15, int(dpi * 0.25))
+    kv = max(15, int(dpi * g.rule_vlen_in))
     dark = rule_darkness(gray, dpi, 4 * min_contrast)
     rh = rule_ridges(dark, dpi, min_contrast, smooth_in, 1)
     rv = rule_ridges(dark, dpi, min_contrast, max(0.015, smooth_in / 4), 0)
@@ -119,13 +122,13 @@ def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contra
     rv = cv2.morphologyEx(rv, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, gap)))
     rh = cv2.morphologyEx(rh, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (kh, 1)))
     rv = cv2.morphologyEx(rv, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, kv)))
-    tol = max(3, int(dpi * 0.06))  # a ridge stops short of a crossing rule (its ink is on both sides there)
+    tol = max(3, int(dpi * g.rule_end_tol_in))  # a ridge stops short of a crossing rule (its ink is on both sides there)
     h, v = cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
     rh = runs_between_rules(rh, v, tol, 1, reach=int(dpi * smooth_in) + gap)
     rv = runs_between_rules(rv, h, tol, 0, reach=int(dpi * max(0.015, smooth_in / 4)) + gap)
     # the opening of the binarised page also takes the strokes of bold text for short rules
     # ("指标解释" struck through): short runs of it must meet crossing rules too
-    h0 = runs_between_rules(h0, v, tol, 1, reach=gap, keep_longer=int(dpi * 1.5))
+    h0 = runs_between_rules(h0, v, tol, 1, reach=gap, keep_longer=int(dpi * g.rule_keep_long_in))
     return cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
 
 

@@ -84,7 +84,7 @@ def _warp_mask(mask, fn):
 
 def _grid_of(gray, ink, raw, dpi: float, grid: GridSettings):
     horiz, vert = gray_to_line_masks(raw, ink, dpi, grid.rule_min_contrast, grid.rule_smooth_in,
-                                     grid.rule_gap_in, grid.rule_min_len_in)
+                                     grid.rule_gap_in, grid.rule_min_len_in, grid)
     tables = masks_to_tables(horiz, vert, dpi, grid)
     return tables, remove_lines(gray, horiz, vert)
 
@@ -108,63 +108,153 @@ def page_turn(engine: OcrEngine, gray: np.ndarray, boxes: Sequence, dpi: float) 
     return 180 if flipped > 0.5 else 0
 
 
-def page_to_rows(image: PageImage, page: int, engine: OcrEngine, grid: Optional[GridSettings] = None) -> PageRead:
-    """Rows of one page image: colour ink separated, a photo unwarped, deskewed, turned
-    upright, rules -> cells (or cells from the words' geometry where there is no grid)."""
-    grid = grid or GridSettings()
-    dpi = image.dpi
-    gray, red, blue = image.gray, None, None
-    if image.color is not None and grid.separate_ink:
-        gray, red, blue = separate_ink(image.color)
-    photo = False
-    quad = find_page_quad(gray)
+@dataclass
+class OcrPage:
+    """One page image on its way through :data:`OCR_PAGE_STEPS`."""
+
+    image: PageImage
+    page: int
+    engine: OcrEngine
+    grid: GridSettings
+    dpi: float = 0.0
+    gray: object = None               # the page's gray image as it is turned and cleaned
+    red: object = None                # colour: red and blue ink masks (None for gray pages)
+    blue: object = None
+    photo: bool = False
+    angle: float = 0.0
+    ink: object = None                # binarised page, raw gray (before denoising)
+    raw: object = None
+    tables: list = field(default_factory=list)
+    clean: object = None              # the page with its rules painted out
+    boxes: object = None              # the engine's detected text lines (when it detects apart)
+    turned: int = 0
+    words: list = field(default_factory=list)
+    cells: list = field(default_factory=list)
+    free: list = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+    layout: str = "grid"
+    stamps: list[dict] = field(default_factory=list)
+
+
+def ink_apart(p: OcrPage) -> None:
+    """Colour pages: red seals and blue ink taken out of the gray (``grid.separate_ink``)."""
+    p.dpi, p.gray = p.image.dpi, p.image.gray
+    if p.image.color is not None and p.grid.separate_ink:
+        p.gray, p.red, p.blue = separate_ink(p.image.color)
+
+
+def unwarp_photo(p: OcrPage) -> None:
+    """A phone photo: the page's outline found, warped to A4 and its lighting flattened."""
+    quad = find_page_quad(p.gray)
     if quad is not None:
-        gray = flatten_light(unwarp(gray, quad))
-        red = _warp_mask(red, lambda m: unwarp(m, quad))
-        blue = _warp_mask(blue, lambda m: unwarp(m, quad))
-        dpi = gray.shape[1] / 8.27  # the page is A4 wide
-        photo = True
-    prepared = prepare(gray)
+        p.gray = flatten_light(unwarp(p.gray, quad))
+        p.red = _warp_mask(p.red, lambda m: unwarp(m, quad))
+        p.blue = _warp_mask(p.blue, lambda m: unwarp(m, quad))
+        p.dpi = p.gray.shape[1] / 8.27  # the page is A4 wide
+        p.photo = True
+
+
+def deskew(p: OcrPage) -> None:
+    """Denoise, deskew (±5°, from the rules) and binarise (``preprocess.prepare``)."""
+    prepared = prepare(p.gray)
+    p.angle = prepared.angle
     if prepared.angle:
-        red = _warp_mask(red, lambda m: rotate_mask(m, prepared.angle))
-        blue = _warp_mask(blue, lambda m: rotate_mask(m, prepared.angle))
-    pgray, pink, praw = prepared.gray, prepared.ink, prepared.raw
-    tables, clean = _grid_of(pgray, pink, praw, dpi, grid)
-    boxes = None
-    turned = 0
-    detect = getattr(engine, "detect", None)
+        p.red = _warp_mask(p.red, lambda m: rotate_mask(m, prepared.angle))
+        p.blue = _warp_mask(p.blue, lambda m: rotate_mask(m, prepared.angle))
+    p.gray, p.ink, p.raw = prepared.gray, prepared.ink, prepared.raw
+
+
+def find_rules(p: OcrPage) -> None:
+    """Rules -> cells (``grid.gray_to_line_masks`` -> the table engine), rules painted out."""
+    p.tables, p.clean = _grid_of(p.gray, p.ink, p.raw, p.dpi, p.grid)
+
+
+def orient(p: OcrPage) -> None:
+    """Text lines detected; a page fed sideways or upside down turned upright and its rules
+    found again (``grid.orientation``)."""
+    detect = getattr(p.engine, "detect", None)
     if detect is not None:
-        boxes = detect(clean, dpi)
-        if grid.orientation:
-            turned = page_turn(engine, clean, boxes, dpi)
-    elif grid.orientation and hasattr(engine, "page_turn"):  # an engine without a detector (Tesseract OSD)
-        turned = engine.page_turn(clean, dpi)
-    if turned:
-        pgray, pink, praw = turn(pgray, turned), turn(pink, turned), turn(praw, turned)
-        red, blue = _warp_mask(red, lambda m: turn(m, turned)), _warp_mask(blue, lambda m: turn(m, turned))
-        tables, clean = _grid_of(pgray, pink, praw, dpi, grid)
-        boxes = detect(clean, dpi) if detect is not None else None
-    n_cells = sum(len(t.cells) for t in tables)
-    if n_cells < grid.min_grid_cells:
-        tables = []
-    regions = [c.box for t in tables for c in t.cells]
-    raw = engine.read_page(clean, regions, dpi, boxes=boxes) if boxes is not None else engine.read_page(clean, regions, dpi)
-    words = [w if w.text == t else replace(w, text=t) for w in raw if (t := clean_word_text(w.text))]
-    cells, free = assign_words(words, tables)
-    vocab = load_vocabulary()
-    texts = correct_cells(cells, tables, clean, engine, vocab)
-    geo = PageGeometry(page=page, scale=image.scale)
-    free_rows = lines_to_rows(words_to_lines(free), geo, vocab, grid.geometry_confidence)
-    rows = mark_split_row_after_header(tables_to_rows(tables, cells, free, geo, texts, free_rows=free_rows), vocab)
-    if not tables:
-        layout = "geometry"
+        p.boxes = detect(p.clean, p.dpi)
+        if p.grid.orientation:
+            p.turned = page_turn(p.engine, p.clean, p.boxes, p.dpi)
+    elif p.grid.orientation and hasattr(p.engine, "page_turn"):  # an engine without a detector (Tesseract OSD)
+        p.turned = p.engine.page_turn(p.clean, p.dpi)
+    if p.turned:
+        t = p.turned
+        p.gray, p.ink, p.raw = turn(p.gray, t), turn(p.ink, t), turn(p.raw, t)
+        p.red, p.blue = _warp_mask(p.red, lambda m: turn(m, t)), _warp_mask(p.blue, lambda m: turn(m, t))
+        p.tables, p.clean = _grid_of(p.gray, p.ink, p.raw, p.dpi, p.grid)
+        p.boxes = detect(p.clean, p.dpi) if detect is not None else None
+
+
+def trust_grid(p: OcrPage) -> None:
+    """Fewer cells than ``grid.min_grid_cells``: no reliable grid (cells from geometry)."""
+    if sum(len(t.cells) for t in p.tables) < p.grid.min_grid_cells:
+        p.tables = []
+
+
+def recognise(p: OcrPage) -> None:
+    """One recognition pass over the page (the cells as regions); words cleaned."""
+    regions = [c.box for t in p.tables for c in t.cells]
+    if p.boxes is not None:
+        raw = p.engine.read_page(p.clean, regions, p.dpi, boxes=p.boxes)
     else:
-        layout = "mixed" if any(len(r.cells) > 1 for _, r in free_rows) else "grid"
-    stamps = []
-    if red is not None and blue is not None:
-        stamps = [{"page": page, "bbox": _bbox_list(geo, s.box), "color": s.color}
-                  for s in masks_to_stamps(red, blue, dpi)]
-    return PageRead(rows=rows, angle=prepared.angle, turned=turned, layout=layout, stamps=stamps, photo=photo)
+        raw = p.engine.read_page(p.clean, regions, p.dpi)
+    p.words = [w if w.text == t else replace(w, text=t) for w in raw if (t := clean_word_text(w.text))]
+
+
+def words_into_cells(p: OcrPage) -> None:
+    """Each word to the cell holding its centre; the others are free."""
+    p.cells, p.free = assign_words(p.words, p.tables)
+
+
+def cell_rows(p: OcrPage) -> None:
+    """Cells' text corrected (``correct.correct_cells``), free words laid out by geometry
+    (``extractors.geometry.lines_to_rows``), rows in page order; the page's path recorded."""
+    vocab = load_vocabulary()
+    texts = correct_cells(p.cells, p.tables, p.clean, p.engine, vocab)
+    geo = PageGeometry(page=p.page, scale=p.image.scale)
+    free_rows = lines_to_rows(words_to_lines(p.free), geo, vocab, p.grid.geometry_confidence)
+    p.rows = mark_split_row_after_header(tables_to_rows(p.tables, p.cells, p.free, geo, texts, free_rows=free_rows),
+                                         vocab)
+    if not p.tables:
+        p.layout = "geometry"
+    else:
+        p.layout = "mixed" if any(len(r.cells) > 1 for _, r in free_rows) else "grid"
+
+
+def stamps_of(p: OcrPage) -> None:
+    """Every red or blue mark ≥ 0.5 in kept as a stamp (PDF points, like provenance boxes)."""
+    if p.red is not None and p.blue is not None:
+        geo = PageGeometry(page=p.page, scale=p.image.scale)
+        p.stamps = [{"page": p.page, "bbox": _bbox_list(geo, st.box), "color": st.color}
+                    for st in masks_to_stamps(p.red, p.blue, p.dpi)]
+
+
+# The OCR page, in order (one literal list; ``page_to_rows`` runs it; the pages of a file run
+# on the worker pool below, rows in page order).
+OCR_PAGE_STEPS = (
+    ink_apart,          # colour: seals and ink out of the gray
+    unwarp_photo,       # phone photo: outline, perspective, light
+    deskew,             # denoise, deskew, binarise
+    find_rules,         # rules -> cells (table engine), rules painted out
+    orient,             # text lines; turned upright (90/180/270) and rules found again
+    trust_grid,         # too few cells: no reliable grid
+    recognise,          # one recognition pass
+    words_into_cells,   # words into cells by box
+    cell_rows,          # correction, geometry for free words, rows; the page's path
+    stamps_of,          # seals and ink as stamps
+)
+
+
+def page_to_rows(image: PageImage, page: int, engine: OcrEngine, grid: Optional[GridSettings] = None) -> PageRead:
+    """Rows of one page image (:data:`OCR_PAGE_STEPS`): colour ink separated, a photo
+    unwarped, deskewed, turned upright, rules -> cells (or cells from the words' geometry
+    where there is no grid)."""
+    p = OcrPage(image, page, engine, grid or GridSettings())
+    for step in OCR_PAGE_STEPS:
+        step(p)
+    return PageRead(rows=p.rows, angle=p.angle, turned=p.turned, layout=p.layout, stamps=p.stamps, photo=p.photo)
 
 
 def mark_split_row_after_header(rows: list[Row], vocab) -> list[Row]:
