@@ -270,10 +270,13 @@ class Block:
 class BlockTolerances:
     """Lengths in ems (a glyph's height): ``line_gap`` the most a cell's wrapped lines are
     apart (more: the next row's cell), ``align`` how far a wrapped line may start from the
-    first one."""
+    first one, ``leading_margin`` and ``full_slack`` (see :func:`lines_to_blocks`); from the
+    ``grid.geometry_*_em`` settings."""
 
     line_gap: float = 0.53
     align: float = 0.5
+    leading_margin: float = 0.2   # a wrapped line's gap: at most the part's leading plus this
+    full_slack: float = 3.0       # a full line ends at most this short of the next column's text
 
 
 def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
@@ -319,7 +322,7 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
 
     def full(p: Word, pieces: Sequence[Word]) -> bool:
         em = max(1e-6, p.box.height)
-        return p.box.x1 >= limit(p, pieces) - 3.0 * em
+        return p.box.x1 >= limit(p, pieces) - tol.full_slack * em
 
     # the part's leading: the least gap between lines starting at the same place
     for i, pieces in enumerate(rows[:-1]):
@@ -331,7 +334,7 @@ def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
                 gap = (below.box.y0 - p.box.y1) / em
                 if -0.3 <= gap and (leading is None or gap < leading):
                     leading = gap
-    limit_em = min(tol.line_gap, leading + 0.2) if leading is not None else tol.line_gap
+    limit_em = min(tol.line_gap, leading + tol.leading_margin) if leading is not None else tol.line_gap
     blocks: list[Block] = []
     open_: list[tuple[Block, bool]] = []   # (block, its last line is full)
     for pieces in rows:

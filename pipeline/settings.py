@@ -221,6 +221,10 @@ class GridSettings(_Settings):
                                         "cell's wrapped lines are at most this far apart (more: the next row)")
     geometry_align_em: float = Field(default=0.5, ge=0, le=5, description="text layer without rules: a "
                                      "wrapped line starts (or is centred) this close to its cell's first line")
+    geometry_leading_margin_em: float = Field(default=0.2, ge=0, le=5, description="text layer without rules: "
+                                              "a wrapped line is at most the part's leading plus this below the last")
+    geometry_full_slack_em: float = Field(default=3.0, ge=0, le=20, description="text layer without rules: a "
+                                          "line that ends this close to the next column's text is full (wrapped)")
     # the table-structure engine (extractors/table.py), for PDF rules and image rules alike:
     # lengths in PDF points, turned into pixels by dpi / 72 on a page image
     rule_thin_pt: float = Field(default=2.0, gt=0, description="a PDF line or rectangle thinner than this is a rule")
