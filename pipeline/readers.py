@@ -27,7 +27,7 @@ class ReadContext:
     errors: list[ErrorItem] = field(default_factory=list)
     pages: int = 0  # pages seen (0 for text)
     stamps: list[dict] = field(default_factory=list)  # seals found on OCR'd pages: {"page", "bbox", "color"}
-    layouts: dict[int, str] = field(default_factory=dict)  # OCR'd page -> "grid" | "geometry" | "mixed"
+    layouts: dict[int, str] = field(default_factory=dict)  # page -> "grid" | "geometry" | "mixed" (text layer and OCR)
 
     def page_error(self, page: Optional[int], stage: Stage | str, message: str) -> None:
         if self.settings.run.strict:
