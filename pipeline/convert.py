@@ -39,8 +39,8 @@ log = logging.getLogger("jixiao")
 
 NO_FORM = "no declaration form found (not a 绩效目标申报表?)"  # what a ``no_form`` status means
 
-Stage = Callable[[Form, Settings], Form]
-STAGES: tuple[Stage, ...] = (repair_ocr_text, calculate, validate)
+FormStage = Callable[[Form, Settings], Form]
+STAGES: tuple[FormStage, ...] = (repair_ocr_text, calculate, validate)
 
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
@@ -86,7 +86,7 @@ def form_kind(draft: "FormDraft", reader_kind: SourceKind) -> SourceKind:
     return "pdf"
 
 
-def run_stages(form: Form, settings: Settings, stages: tuple[Stage, ...] = STAGES) -> Form:
+def run_stages(form: Form, settings: Settings, stages: tuple[FormStage, ...] = STAGES) -> Form:
     for stage in stages:
         form = stage(form, settings)
     return form
