@@ -24,12 +24,14 @@ from functools import lru_cache
 from typing import Optional, Protocol, Sequence
 
 from pipeline.labels import Vocabulary
+from pipeline.settings import GridSettings
 from pipeline.lexicon import join_texts, space_between_letters
 from pipeline.models import BBox, Cell, Row
 
 from .table import Box, group_lines
 
 COL_UNITS = 100
+_GRID = GridSettings()  # the defaults, for callers that pass no settings
 
 
 class Word(Protocol):
@@ -117,19 +119,20 @@ def wrapped_label(text: str, vocab: Vocabulary) -> Optional[str]:
     return None
 
 
-def is_label_tail(text: str, vocab: Vocabulary) -> bool:
+def is_label_tail(text: str, vocab: Vocabulary, score: float = _GRID.geometry_label_tail_score) -> bool:
     """The last line of a wrapped label (``规划，万元）：``, ``元）：``): short, ends with a
-    colon, names no field — never a value."""
+    colon, names no field at ``score`` (``grid.geometry_label_tail_score``) — never a value."""
     t = text.strip()
-    return len(t) <= 8 and t.endswith(("：", ":")) and vocab.header_key(t, fuzzy_score=80) is None
+    return len(t) <= 8 and t.endswith(("：", ":")) and vocab.header_key(t, fuzzy_score=score) is None
 
 
-def line_to_pieces(line: Sequence[Word], vocab: Vocabulary) -> list[Word]:
+def line_to_pieces(line: Sequence[Word], vocab: Vocabulary,
+                   tail_score: float = _GRID.geometry_label_tail_score) -> list[Word]:
     """The line's words, each cut into label and value pieces (boxes by character share);
     a wrapped label's first line stands for the label, its last line is dropped."""
     out: list[Word] = []
     for w in line:
-        if is_label_tail(w.text, vocab):
+        if is_label_tail(w.text, vocab, tail_score):
             continue
         lab = wrapped_label(w.text, vocab)
         if lab is not None:
@@ -164,8 +167,9 @@ def _cell(text: str, col: int, colspan: int, box: Box, conf: float, geo: PageGeo
 
 
 def lines_to_rows(lines: Sequence[Sequence[Word]], geo: PageGeometry, vocab: Vocabulary,
-                  factor: float = 0.9) -> list[tuple[float, Row]]:
-    """(top, row) per text line of words outside any ruled cell, in order."""
+                  factor: float = _GRID.geometry_confidence, grid: GridSettings = _GRID) -> list[tuple[float, Row]]:
+    """(top, row) per text line of words outside any ruled cell, in order (label scores from
+    ``grid``)."""
     if not lines:
         return []
     block = Box(min(w.box.x0 for ln in lines for w in ln), 0, max(w.box.x1 for ln in lines for w in ln), 1)
@@ -173,12 +177,12 @@ def lines_to_rows(lines: Sequence[Sequence[Word]], geo: PageGeometry, vocab: Voc
     bounds: Optional[list[float]] = None  # under an indicator header
     names: list[str] = []
     for line in lines:
-        pieces = line_to_pieces(line, vocab)
+        pieces = line_to_pieces(line, vocab, grid.geometry_label_tail_score)
         top = min(w.box.y0 for w in pieces) if pieces else line[0].box.y0
         header = [vocab.column(p.text) for p in pieces]
         if len(pieces) >= 3 and sum(h is not None for h in header) >= 3:
             bounds, names = column_bounds(pieces), [h or "" for h in header]
-        elif bounds is not None and pieces and vocab.header_key(pieces[0].text, fuzzy_score=84) is not None:
+        elif bounds is not None and pieces and vocab.header_key(pieces[0].text, fuzzy_score=grid.geometry_table_end_score) is not None:
             bounds = None  # a header label again: the indicator table is over
         cells: list[Cell] = []
         continuation = False
@@ -210,8 +214,9 @@ def lines_to_rows(lines: Sequence[Sequence[Word]], geo: PageGeometry, vocab: Voc
     return out
 
 
-def words_to_rows(words: Sequence[Word], geo: PageGeometry, vocab: Vocabulary, factor: float = 0.9) -> list[tuple[float, Row]]:
-    return lines_to_rows(words_to_lines(words), geo, vocab, factor)
+def words_to_rows(words: Sequence[Word], geo: PageGeometry, vocab: Vocabulary,
+                  factor: float = _GRID.geometry_confidence, grid: GridSettings = _GRID) -> list[tuple[float, Row]]:
+    return lines_to_rows(words_to_lines(words), geo, vocab, factor, grid)
 
 
 
@@ -273,10 +278,11 @@ class BlockTolerances:
     first one, ``leading_margin`` and ``full_slack`` (see :func:`lines_to_blocks`); from the
     ``grid.geometry_*_em`` settings."""
 
-    line_gap: float = 0.53
-    align: float = 0.5
-    leading_margin: float = 0.2   # a wrapped line's gap: at most the part's leading plus this
-    full_slack: float = 3.0       # a full line ends at most this short of the next column's text
+    line_gap: float = _GRID.geometry_line_gap_em
+    align: float = _GRID.geometry_align_em
+    leading_margin: float = _GRID.geometry_leading_margin_em  # a wrapped line's gap: at most the part's leading plus this
+    full_slack: float = _GRID.geometry_full_slack_em          # a full line ends at most this short of the next column's text
+    label_tail_score: float = _GRID.geometry_label_tail_score
 
 
 def lines_to_blocks(lines: Sequence[Sequence[Word]], vocab: Vocabulary,
@@ -474,7 +480,7 @@ def _header_of(pieces: Sequence[Word], vocab: Vocabulary) -> Optional[TableColum
 
 
 def blocks_to_rows(lines: Sequence[Sequence[Word]], geo: PageGeometry, vocab: Vocabulary,
-                   factor: float = 0.9, columns: Optional[TableColumns] = None,
+                   factor: float = _GRID.geometry_confidence, columns: Optional[TableColumns] = None,
                    tol: BlockTolerances = BlockTolerances()) -> tuple[list[tuple[float, Row]], Optional[TableColumns]]:
     """(top, row) per row of cells recovered from the blocks of ``lines`` (text lines of
     words with exact boxes: a PDF's text layer), and the indicator columns in force at the
@@ -490,7 +496,7 @@ def blocks_to_rows(lines: Sequence[Sequence[Word]], geo: PageGeometry, vocab: Vo
             head_of_page = not any(r.cells and not _is_header_row(r, vocab) for _, r in out)
             # the table went on from the page before (its header row repeated here, or not)
             continued = head_of_page and columns is not None
-            out.extend(_part_rows(blocks, cols, geo, vocab, factor, head_of_page, continued))
+            out.extend(_part_rows(blocks, cols, geo, vocab, factor, head_of_page, continued, tol.label_tail_score))
             part.clear()
 
     lines = list(lines)
@@ -561,16 +567,17 @@ def _is_header_row(row: Row, vocab: Vocabulary) -> bool:
 
 
 def _part_rows(blocks: list[Block], cols: Optional[TableColumns], geo: PageGeometry, vocab: Vocabulary,
-               factor: float, head_of_page: bool = False, continued: bool = False) -> list[tuple[float, Row]]:
+               factor: float, head_of_page: bool = False, continued: bool = False,
+               tail_score: float = _GRID.geometry_label_tail_score) -> list[tuple[float, Row]]:
     if not blocks:
         return []
     if cols is None:
-        return _band_rows(blocks, geo, factor, vocab, head_of_page)
+        return _band_rows(blocks, geo, factor, vocab, head_of_page, tail_score)
     return _indicator_rows(blocks, cols, geo, vocab, factor, head_of_page and continued)
 
 
 def _band_rows(blocks: list[Block], geo: PageGeometry, factor: float, vocab: Vocabulary,
-               head_of_page: bool = False) -> list[tuple[float, Row]]:
+               head_of_page: bool = False, tail_score: float = _GRID.geometry_label_tail_score) -> list[tuple[float, Row]]:
     """Header part: blocks overlapping vertically are one row; columns by where blocks start."""
     blocks = sorted(blocks, key=lambda b: b.y0)
     bands: list[list[Block]] = []
@@ -597,7 +604,7 @@ def _band_rows(blocks: list[Block], geo: PageGeometry, factor: float, vocab: Voc
             cell = _block_cell(b, col, end - col, geo, factor)
             lab = wrapped_label(cell.text, vocab)  # a label cut by the page break: 长期目标（跨度多年的项目
             cells.append(cell.with_text(lab) if lab else cell)
-        if head_of_page and not out and len(cells) == 1 and is_label_tail(cells[0].text, vocab):
+        if head_of_page and not out and len(cells) == 1 and is_label_tail(cells[0].text, vocab, tail_score):
             continue  # the rest of that label at the head of the next page: 需填）：
         out.append((min(b.y0 for b in band), Row(cells=cells, page=geo.page)))
     return out

@@ -194,7 +194,8 @@ def free_text_rows(p: TextPage) -> None:
         vocab = load_vocabulary()
         geo = PageGeometry(page=p.number, scale=1.0, origin="pdf")
         tol = BlockTolerances(line_gap=g.geometry_line_gap_em, align=g.geometry_align_em,
-                              leading_margin=g.geometry_leading_margin_em, full_slack=g.geometry_full_slack_em)
+                              leading_margin=g.geometry_leading_margin_em, full_slack=g.geometry_full_slack_em,
+                              label_tail_score=g.geometry_label_tail_score)
         rows, p.carry.columns = blocks_to_rows([w for w in words if w], geo, vocab, g.geometry_confidence,
                                                p.carry.columns, tol)
         if any(len(r.cells) > 1 for _, r in rows) or no_grid:

@@ -214,6 +214,11 @@ class GridSettings(_Settings):
                                 "grid, cells from the words' geometry instead")
     geometry_confidence: float = Field(default=0.9, gt=0, le=1, description="confidences of cells found by "
                                        "geometry (no grid) are multiplied by this")
+    geometry_label_tail_score: float = Field(default=80.0, ge=0, le=100, description="cells from geometry: a "
+                                             "short line ending in a colon that names no label at this rapidfuzz "
+                                             "score is the tail of a wrapped label, never a value")
+    geometry_table_end_score: float = Field(default=84.0, ge=0, le=100, description="cells from geometry: a "
+                                            "header label at this score under the indicator table ends the table")
     # cells from geometry on a text layer (extractors/geometry.py blocks): lengths in ems
     geometry_word_gap_em: float = Field(default=0.32, gt=0, le=5, description="text layer without rules: "
                                         "glyphs further apart than this (of their height) are in different cells")

@@ -214,7 +214,7 @@ def cell_rows(p: OcrPage) -> None:
     vocab = load_vocabulary()
     texts = correct_cells(p.cells, p.tables, p.clean, p.engine, vocab)
     geo = PageGeometry(page=p.page, scale=p.image.scale)
-    free_rows = lines_to_rows(words_to_lines(p.free), geo, vocab, p.grid.geometry_confidence)
+    free_rows = lines_to_rows(words_to_lines(p.free), geo, vocab, p.grid.geometry_confidence, p.grid)
     p.rows = mark_split_row_after_header(tables_to_rows(p.tables, p.cells, p.free, geo, texts, free_rows=free_rows),
                                          vocab)
     if not p.tables:
