@@ -2,7 +2,13 @@
 default engine on both cores, per page type (dense 9-pt pages with two forms each, and
 realistic 11-pt pages, one form over 2-3 pages), and the ratio to the bare engine's own time
 on the same page images in the same run (RapidOCR() called on each rendered page, one thread per process,
-two processes). Targets (issue 5): >= 30 pages/min, <= 1.2x the bare engine."""
+two processes). Targets (issue 5): >= 30 pages/min, <= 1.2x the bare engine.
+
+On a machine shared with other jobs wall-clock pages/min says little, so every row also
+reports CPU seconds per page, measured in the worker processes (``time.process_time()``
+around each page, render included): ``cpu_s_per_page`` for the reader and
+``bare_cpu_s_per_page`` for the bare engine, and ``cpu_ratio`` between them. 40 pages/min on
+2 cores is <= 3.0 CPU-s per page (issue 13)."""
 from __future__ import annotations
 
 import os
@@ -13,8 +19,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from extractors import ReadContext
-from extractors.ocr import jobs_for, read_pages
-from extractors.ocr.pages import _discard_pool
+from extractors.ocr import jobs_for
+from extractors.ocr.pages import _discard_pool, run_pages, worker_count
 from extractors.ocr.render import pdf_page_count, pdf_page_image
 from pipeline.settings import Settings
 from synth.pdf import PdfStyle
@@ -34,13 +40,24 @@ def _bare_init() -> None:
                              "EngineConfig.onnxruntime.inter_op_num_threads": 1})
 
 
-def _bare_page(job: tuple[str, int, int]) -> int:
+def _bare_page(job: tuple[str, int, int]) -> float:
+    """CPU seconds of the bare engine on one page (render included, as for the reader)."""
     import cv2
 
     path, page, dpi = job
+    c0 = time.process_time()
     gray = pdf_page_image(Path(path), page, dpi, 10**9).gray
-    out = _BARE(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
-    return len(out.txts or ())
+    _BARE(cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR))
+    return time.process_time() - c0
+
+
+def _read(pdf: Path, pages: list[int], ctx, workers: int) -> tuple[int, float]:
+    """(rows, reader CPU seconds summed over its worker processes) for these pages."""
+    rows, cpu = 0, 0.0
+    for outcome in run_pages(jobs_for(pdf, "pdf", pages, ctx), workers, ctx.settings.ocr.page_timeout_s):
+        rows += len(outcome.rows)
+        cpu += outcome.cpu_seconds
+    return rows, cpu
 
 
 PAGE_TYPES = {
@@ -51,21 +68,22 @@ PAGE_TYPES = {
 }
 
 
-def _measure(pdf: Path, settings: Settings, workers: int) -> tuple[int, float, float, int]:
-    """(pages, reader seconds, bare engine seconds, rows) on every page of ``pdf``."""
+def _measure(pdf: Path, settings: Settings, workers: int) -> dict:
+    """Pages, reader and bare-engine wall seconds and CPU seconds, rows, on every page of ``pdf``."""
     pages = list(range(1, pdf_page_count(pdf) + 1))
     # bare engine: its own pool, warmed up on one page per worker first
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_bare_init) as pool:
         list(pool.map(_bare_page, [(str(pdf), 1, settings.ocr.dpi)] * workers))
         t0 = time.perf_counter()
-        list(pool.map(_bare_page, [(str(pdf), p, settings.ocr.dpi) for p in pages]))
+        bare_cpu = sum(pool.map(_bare_page, [(str(pdf), p, settings.ocr.dpi) for p in pages]))
         bare = time.perf_counter() - t0
     ctx = ReadContext(settings=settings, kind="scan")
-    list(read_pages(jobs_for(pdf, "pdf", [1] * workers, ctx), ctx))  # warm the reader's pool
+    workers = worker_count(workers, len(pages))
+    _read(pdf, [1] * workers, ctx, workers)  # warm the reader's pool
     t0 = time.perf_counter()
-    rows = list(read_pages(jobs_for(pdf, "pdf", pages, ctx), ctx))
+    rows, cpu = _read(pdf, pages, ctx, workers)
     ours = time.perf_counter() - t0
-    return len(pages), ours, bare, len(rows)
+    return {"pages": len(pages), "ours": ours, "bare": bare, "cpu": cpu, "bare_cpu": bare_cpu, "rows": rows}
 
 
 def run(quick: bool = False) -> list[dict]:
@@ -77,14 +95,20 @@ def run(quick: bool = False) -> list[dict]:
         for label, style in PAGE_TYPES.items():
             pdf = Path(tmp) / "scan300.pdf"
             make_scanned_forms(list(random_forms(21, forms)), pdf, SCAN_300, seed=4, pdf_style=style)
-            n, ours, bare, rows = _measure(pdf, settings, workers)
-            ppm, ratio = n / ours * 60, ours / bare
+            m = _measure(pdf, settings, workers)
+            n = m["pages"]
+            ppm, ratio = n / m["ours"] * 60, m["ours"] / m["bare"]
+            cpu, bare_cpu = m["cpu"] / n, m["bare_cpu"] / n
             out += [
                 {"name": f"scan reader, {settings.ocr.engine}, 300-dpi scans, {label} ({n} pages)",
                  "value": round(ppm, 1), "unit": "pages/min", "target": ">= 30 pages/min", "ok": ppm >= 30,
-                 "rows": rows, "bare_pages_per_min": round(n / bare * 60, 1)},
-                {"name": f"scan reader vs bare engine, {label}", "value": round(ours, 2), "unit": "s",
-                 "baseline": round(bare, 2), "ratio": round(ratio, 3), "target": "<= 1.2x", "ok": ratio <= 1.2},
+                 "rows": m["rows"], "bare_pages_per_min": round(n / m["bare"] * 60, 1)},
+                {"name": f"scan reader vs bare engine, {label}", "value": round(m["ours"], 2), "unit": "s",
+                 "baseline": round(m["bare"], 2), "ratio": round(ratio, 3), "target": "<= 1.2x", "ok": ratio <= 1.2},
+                {"name": f"scan reader CPU per page, {label}", "value": round(cpu, 2), "unit": "CPU-s/page",
+                 "baseline": round(bare_cpu, 2), "ratio": round(cpu / bare_cpu, 3),
+                 "target": "<= 3.0 CPU-s/page (40 pages/min on 2 cores), <= 0.7x the bare engine",
+                 "ok": cpu <= 3.0 and cpu / bare_cpu <= 0.7},
             ]
         out += _office_rows(Path(tmp), settings, workers, quick)
         _discard_pool(workers)
@@ -108,8 +132,13 @@ def _office_rows(tmp: Path, settings: Settings, workers: int, quick: bool) -> li
     truth = make_case(list(random_forms(23, 4 if quick else 12)), pdf, "office_300dpi_gray", seed=4)
     pages = list(range(1, pdf_page_count(pdf) + 1))
     ctx = ReadContext(settings=settings, kind="scan")
+    cpu = 0.0
     t0 = time.perf_counter()
-    rows = list(read_pages(jobs_for(pdf, "pdf", pages, ctx), ctx))
+    rows = []
+    for outcome in run_pages(jobs_for(pdf, "pdf", pages, ctx), worker_count(workers, len(pages)),
+                             settings.ocr.page_timeout_s):
+        rows += outcome.rows
+        cpu += outcome.cpu_seconds
     secs = time.perf_counter() - t0
     forms = [run_stages(draft_to_form(d, Source(path=str(pdf), sha256="0", kind="scan", form_index=i)), settings)
              for i, d in enumerate(rows_to_drafts(rows, settings.assembly))]
@@ -117,6 +146,7 @@ def _office_rows(tmp: Path, settings: Settings, workers: int, quick: bool) -> li
     ppm = len(pages) / secs * 60
     return [{"name": f"scan reader, office-suite forms (Writer), 300-dpi gray scans ({len(pages)} pages)",
              "value": round(ppm, 1), "unit": "pages/min", "target": ">= 40 pages/min", "ok": ppm >= 40,
+             "cpu_s_per_page": round(cpu / len(pages), 2),
              "header_exact": round(rep.header_accuracy, 4), "rows_exact": round(rep.indicator_accuracy, 4),
              "long_text": round(rep.long_text_similarity, 4),
              "accuracy_ok": rep.header_accuracy >= 0.99 and rep.indicator_accuracy >= 0.97}]

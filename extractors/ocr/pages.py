@@ -61,6 +61,7 @@ class PageOutcome:
     stage: str = "ocr"
     angle: float = 0.0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the worker's CPU time on this page (render included): the cost on a shared machine
     turned: int = 0
     layout: str = "grid"
     stamps: list[dict] = field(default_factory=list)
@@ -311,14 +312,15 @@ def _engine(spec: EngineSpec, settings: Settings) -> OcrEngine:
 
 def run_job(job: PageJob) -> PageOutcome:
     """One page, every failure turned into an outcome (runs in a worker or in-process)."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     stage = "render"
     try:
         image = load_page(job)
         stage = "ocr"
         read = page_to_rows(image, job.page, _engine(job.engine, job.settings), job.settings.grid)
         return PageOutcome(page=job.page, rows=read.rows, angle=read.angle, seconds=time.perf_counter() - t0,
-                           turned=read.turned, layout=read.layout, stamps=read.stamps)
+                           cpu_seconds=time.process_time() - c0, turned=read.turned, layout=read.layout,
+                           stamps=read.stamps)
     except JixiaoError as exc:
         return PageOutcome(page=job.page, error=exc.message, stage=exc.stage)
     except MemoryError:

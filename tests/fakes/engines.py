@@ -99,3 +99,17 @@ class ReplayEngine(RapidOcrEngine):
 
 for _cls in (CrashingEngine, KillerEngine, BadUtf8Engine, ReplayEngine):
     register_engine(EngineSpec(name=_cls.name, factory=_cls))
+
+
+class SettingsEchoEngine(ReplayEngine):
+    """Reads every page as one word naming two of the OCR settings it was built with."""
+
+    name = "fake-settings-echo"
+
+    def _words(self) -> list[Word]:
+        s = self.settings
+        return [Word(text=f"det_dpi={s.det_dpi} rec_min_width={s.rec_min_width}", box=Box(10, 10, 400, 40),
+                     confidence=0.9)]
+
+
+register_engine(EngineSpec(name=SettingsEchoEngine.name, factory=SettingsEchoEngine))

@@ -76,3 +76,19 @@ def test_rapidocr_batches_crops_of_any_width_and_keeps_their_order():
     assert [t for t, _ in got] == texts
     assert all(0.5 < s <= 1.0 for _, s in got)
     assert engine.recognize([]) == []
+
+
+def test_trimmed_crop_keeps_a_small_mark_and_drops_blank_margins():
+    """Recognition time grows with a crop's width: blank columns beyond the margin go, a
+    lone small mark (the * of a core 二级指标, a few pixels) and everything between stays."""
+    import numpy as np
+
+    from extractors.ocr.engines.rapidocr import trim_blank
+
+    crop = np.full((40, 300), 240, np.uint8)
+    crop[18:22, 61:64] = 90    # a small faint-ish mark far left
+    crop[10:30, 120:200] = 0   # the text
+    out = trim_blank(crop, 0.5, 200)
+    assert out.shape == (40, (200 + 20) - (61 - 20))  # from 20 px (half a height) left of the mark to 20 px right of the text
+    assert (out < 200).sum() == (crop < 200).sum()
+    assert trim_blank(np.full((40, 90), 240, np.uint8), 0.5, 200).shape == (40, 90)  # blank: left as is

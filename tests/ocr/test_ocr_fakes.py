@@ -108,3 +108,33 @@ def test_low_engine_confidence_becomes_a_low_confidence_finding(tmp_path, truth)
     lenient = s.model_copy(update={"validation": ValidationSettings(low_confidence=0.4)})
     form = validate(rows_to_forms(rows, lenient)[0], lenient)
     assert not [f for f in form.findings if f.code == "LOW_CONFIDENCE"]
+
+
+def test_set_ocr_settings_reach_the_engine_in_spawned_workers(tmp_path, truth):
+    """``--set ocr.x=...`` travels in each page job to the worker processes, which build their
+    engine from it (before, workers knew only the engine's name and GridSettings)."""
+    from pipeline.settings import Settings
+    from tests.fakes.engines import SettingsEchoEngine
+
+    img, _ = draw_form(truth, dpi=100)
+    path = _tiff(tmp_path / "two.tiff", [img, img])
+    s = Settings().with_overrides(["ocr.workers=2", "ocr.det_dpi=77", "ocr.rec_min_width=99"])
+    rows, ctx = read_image_rows(path, s, engine=SettingsEchoEngine.name, pages=(1, 2))
+    assert not ctx.errors
+    assert sorted(c.text for r in rows for c in r.cells) == ["det_dpi=77.0 rec_min_width=99"] * 2
+    assert s.fingerprint() != Settings().fingerprint()
+
+
+def test_engines_are_named_from_the_registry_only():
+    """No import path back door: a "module:callable" name is not an engine."""
+    import pytest
+
+    from extractors import ReadContext
+    from extractors.ocr import jobs_for
+    from extractors.ocr.engines import engine_available
+
+    assert engine_available("rapidocr") and engine_available(ReplayEngine.name)
+    assert not engine_available("tests.fakes.engines:ReplayEngine")
+    with pytest.raises(KeyError, match="unknown OCR engine"):
+        jobs_for("x.png", "image", [1], ReadContext(settings=settings(), kind="image"),
+                 engine="tests.fakes.engines:ReplayEngine")

@@ -81,3 +81,18 @@ def test_tesseract_reads_scanned_forms_about_as_the_readme_says(tmp_path):
     assert report.header_accuracy >= 0.75, report.misses[:10]
     assert report.indicator_accuracy >= 0.40, report.misses[:10]
     assert report.long_text_similarity >= 0.95
+
+
+OSD = Path("/usr/share/tesseract-ocr/5/tessdata/osd.traineddata")
+
+
+@pytest.mark.skipif(not OSD.exists(), reason="tesseract osd.traineddata not installed")
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_tesseract_turns_a_page_fed_sideways_or_upside_down_upright(truth, rotation):
+    """Tesseract has no detector for page_turn's line boxes: its orientation detection
+    (--psm 0) says how to turn the page (before, a Tesseract run read such pages as fed)."""
+    from extractors.ocr.preprocess import turn
+
+    img, _ = draw_form(truth, dpi=150)
+    engine = create_engine("tesseract")
+    assert engine.page_turn(turn(img, rotation), 150) == (360 - rotation) % 360  # clockwise turn back
