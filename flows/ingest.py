@@ -178,9 +178,11 @@ def plan_pages(path: str, settings: Optional[Settings] = None) -> PdfPlan:
 
 @task(name="read-pages", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only,
       cache_key_fn=pages_key, cache_expiration=timedelta(days=7), persist_result=True)
-def read_pages(path: str, sha256: str, first: int, last: int, settings: Optional[Settings] = None) -> RowChunk:
-    """Rows of one page range (text layer or OCR): one task per chunk of a long scan."""
-    return read_chunk(path, first, last, settings)
+def read_pages(path: str, sha256: str, first: int, last: int, settings: Optional[Settings] = None,
+               plan: Optional[PdfPlan] = None) -> RowChunk:
+    """Rows of one page range (text layer or OCR): one task per chunk of a long scan, following
+    the plan's page verdicts (the PDF triaged once, by ``plan-pages``)."""
+    return read_chunk(path, first, last, settings, plan.triage if plan is not None else None)
 
 
 @task(name="assemble", persist_result=False)
@@ -195,7 +197,7 @@ def submit_extraction(path: str, fid: FileId, settings: Settings, refresh: bool,
     ``ocr.task_pages``, else one extract task (cached unless it is a text dump)."""
     if plan is not None and len(plan.ocr_pages) > settings.ocr.task_pages and len(plan.ranges) > 1:
         reader = read_pages.with_options(refresh_cache=True) if refresh else read_pages
-        chunks = [reader.submit(path, fid.sha256, first, last, settings) for first, last in plan.ranges]
+        chunks = [reader.submit(path, fid.sha256, first, last, settings, plan) for first, last in plan.ranges]
         return assemble.submit(path, fid.sha256, chunks, settings)
     if fid.file_type == "text":
         return extract_uncached.submit(path, fid.sha256, settings)
