@@ -51,6 +51,7 @@ class Known:
     indicator_rows: int
     source_sha256: str = ""
     form_index: int = 0
+    source_path: str = ""
 
     @property
     def digest(self) -> str:
@@ -78,7 +79,8 @@ def known_of(form: Form) -> Optional[Known]:
         for i in form.indicators)
     return Known(code=code, where=where_of(form.source.path, form.source.form_index),
                  header=header, indicators=digest, indicator_rows=n,
-                 source_sha256=form.source.sha256, form_index=form.source.form_index)
+                 source_sha256=form.source.sha256, form_index=form.source.form_index,
+                 source_path=form.source.path)
 
 
 def _shown(value) -> str:
@@ -128,15 +130,18 @@ class BatchChecker:
 
     def check(self, form: Form) -> Form:
         me = known_of(form)
-        if me is None:
+        found = self.check_known(me) if me is not None else []
+        if not found:
             return form
+        return form.model_copy(update={"findings": [*form.findings, *found]})
+
+    def check_known(self, me: Known) -> list[Finding]:
+        """The findings of the form ``me`` stands for (:func:`known_of`), which is then seen."""
         earlier = self.seen.setdefault(me.code, [])
         found = findings_for(me, earlier)
         if not any(f.code == DUPLICATE_FORM for f in found):
             earlier.append(me)  # a copy adds nothing: the first of its kind speaks for it
-        if not found:
-            return form
-        return form.model_copy(update={"findings": [*form.findings, *found]})
+        return found
 
     def check_all(self, forms: Iterable[Form]) -> Iterator[Form]:
         for form in forms:
@@ -187,7 +192,8 @@ def known_in_db(engine, codes: Iterable[str], exclude_path: str = "", exclude_sh
                                               for row in by_form.get(r["id"], []))
                 out.append(Known(code=r["project_code"], where=where_of(r["source_path"] or "?", r["form_index"]),
                                  header={k: r.get(k) for k in HEADER_KEYS}, indicators=digest, indicator_rows=n,
-                                 source_sha256=r["source_sha256"], form_index=r["form_index"]))
+                                 source_sha256=r["source_sha256"], form_index=r["form_index"],
+                                 source_path=r["source_path"] or ""))
     return out
 
 
@@ -207,30 +213,61 @@ class RunChecker:
     """The ingest flow's checks across forms, part by part as a file's forms stream to the
     database: each form against the forms of earlier files of the run (held as small records:
     small files are committed in batches, so the database does not show them yet), against the
-    database (queried once per 项目编码) and against its own file's earlier forms. A part whose
-    forms gain findings is made again: its JSON keeps every form, its table rows leave out the
-    copies (loaded once)."""
+    database (queried once per 项目编码, or once per batch of files: :meth:`prefetch`) and
+    against its own file's earlier forms. A part carries its forms' :class:`Known` records
+    (made where the forms were extracted), so a form's JSON is parsed only when it gains a
+    finding; such a part is made again: its JSON keeps every form, its table rows leave out
+    the copies (loaded once)."""
 
     def __init__(self, engine, make_part):
         self.engine, self.make_part = engine, make_part
         self.checker = BatchChecker()
         self.queried: set[str] = set()
+        self.fetched: dict[str, list[Known]] = {}  # prefetched, not yet needed: code -> database forms
+
+    def prefetch(self, codes: Iterable[str]) -> None:
+        """The database's forms of these 项目编码 in one query (e.g. for a batch of small
+        files), held until a file needs them; each file then leaves out its own old rows."""
+        fresh = sorted({c for c in codes if c} - self.queried - set(self.fetched))
+        if not fresh:
+            return
+        for code in fresh:
+            self.fetched[code] = []
+        for k in known_in_db(self.engine, fresh):
+            self.fetched[k.code].append(k)
+
+    def _need(self, codes: set[str], path: str, sha: str) -> None:
+        fresh = codes - self.queried
+        if not fresh:
+            return
+        ask = {c for c in fresh if c not in self.fetched}
+        if ask:
+            self.checker.add_known(known_in_db(self.engine, ask, exclude_path=path, exclude_sha=sha))
+        for code in fresh - ask:
+            self.checker.add_known(k for k in self.fetched.pop(code)
+                                   if k.source_sha256 != sha and k.source_path != path)
+        self.queried |= fresh
 
     def check_part(self, part, path: str, sha: str):
         from pipeline.models import Form
 
-        forms = [Form.model_validate_json(text) for text in part.json]
-        fresh = {f.header.project_code for f in forms if f.header.project_code} - self.queried
-        if fresh:
-            self.checker.add_known(known_in_db(self.engine, fresh, exclude_path=path, exclude_sha=sha))
-            self.queried |= fresh
-        checked = [self.checker.check(f) for f in forms]
-        if all(len(a.findings) == len(b.findings) for a, b in zip(forms, checked)):
+        forms = None
+        knowns = getattr(part, "known", None)
+        if knowns is None:
+            forms = [Form.model_validate_json(text) for text in part.json]
+            knowns = [known_of(f) for f in forms]
+        self._need({k.code for k in knowns if k is not None}, path, sha)
+        found = [self.checker.check_known(k) if k is not None else [] for k in knowns]
+        if not any(found):
             return part
+        if forms is None:
+            forms = [Form.model_validate_json(text) for text in part.json]
+        checked = [f.model_copy(update={"findings": [*f.findings, *got]}) if got else f
+                   for f, got in zip(forms, found)]
         whole = self.make_part(checked)
         kept = [f for f in checked if not is_copy(f)]
         loaded = whole if len(kept) == len(checked) else self.make_part(kept)
-        return type(part)(whole.json, loaded.rows, loaded.forms, whole.codes)
+        return whole._replace(rows=loaded.rows, forms=loaded.forms)
 
 
 __all__ = ["DUPLICATE_CODE", "RunChecker", "DUPLICATE_FORM", "BatchChecker", "Known", "check_result", "differences",
