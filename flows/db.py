@@ -265,10 +265,25 @@ def table_rows(forms_: Iterable) -> dict[str, list[dict]]:
 
 
 def insert_rows(conn, rows: dict[str, list[dict]]) -> None:
-    """Bulk insert of table rows (one executemany per table, parents first)."""
+    """Bulk insert of table rows, parents first: ``COPY … FROM STDIN`` on PostgreSQL (in the
+    connection's transaction), one executemany per table elsewhere."""
     for name in TABLES:
         if rows.get(name):
-            conn.execute(TABLE_OBJECTS[name].insert(), rows[name])
+            if conn.dialect.name == "postgresql":
+                _copy_rows(conn, TABLE_OBJECTS[name], rows[name])
+            else:
+                conn.execute(TABLE_OBJECTS[name].insert(), rows[name])
+
+
+def _copy_rows(conn, table: Table, rows: list[dict]) -> None:
+    """Rows into ``table`` by psycopg 3's ``COPY`` (several times faster than INSERTs), each
+    value bound as SQLAlchemy binds it (amounts as exact decimals), in the same transaction."""
+    names = [c.name for c in table.c if any(c.name in r for r in rows)]
+    procs = [table.c[n].type.bind_processor(conn.dialect) for n in names]
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for r in rows:
+            copy.write_row([proc(r.get(n)) if proc else r.get(n) for n, proc in zip(names, procs)])
 
 
 def _replace(conn, items: list[tuple[str, str]]) -> None:
