@@ -158,8 +158,9 @@ class IngestSettings(_Settings):
     pool_min_files: int = Field(default=1000, ge=1, description="fewer small text dumps than this (and fewer PDFs "
                                 "than pool_min_pdfs) are read in the flow's process: starting the worker "
                                 "processes costs seconds")
-    pool_min_pdfs: int = Field(default=12, ge=1, description="from this many PDFs of at most pool_pdf_pages pages, "
-                               "the worker processes read them (in batches, uncached, like text dumps)")
+    pool_min_pdfs: int = Field(default=48, ge=1, description="from this many PDFs of at most pool_pdf_pages pages, "
+                               "the worker processes read them (in batches, uncached, like text dumps); a cold "
+                               "pool cost ~20 s to start on a heavily loaded 2-core machine, 2-7 s warm")
     pool_pdf_pages: int = Field(default=4, ge=0, description="PDFs of more pages stay on the flow's cached tasks "
                                 "(long scans in page chunks)")
     workers: int = Field(default=0, ge=0, description="extraction processes; 0 = one per core")
