@@ -1,9 +1,13 @@
 """A PDF read in page chunks, e.g. one chunk per worker for a long scan, assembled into the
 very :class:`~pipeline.models.DocumentResult` that :func:`extractors.convert` gives.
 
-    plan_pdf(path, settings, chunk_ocr_pages)  -> PdfPlan: pages read, OCR pages, page ranges
-    read_chunk(path, first, last, settings)     -> RowChunk: that range's rows, errors, kind
-    assemble_chunks(path, sha256, chunks, ...)  -> DocumentResult (chunks in page order)
+    plan_pdf(path, settings, chunk_ocr_pages)    -> PdfPlan: pages read, OCR pages, page ranges
+    read_chunk(path, first, last, settings, plan) -> RowChunk: that range's rows, errors, kind, seals
+    assemble_chunks(path, sha256, chunks, ...)    -> DocumentResult (chunks in page order)
+
+The PDF is triaged once (:func:`extractors.pdf_text.triage_pdf`, in :func:`plan_pdf`): the
+plan's verdicts go to every chunk, whose reader then lays out or OCRs pages without judging
+them again.
 
 A range boundary is only placed before an OCR page or right after one: an OCR page ends
 every table row the text layer left open, so the ranges read apart give the same rows as
@@ -18,7 +22,8 @@ from pathlib import Path
 from typing import Iterator, Optional, Sequence
 
 from extractors import ReadContext, iter_document
-from extractors.pdf_text import ocr_page_numbers, pages_to_read, read_pdf_pages
+from extractors.pdf_text import read_pdf_pages, triage_pdf
+from extractors.pdf_triage import TriagePlan
 from pipeline.errors import JixiaoError
 from pipeline.models import DocumentResult, ErrorItem, Row
 from pipeline.settings import Settings, resolve
@@ -31,6 +36,7 @@ class PdfPlan:
     pages: int                      # pages the reader reads (after limits.max_pages)
     ocr_pages: tuple[int, ...]      # pages without a usable text layer
     ranges: tuple[PageRange, ...]   # chunks covering 1..pages, in order
+    triage: Optional[TriagePlan] = None  # every page's verdict, for read_chunk (one triage per PDF)
 
 
 @dataclass
@@ -45,6 +51,7 @@ class RowChunk:
     final_kind: str = "pdf"
     errors: list[ErrorItem] = field(default_factory=list)
     broken: Optional[ErrorItem] = None  # the read stopped: the file as a whole failed here
+    stamps: list[dict] = field(default_factory=list)  # seals the OCR of the range's pages found (ReadContext)
     layouts: dict[int, str] = field(default_factory=dict)  # page -> "grid" | "geometry" | "mixed"
 
 
@@ -66,27 +73,33 @@ def split_ranges(pages: int, ocr_pages: Sequence[int], chunk_ocr_pages: int) -> 
 
 
 def plan_pdf(path: Path | str, settings: Optional[Settings], chunk_ocr_pages: int) -> PdfPlan:
-    """Triage every page (as the reader does) and cut the PDF into chunks of about
-    ``chunk_ocr_pages`` OCR pages. Raises :class:`InputError` when the PDF cannot be opened."""
+    """Triage every page (as the reader does), once, with one opening of the file, and cut the
+    PDF into chunks of about ``chunk_ocr_pages`` OCR pages. Raises :class:`InputError` when
+    the PDF cannot be opened."""
     settings = resolve(settings)
-    pages = pages_to_read(Path(path), settings)
-    ocr = tuple(ocr_page_numbers(Path(path), settings))
-    return PdfPlan(pages=pages, ocr_pages=ocr, ranges=split_ranges(pages, ocr, max(1, chunk_ocr_pages)))
+    triage = triage_pdf(Path(path), settings)
+    ocr = tuple(triage.ocr_pages)
+    return PdfPlan(pages=triage.pages, ocr_pages=ocr, ranges=split_ranges(triage.pages, ocr, max(1, chunk_ocr_pages)),
+                   triage=triage)
 
 
-def read_chunk(path: Path | str, first: int, last: int, settings: Optional[Settings] = None) -> RowChunk:
+def read_chunk(path: Path | str, first: int, last: int, settings: Optional[Settings] = None,
+               plan: Optional[TriagePlan] = None) -> RowChunk:
     """Rows of pages ``first``..``last``: text-layer pages by the PDF reader, the others by
-    OCR (``extractors.ocr.ocr_pdf_pages``). Never raises for bad input: a read that broke off
-    is on ``broken``; an OSError (the file went away) is raised, for the caller to retry."""
+    OCR (``extractors.ocr.ocr_pdf_pages``), following ``plan`` (:attr:`PdfPlan.triage`, same
+    settings) when given instead of triaging the pages again. Never raises for bad input: a
+    read that broke off is on ``broken``; an OSError (the file went away) is raised, for the
+    caller to retry."""
     ctx = ReadContext(settings=resolve(settings), kind="pdf")
     chunk = RowChunk(first=first, last=last)
     try:
-        for row in read_pdf_pages(Path(path), ctx, first, last):
+        for row in read_pdf_pages(Path(path), ctx, first, last, plan=plan):
             chunk.rows.append(row)
     except JixiaoError as exc:
         chunk.broken = ErrorItem(stage=exc.stage, page=exc.page, message=exc.message)
     chunk.final_kind = ctx.kind
     chunk.errors = list(ctx.errors)
+    chunk.stamps = list(ctx.stamps)
     chunk.layouts = dict(ctx.layouts)
     return chunk
 
@@ -101,10 +114,12 @@ def assemble_chunks(path: Path | str, sha256: str, chunks: Sequence[RowChunk],
     read = ordered[:next((i + 1 for i, c in enumerate(ordered) if c.broken is not None), len(ordered))]
     # the document's kind as a whole-file read reports it: scan once a page (before any break) was OCR'd
     ctx = ReadContext(settings=doc.settings, kind="scan" if any(c.final_kind == "scan" for c in read) else "pdf")
+    for chunk in read:  # the seals of every chunk read: each form takes those of its pages
+        ctx.stamps.extend(chunk.stamps)
+        ctx.layouts.update(chunk.layouts)
 
     def rows() -> Iterator[Row]:
         for chunk in read:
-            ctx.layouts.update(chunk.layouts)
             yield from chunk.rows
             ctx.errors.extend(chunk.errors)
             if chunk.broken is not None:

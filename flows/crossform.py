@@ -16,6 +16,7 @@ and a row read back from SQLite or PostgreSQL compare alike.
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
@@ -40,27 +41,58 @@ def _norm(value):
     return str(value).strip()
 
 
-@dataclass(frozen=True)
+_SEP = "\x1f"
+
+
+def _value_digest(value) -> bytes:
+    return hashlib.blake2b(repr(_norm(value)).encode(), digest_size=8).digest()
+
+
+@dataclass(frozen=True, slots=True)
 class Known:
-    """A form already seen: where it is, its header record and a digest of its indicators."""
+    """A form already seen, small (a run holds one per form: ~1 kB, not the ~3.8 kB a header
+    dict took): where it is, a digest of each header value, each value as a message shows
+    it, and a digest of its indicators."""
 
     code: str
-    where: str
-    header: dict
-    indicators: str
+    values: bytes       # 8 bytes per HEADER_KEYS value: blake2b of its compared form (_norm)
+    shown: str          # each HEADER_KEYS value as a message shows it (_shown), \x1f between
+    indicators: bytes   # digest of the indicator rows
     indicator_rows: int
     source_sha256: str = ""
     form_index: int = 0
+    source_path: str = ""
+
+    @classmethod
+    def of(cls, code: str, header: dict, indicators: bytes, indicator_rows: int, source_sha256: str,
+           form_index: int, source_path: str) -> "Known":
+        return cls(code=code, values=b"".join(_value_digest(header.get(k)) for k in HEADER_KEYS),
+                   shown=_SEP.join(_shown(header.get(k)).replace(_SEP, " ") for k in HEADER_KEYS),
+                   indicators=indicators, indicator_rows=indicator_rows, source_sha256=sys.intern(source_sha256),
+                   form_index=form_index, source_path=sys.intern(source_path))
 
     @property
-    def digest(self) -> str:
-        data = repr(([_norm(self.header.get(k)) for k in HEADER_KEYS], self.indicators))
-        return hashlib.sha256(data.encode()).hexdigest()
+    def where(self) -> str:
+        return where_of(self.source_path or "?", self.form_index)
+
+    @property
+    def digest(self) -> bytes:
+        return self.values + self.indicators
+
+    def value(self, key: str) -> bytes:
+        i = _KEY_INDEX[key]
+        return self.values[8 * i:8 * i + 8]
+
+    def shown_of(self, key: str) -> str:
+        return self.shown.split(_SEP)[_KEY_INDEX[key]]
 
 
-def _indicator_digest(rows: Iterable[tuple]) -> tuple[str, int]:
+_KEY_INDEX = {k: i for i, k in enumerate(HEADER_KEYS)}
+
+
+def _indicator_digest(rows: Iterable[tuple]) -> tuple[bytes, int]:
     items = [tuple(_norm(v) for v in r) for r in rows]
-    return hashlib.sha256(repr(items).encode()).hexdigest(), len(items)
+    return hashlib.blake2b(repr(items).encode(), digest_size=16).digest(), len(items)
 
 
 def where_of(path: str, form_index: int) -> str:
@@ -76,9 +108,7 @@ def known_of(form: Form) -> Optional[Known]:
         (i.level1, i.level2, i.core, i.level3, i.value, i.explanation, i.target.comparator,
          None if i.target.number is None else decimal_to_json(i.target.number), i.target.unit)
         for i in form.indicators)
-    return Known(code=code, where=where_of(form.source.path, form.source.form_index),
-                 header=header, indicators=digest, indicator_rows=n,
-                 source_sha256=form.source.sha256, form_index=form.source.form_index)
+    return Known.of(code, header, digest, n, form.source.sha256, form.source.form_index, form.source.path)
 
 
 def _shown(value) -> str:
@@ -88,8 +118,7 @@ def _shown(value) -> str:
 
 def differences(a: Known, b: Known) -> list[str]:
     """What differs between two forms of one code, for the message (header fields by name)."""
-    out = [f"{k} {_shown(a.header.get(k))} vs {_shown(b.header.get(k))}"
-           for k in _DIFF_KEYS if _norm(a.header.get(k)) != _norm(b.header.get(k))]
+    out = [f"{k} {a.shown_of(k)} vs {b.shown_of(k)}" for k in _DIFF_KEYS if a.value(k) != b.value(k)]
     if a.indicators != b.indicators:
         out.append(f"indicators ({a.indicator_rows} vs {b.indicator_rows} rows)"
                    if a.indicator_rows != b.indicator_rows else "indicator texts")
@@ -110,7 +139,7 @@ def findings_for(me: Known, others: Iterable[Known]) -> list[Finding]:
         more = f" (+{len(diffs) - _SHOWN_DIFFS} more)" if len(diffs) > _SHOWN_DIFFS else ""
         out.append(Finding(code=DUPLICATE_CODE, severity="warning", field="project_code",
                            message=(f"项目编码 {me.code} is also declared in {o.where} "
-                                    f"(“{_shown(o.header.get('project_name'))}”) with different content: "
+                                    f"(“{o.shown_of('project_name')}”) with different content: "
                                     f"{'; '.join(diffs[:_SHOWN_DIFFS])}{more}")))
     return out
 
@@ -128,15 +157,18 @@ class BatchChecker:
 
     def check(self, form: Form) -> Form:
         me = known_of(form)
-        if me is None:
+        found = self.check_known(me) if me is not None else []
+        if not found:
             return form
+        return form.model_copy(update={"findings": [*form.findings, *found]})
+
+    def check_known(self, me: Known) -> list[Finding]:
+        """The findings of the form ``me`` stands for (:func:`known_of`), which is then seen."""
         earlier = self.seen.setdefault(me.code, [])
         found = findings_for(me, earlier)
         if not any(f.code == DUPLICATE_FORM for f in found):
             earlier.append(me)  # a copy adds nothing: the first of its kind speaks for it
-        if not found:
-            return form
-        return form.model_copy(update={"findings": [*form.findings, *found]})
+        return found
 
     def check_all(self, forms: Iterable[Form]) -> Iterator[Form]:
         for form in forms:
@@ -185,9 +217,8 @@ def known_in_db(engine, codes: Iterable[str], exclude_path: str = "", exclude_sh
             for r in rows:
                 digest, n = _indicator_digest(tuple(row.get(k) for k in INDICATOR_KEYS)
                                               for row in by_form.get(r["id"], []))
-                out.append(Known(code=r["project_code"], where=where_of(r["source_path"] or "?", r["form_index"]),
-                                 header={k: r.get(k) for k in HEADER_KEYS}, indicators=digest, indicator_rows=n,
-                                 source_sha256=r["source_sha256"], form_index=r["form_index"]))
+                out.append(Known.of(r["project_code"], {k: r.get(k) for k in HEADER_KEYS}, digest, n,
+                                    r["source_sha256"], r["form_index"], r["source_path"] or ""))
     return out
 
 
@@ -207,30 +238,61 @@ class RunChecker:
     """The ingest flow's checks across forms, part by part as a file's forms stream to the
     database: each form against the forms of earlier files of the run (held as small records:
     small files are committed in batches, so the database does not show them yet), against the
-    database (queried once per 项目编码) and against its own file's earlier forms. A part whose
-    forms gain findings is made again: its JSON keeps every form, its table rows leave out the
-    copies (loaded once)."""
+    database (queried once per 项目编码, or once per batch of files: :meth:`prefetch`) and
+    against its own file's earlier forms. A part carries its forms' :class:`Known` records
+    (made where the forms were extracted), so a form's JSON is parsed only when it gains a
+    finding; such a part is made again: its JSON keeps every form, its table rows leave out
+    the copies (loaded once)."""
 
     def __init__(self, engine, make_part):
         self.engine, self.make_part = engine, make_part
         self.checker = BatchChecker()
         self.queried: set[str] = set()
+        self.fetched: dict[str, list[Known]] = {}  # prefetched, not yet needed: code -> database forms
+
+    def prefetch(self, codes: Iterable[str]) -> None:
+        """The database's forms of these 项目编码 in one query (e.g. for a batch of small
+        files), held until a file needs them; each file then leaves out its own old rows."""
+        fresh = sorted({c for c in codes if c} - self.queried - set(self.fetched))
+        if not fresh:
+            return
+        for code in fresh:
+            self.fetched[code] = []
+        for k in known_in_db(self.engine, fresh):
+            self.fetched[k.code].append(k)
+
+    def _need(self, codes: set[str], path: str, sha: str) -> None:
+        fresh = codes - self.queried
+        if not fresh:
+            return
+        ask = {c for c in fresh if c not in self.fetched}
+        if ask:
+            self.checker.add_known(known_in_db(self.engine, ask, exclude_path=path, exclude_sha=sha))
+        for code in fresh - ask:
+            self.checker.add_known(k for k in self.fetched.pop(code)
+                                   if k.source_sha256 != sha and k.source_path != path)
+        self.queried |= fresh
 
     def check_part(self, part, path: str, sha: str):
         from pipeline.models import Form
 
-        forms = [Form.model_validate_json(text) for text in part.json]
-        fresh = {f.header.project_code for f in forms if f.header.project_code} - self.queried
-        if fresh:
-            self.checker.add_known(known_in_db(self.engine, fresh, exclude_path=path, exclude_sha=sha))
-            self.queried |= fresh
-        checked = [self.checker.check(f) for f in forms]
-        if all(len(a.findings) == len(b.findings) for a, b in zip(forms, checked)):
+        forms = None
+        knowns = getattr(part, "known", None)
+        if knowns is None:
+            forms = [Form.model_validate_json(text) for text in part.json]
+            knowns = [known_of(f) for f in forms]
+        self._need({k.code for k in knowns if k is not None}, path, sha)
+        found = [self.checker.check_known(k) if k is not None else [] for k in knowns]
+        if not any(found):
             return part
+        if forms is None:
+            forms = [Form.model_validate_json(text) for text in part.json]
+        checked = [f.model_copy(update={"findings": [*f.findings, *got]}) if got else f
+                   for f, got in zip(forms, found)]
         whole = self.make_part(checked)
         kept = [f for f in checked if not is_copy(f)]
         loaded = whole if len(kept) == len(checked) else self.make_part(kept)
-        return type(part)(whole.json, loaded.rows, loaded.forms, whole.codes)
+        return whole._replace(rows=loaded.rows, forms=loaded.forms)
 
 
 __all__ = ["DUPLICATE_CODE", "RunChecker", "DUPLICATE_FORM", "BatchChecker", "Known", "check_result", "differences",

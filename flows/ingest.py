@@ -38,8 +38,8 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
-from flows.workers import (End, Item, batches, extract_parts, file_parts, make_part, pool_results, result_parts,
-                           results_in_order, streamed_parts, worker_count)
+from flows.workers import (End, Item, batches, extract_parts, file_parts, make_part, pool_results, project_codes,
+                           result_parts, results_in_order, start_pool, stop_pool, streamed_parts, worker_count)
 from flows.discover import discover
 from flows import crossform, db
 from flows.report.run import reviewer_outputs
@@ -178,9 +178,11 @@ def plan_pages(path: str, settings: Optional[Settings] = None) -> PdfPlan:
 
 @task(name="read-pages", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only,
       cache_key_fn=pages_key, cache_expiration=timedelta(days=7), persist_result=True)
-def read_pages(path: str, sha256: str, first: int, last: int, settings: Optional[Settings] = None) -> RowChunk:
-    """Rows of one page range (text layer or OCR): one task per chunk of a long scan."""
-    return read_chunk(path, first, last, settings)
+def read_pages(path: str, sha256: str, first: int, last: int, settings: Optional[Settings] = None,
+               plan: Optional[PdfPlan] = None) -> RowChunk:
+    """Rows of one page range (text layer or OCR): one task per chunk of a long scan, following
+    the plan's page verdicts (the PDF triaged once, by ``plan-pages``)."""
+    return read_chunk(path, first, last, settings, plan.triage if plan is not None else None)
 
 
 @task(name="assemble", persist_result=False)
@@ -195,7 +197,7 @@ def submit_extraction(path: str, fid: FileId, settings: Settings, refresh: bool,
     ``ocr.task_pages``, else one extract task (cached unless it is a text dump)."""
     if plan is not None and len(plan.ocr_pages) > settings.ocr.task_pages and len(plan.ranges) > 1:
         reader = read_pages.with_options(refresh_cache=True) if refresh else read_pages
-        chunks = [reader.submit(path, fid.sha256, first, last, settings) for first, last in plan.ranges]
+        chunks = [reader.submit(path, fid.sha256, first, last, settings, plan) for first, last in plan.ranges]
         return assemble.submit(path, fid.sha256, chunks, settings)
     if fid.file_type == "text":
         return extract_uncached.submit(path, fid.sha256, settings)
@@ -342,32 +344,61 @@ def extract_batch(paths: list[str], settings: Optional[Settings] = None) -> list
     return extract_parts(paths, settings)
 
 
-def _small_text(todo: list[tuple[str, "FileId"]], settings: Settings) -> list[str]:
-    """The text dumps small enough to go to the workers whole (``ingest.stream_bytes``)."""
-    small = []
+def _small_files(todo: list[tuple[str, "FileId"]], settings: Settings, pdfs: bool) -> dict[str, int]:
+    """The files that go to the workers whole, in batches, with their sizes, in the order
+    found: text dumps up to ``ingest.stream_bytes``, and (``pdfs``) PDFs of at most
+    ``ingest.pool_pdf_pages`` pages."""
+    small = {}
     for path, fid in todo:
-        if fid.file_type == "text":
+        if fid.file_type == "text" or (pdfs and fid.file_type == "pdf" and 0 < fid.pages <= settings.ingest.pool_pdf_pages):
             with contextlib.suppress(OSError):
-                if os.stat(path).st_size <= settings.ingest.stream_bytes:
-                    small.append(path)
+                size = os.stat(path).st_size
+                if fid.file_type == "pdf" or size <= settings.ingest.stream_bytes:
+                    small[path] = size
     return small
 
 
-def _batched_results(small: list[str], settings: Settings):
-    """(path, result) of the small text dumps, in order, extracted by the worker processes
-    (or by batch tasks when the flow runs on another task runner, e.g. Dask); None when
-    they are better read in this process (one worker, or too few files to fill a batch)."""
+def _pool_pays(n_text: int, n_pdf: int, settings: Settings) -> bool:
+    """Worker processes pay for their start-up (seconds) from ``ingest.pool_min_files`` small
+    text dumps or ``ingest.pool_min_pdfs`` PDFs (each PDF is far more work than a dump)."""
+    return (worker_count(settings) > 1
+            and (n_text >= settings.ingest.pool_min_files or n_pdf >= settings.ingest.pool_min_pdfs))
+
+
+def _on_own_runner() -> bool:
+    """The flow runs its tasks on its own thread pool (not e.g. Dask)."""
     from prefect.context import FlowRunContext
 
-    workers = worker_count(settings)
     run = FlowRunContext.get()
-    runner = run.task_runner if run else None
-    if small and runner is not None and not isinstance(runner, ThreadPoolTaskRunner):
-        groups = batches(small, workers, settings.ingest.task_files)
-        return results_in_order(groups, lambda g: extract_batch.submit(g, settings), 2 * workers)
-    if workers > 1 and len(small) >= max(settings.ingest.pool_min_files, settings.ingest.task_files + 1):
-        return pool_results(small, settings, workers)
-    return None
+    return run is None or isinstance(run.task_runner, ThreadPoolTaskRunner)
+
+
+class _Later:
+    """A call made when its result is asked for (a future's ``result()``, in this process)."""
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+
+    def result(self):
+        return self.fn(*self.args)
+
+
+def _batched_results(sizes: dict[str, int], settings: Settings, ctx: "_Run", pool=None):
+    """(path, parts) of the small files, in order, extracted in batches of ``ingest.task_files``
+    files (each batch's 项目编码 then looked up in the database in one query): by the worker
+    processes of ``pool``, by batch tasks when the flow runs on another task runner (e.g.
+    Dask), else in this process."""
+    workers = worker_count(settings)
+    small, most = list(sizes), settings.ingest.stream_bytes
+    if small and not _on_own_runner():
+        groups = batches(small, workers, settings.ingest.task_files, sizes, most)
+        return results_in_order(groups, lambda g: extract_batch.submit(g, settings), 2 * workers, ctx.prefetch)
+    if pool is not None:
+        # the pool uses every core already: a short scan's OCR runs inside its worker, no pool of its own
+        inner = settings.model_copy(update={"ocr": settings.ocr.model_copy(update={"workers": 1})})
+        return pool_results(small, inner, workers, executor=pool, on_batch=ctx.prefetch, sizes=sizes)
+    groups = batches(small, 1, settings.ingest.task_files, sizes, most)
+    return results_in_order(groups, lambda g: _Later(extract_parts, g, settings), 1, ctx.prefetch)
 
 
 def _as_stored(rows: Iterator[dict]) -> Iterator[dict]:
@@ -429,6 +460,10 @@ class _Run:
         for outcome in outcomes:
             self.record(outcome)
         self.write_manifest()
+
+    def prefetch(self, results: list) -> None:
+        """A batch of small files arrived: the database's forms of their 项目编码, in one query."""
+        self.cross.prefetch(project_codes(results))
 
     def tables_add(self, rows: dict[str, list[dict]]) -> None:
         if self.tables is not None:
@@ -524,11 +559,15 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
     ctx = _Run(out_dir, engine, settings, _current_run_id(), progress)
     ctx.summary.db = engine.url.render_as_string(hide_password=True)
     batched = None
+    pool = None
     try:
         found = discover(paths, exclude_dirs=[out_dir])
         for arg, reason in found.missing:
             ctx.record(_failed(arg, None, reason, ctx))
         files = [str(p) for p in found.files]
+        n_pdf = sum(p.lower().endswith(".pdf") for p in files)
+        if _on_own_runner() and _pool_pays(len(files) - n_pdf, n_pdf, settings):
+            pool = start_pool(worker_count(settings))  # starts while the files are hashed
         ids: dict[str, FileId] = {}
         for path in files:  # in this process: a task per file costs more than the hash
             try:
@@ -555,11 +594,17 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
             todo.append((path, fid))
         ctx.write_manifest()
         ctx.tables = TableWriter(out_dir, {name: db.table_columns(name) for name in db.TABLE_OBJECTS})
+        n_text = sum(fid.file_type == "text" for _, fid in todo)
+        n_pdf = sum(fid.file_type == "pdf" and 0 < fid.pages <= settings.ingest.pool_pdf_pages for _, fid in todo)
+        if pool is not None and not _pool_pays(n_text, n_pdf, settings):
+            stop_pool(pool, now=True)  # most files were loaded already
+            pool = None
+        small = _small_files(todo, settings, pdfs=pool is not None or not _on_own_runner())
         long_pdfs = {path: plan_pages.submit(path, settings) for path, fid in todo
-                     if fid.file_type == "pdf" and fid.pages > settings.ocr.task_pages}
+                     if fid.file_type == "pdf" and fid.pages > settings.ocr.task_pages and path not in small}
         pending: dict[str, PrefectFuture] = {}
         for path, fid in todo:
-            if fid.file_type != "text" and path not in long_pdfs:
+            if fid.file_type != "text" and path not in long_pdfs and path not in small:
                 pending[path] = submit_extraction(path, fid, settings, refresh)
         for path, fid in todo:  # long PDFs once their plan is known
             if path in long_pdfs:
@@ -568,12 +613,11 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
                 except Exception:  # unreadable: the extract task reports why
                     plan = None
                 pending[path] = submit_extraction(path, fid, settings, refresh, plan)
-        small = _small_text(todo, settings)
-        batched = _batched_results(small, settings)
+        batched = _batched_results(small, settings, ctx, pool)
         small_set = set(small)
-        to_workers = small_set if batched is not None else set()
+        to_workers = small_set
         for path, fid in todo:  # in the order found
-            if path in to_workers:  # small text dumps: from the worker batches
+            if path in to_workers:  # small text dumps and PDFs: from the worker batches
                 got_path, got = next(batched)
                 assert got_path == path, (got_path, path)
                 if isinstance(got, BaseException):
@@ -597,13 +641,26 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
         # after the run: writers of the whole run's outputs (issue 16: jixiao.xlsx and report.html)
         shas = [o.entry.sha256 for o in ctx.summary.outcomes
                 if o.entry.sha256 and o.entry.status not in ("failed", "no_form")]
-        reviewer_outputs(out_dir, {name: _as_stored(db.iter_table(engine, name, shas)) for name in db.TABLE_OBJECTS},
-                         settings)
+        run_forms = sum(o.entry.forms for o in ctx.summary.outcomes if o.entry.status not in ("failed", "no_form"))
+        if 0 < settings.report.max_forms and run_forms <= settings.report.max_forms:
+            reviewer_outputs(out_dir, {name: _as_stored(db.iter_table(engine, name, shas))
+                                       for name in db.TABLE_OBJECTS}, settings)
+        elif settings.report.max_forms:  # an archive run: the CSV tables and the database hold the forms
+            print(f"{out_dir / 'jixiao.xlsx'}, report.html: not written: {run_forms:,} forms, more than "
+                  f"report.max_forms ({settings.report.max_forms:,}); the CSV tables and the database hold them",
+                  file=sys.stderr)
+    except BaseException:
+        if pool is not None:  # stopped (SIGTERM, Ctrl-C) or broken: the workers' batches are not waited for
+            stop_pool(pool, now=True)
+            pool = None
+        raise
     finally:
         if ctx.tables is not None:
             ctx.tables.abort(RuntimeError("ingest did not finish"))
         if batched is not None:
-            batched.close()  # the worker pool shuts down
+            batched.close()
+        if pool is not None:
+            stop_pool(pool)
         ctx.write_manifest()
         engine.dispose()
     return ctx.summary

@@ -6,6 +6,7 @@ of the caller (memory bounded whatever the number of files).
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import os
@@ -15,6 +16,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Callable, Iterator, NamedTuple, Optional, Union
 
 from extractors import convert, iter_document
+from flows.crossform import known_of
 from flows.db import table_rows
 from pipeline.models import DocumentResult, Form
 from pipeline.settings import Settings, resolve
@@ -29,6 +31,7 @@ class Part(NamedTuple):
     rows: dict[str, list[dict]]
     forms: int
     codes: dict[str, int]
+    known: Optional[list] = None  # per form its crossform.Known (None without a 项目编码): checked unparsed
 
 
 class End(NamedTuple):
@@ -45,7 +48,8 @@ Item = Union[Part, End]
 
 def make_part(forms: list[Form]) -> Part:
     codes = Counter(f.code for form in forms for f in form.findings)
-    return Part([form_json(f) for f in forms], table_rows(forms), len(forms), dict(codes))
+    return Part([form_json(f) for f in forms], table_rows(forms), len(forms), dict(codes),
+                [known_of(f) for f in forms])
 
 
 def result_parts(result: DocumentResult, batch: int) -> Iterator[Item]:
@@ -75,10 +79,17 @@ def extract_files(paths: list[str], settings: Optional[Settings] = None) -> list
     return [convert(p, settings) for p in paths]
 
 
-def extract_parts(paths: list[str], settings: Optional[Settings] = None) -> list[list[Item]]:
-    """A batch of small files through the pipeline: each file's parts and end."""
+def extract_parts(paths: list[str], settings: Optional[Settings] = None) -> list[Union[list[Item], Exception]]:
+    """A batch of small files through the pipeline: each file's parts and end, or the
+    exception that stopped it (a file gone meanwhile: the others of the batch still count)."""
     batch = resolve(settings).ingest.batch_forms
-    return [list(file_parts(p, settings, batch)) for p in paths]
+    out: list[Union[list[Item], Exception]] = []
+    for p in paths:
+        try:
+            out.append(list(file_parts(p, settings, batch)))
+        except Exception as exc:  # noqa: BLE001 - the flow records the file as failed, with the reason
+            out.append(exc)
+    return out
 
 
 def _stream_into(path: str, settings: Optional[Settings], batch: int, q) -> None:
@@ -119,7 +130,7 @@ def streamed_parts(path: str, settings: Settings, ahead: int = 4) -> Iterator[It
 
 def _context():
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["pipeline.convert", "extractors", "flows.workers"])
+    ctx.set_forkserver_preload(["pipeline.convert", "extractors", "flows.workers", "flows.worker_warmup"])
     return ctx
 
 
@@ -128,27 +139,65 @@ def worker_count(settings: Optional[Settings] = None) -> int:
     return resolve(settings).ingest.workers or os.cpu_count() or 1
 
 
-def batches(paths: list[str], workers: int, most: int) -> list[list[str]]:
-    """``paths`` cut into batches of at most ``most`` files, at least one batch per worker."""
+def batches(paths: list[str], workers: int, most: int, sizes: Optional[dict[str, int]] = None,
+            most_bytes: int = 0) -> list[list[str]]:
+    """``paths`` cut into batches of at most ``most`` files, at least one batch per worker;
+    given ``sizes`` (bytes per path), a batch also ends before it exceeds ``most_bytes`` (a
+    batch's forms are held whole until it is loaded: memory bounded by bytes, not files)."""
     if not paths:
         return []
     size = max(1, min(most, math.ceil(len(paths) / max(1, workers))))
-    return [paths[i:i + size] for i in range(0, len(paths), size)]
+    out: list[list[str]] = []
+    group: list[str] = []
+    held = 0
+    for path in paths:
+        got = (sizes or {}).get(path, 0)
+        if group and (len(group) >= size or (most_bytes and held + got > most_bytes)):
+            out.append(group)
+            group, held = [], 0
+        group.append(path)
+        held += got
+    out.append(group)
+    return out
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes started from a fork server (never forked from the threaded flow
-    process), the pipeline imported once in the server."""
+    process), the pipeline imported and warmed once in the server (:mod:`flows.worker_warmup`)."""
     return ProcessPoolExecutor(max_workers=workers, mp_context=_context())
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+def stop_pool(pool: ProcessPoolExecutor, now: bool = False) -> None:
+    """Shut the pool down; ``now`` (the run is being stopped): its processes are terminated
+    instead of finishing their batch (their results would be thrown away)."""
+    if now:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            with contextlib.suppress(Exception):
+                proc.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def start_pool(workers: int) -> ProcessPoolExecutor:
+    """A :func:`process_pool` whose processes are being started now (one no-op task each), so
+    that the start-up overlaps what the caller does next (hashing, database look-ups)."""
+    pool = process_pool(workers)
+    for _ in range(workers):
+        pool.submit(_ready)
+    return pool
 
 
 Submit = Callable[[list[str]], "object"]  # a batch -> a future with .result()
 
 
-def results_in_order(groups: list[list[str]], submit: Submit, ahead: int) -> Iterator[tuple[str, object]]:
+def results_in_order(groups: list[list[str]], submit: Submit, ahead: int,
+                     on_batch: Optional[Callable[[list], None]] = None) -> Iterator[tuple[str, object]]:
     """(path, result) of every file of ``groups``, in order, with at most ``ahead`` batches
     submitted and not yet consumed; the result is the exception for the files of a batch
-    that raised."""
+    that raised. ``on_batch`` is told each batch's results before they are yielded."""
     queue: deque = deque()
     todo = iter(groups)
     for group in todo:
@@ -161,25 +210,34 @@ def results_in_order(groups: list[list[str]], submit: Submit, ahead: int) -> Ite
             results = fut.result()
         except Exception as exc:  # the batch was lost (a worker died): each file says why
             results = [exc] * len(group)
+        if on_batch is not None:
+            on_batch(results)
         nxt = next(todo, None)
         if nxt is not None:
             queue.append((nxt, submit(nxt)))
         yield from zip(group, results)
 
 
-def pool_results(paths: list[str], settings: Settings, workers: int,
-                 executor: Optional[Executor] = None) -> Iterator[tuple[str, object]]:
+def project_codes(results: list) -> set[str]:
+    """The 项目编码 of the forms of a batch's results (lists of items; exceptions skipped)."""
+    return {k.code for items in results if isinstance(items, list) for item in items
+            if isinstance(item, Part) and item.known for k in item.known if k is not None}
+
+
+def pool_results(paths: list[str], settings: Settings, workers: int, executor: Optional[Executor] = None,
+                 on_batch: Optional[Callable[[list], None]] = None,
+                 sizes: Optional[dict[str, int]] = None) -> Iterator[tuple[str, object]]:
     """The parts (:func:`extract_parts`) of ``paths`` extracted by ``workers`` processes (a
     pool of its own unless ``executor`` is given), in order."""
-    groups = batches(paths, workers, settings.ingest.task_files)
+    groups = batches(paths, workers, settings.ingest.task_files, sizes, settings.ingest.stream_bytes)
     own = executor is None
     pool = process_pool(workers) if own else executor
     try:
-        yield from results_in_order(groups, lambda g: pool.submit(extract_parts, g, settings), 2 * workers)
+        yield from results_in_order(groups, lambda g: pool.submit(extract_parts, g, settings), 2 * workers, on_batch)
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["End", "Part", "batches", "extract_files", "extract_parts", "file_parts", "make_part", "result_parts",
-           "streamed_parts", "pool_results", "process_pool", "results_in_order", "worker_count"]
+__all__ = ["End", "Part", "batches", "extract_files", "extract_parts", "file_parts", "make_part", "project_codes", "result_parts",
+           "streamed_parts", "pool_results", "process_pool", "results_in_order", "start_pool", "stop_pool", "worker_count"]

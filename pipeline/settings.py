@@ -276,6 +276,11 @@ class ReportSettings(_Settings):
     jpeg_quality: int = Field(default=82, ge=30, le=95)
     workers: int = Field(default=0, ge=0, description="crop processes; 0 = one per core")
     parallel_min_pages: int = Field(default=6, ge=1, description="fewer pages to render: no process pool")
+    max_forms: int = Field(default=5000, ge=0, description="ingest writes jixiao.xlsx and report.html for runs of at "
+                           "most this many forms (0: never): the workbook costs ~1 ms per row (measured 4.1 s for "
+                           "300 forms, 3,897 rows) and the report holds every form in memory")
+
+
 class RunSettings(_Settings):
     """How a run treats errors (not part of the fingerprint: results do not change)."""
 
@@ -292,9 +297,14 @@ class IngestSettings(_Settings):
     stream_bytes: int = Field(default=4 * 1024**2, ge=0, description="text dumps over this size are streamed "
                               "in the flow's process; smaller ones go to the worker processes in batches")
     task_files: int = Field(default=64, ge=1, description="small files per worker task")
-    pool_min_files: int = Field(default=1000, ge=1, description="fewer small files than this are read in the "
-                                "flow's process: starting the worker pool costs seconds (measured 300 "
-                                "one-form dumps: 1.7 s in-process, 9.0 s with 2 pool workers)")
+    pool_min_files: int = Field(default=1000, ge=1, description="fewer small text dumps than this (and fewer PDFs "
+                                "than pool_min_pdfs) are read in the flow's process: starting the worker "
+                                "processes costs seconds")
+    pool_min_pdfs: int = Field(default=48, ge=1, description="from this many PDFs of at most pool_pdf_pages pages, "
+                               "the worker processes read them (in batches, uncached, like text dumps); a cold "
+                               "pool cost ~20 s to start on a heavily loaded 2-core machine, 2-7 s warm")
+    pool_pdf_pages: int = Field(default=4, ge=0, description="PDFs of more pages stay on the flow's cached tasks "
+                                "(long scans in page chunks)")
     workers: int = Field(default=0, ge=0, description="extraction processes; 0 = one per core")
 
 

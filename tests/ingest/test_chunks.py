@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from pathlib import Path
 
 import pytest
 
@@ -14,6 +15,7 @@ from pipeline.settings import OcrSettings, Settings
 from synth.scan import ScanStyle, make_scanned_forms
 from synth.truth import random_forms
 
+ROOT = Path(__file__).resolve().parents[2]
 LOW_DPI = 100  # enough for the engine to find the forms; the test compares two reads, not truth
 
 
@@ -97,3 +99,48 @@ def flow_reads_the_scan_in_page_tasks(path, whole, tmp_path):
         time.sleep(0.5)
     assert sum(n == "read-pages" for n in names) == 2, names  # one task per page chunk
     assert any(n.startswith("assemble") for n in names)
+
+
+DIGITAL = ROOT / "data" / "samples" / "synthetic_forms.pdf"
+
+
+def test_pdf_triaged_once_when_planned_and_read_in_chunks(monkeypatch):
+    """plan_pdf triages every page once; the chunks follow its verdicts (no page judged
+    twice) and give the document convert gives."""
+    import extractors.pdf_text as pdf_text
+
+    whole = convert(DIGITAL)
+    calls: list[int] = []
+    real = pdf_text.triage_pdf_page
+    monkeypatch.setattr(pdf_text, "triage_pdf_page", lambda page, s: calls.append(page.page_number) or real(page, s))
+    plan = plan_pdf(DIGITAL, None, 1)
+    ranges = [(p, p) for p in range(1, plan.pages + 1)]  # one chunk per page: the most reads
+    chunks = [read_chunk(DIGITAL, first, last, None, plan.triage) for first, last in ranges]
+    assert sorted(calls) == list(range(1, plan.pages + 1))
+    assert assemble_chunks(DIGITAL, whole.sha256, chunks) == whole
+
+
+def test_chunk_follows_the_plan_it_is_given():
+    """A plan saying every page is blank: the chunk lays out nothing (its verdicts are used)."""
+    from extractors.pdf_triage import Triage, TriagePlan
+
+    plan = plan_pdf(DIGITAL, None, 1)
+    assert read_chunk(DIGITAL, 1, plan.pages, None, plan.triage).rows
+    blank = TriagePlan(pages=plan.pages, verdicts={p: Triage("blank") for p in range(1, plan.pages + 1)})
+    assert read_chunk(DIGITAL, 1, plan.pages, None, blank).rows == []
+
+
+def test_seals_found_in_a_chunk_reach_the_forms_of_their_pages():
+    """Page chunks used to drop the seals (ctx.stamps) an OCR'd chunk found: assembled, each
+    form carries the seals of its own pages, as a whole-file read gives them."""
+    whole = convert(DIGITAL)
+    plan = plan_pdf(DIGITAL, None, 1)
+    chunks = [read_chunk(DIGITAL, p, p, None, plan.triage) for p in range(1, plan.pages + 1)]
+    seal = {"page": 2, "bbox": [100.0, 200.0, 210.0, 310.0], "color": "red"}
+    chunks[1].stamps = [seal]
+    got = assemble_chunks(DIGITAL, whole.sha256, chunks)
+    on_page_2 = [f for f in got.forms if 2 in f.source.pages]
+    assert on_page_2, "the sample needs a form on page 2"
+    for form in got.forms:
+        want = [seal] if 2 in form.source.pages else []
+        assert [s.model_dump() for s in form.stamps] == want, form.source.pages

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import unicodedata
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -181,3 +182,65 @@ def test_unknown_record_keys_go_to_extra():
 
 def test_default_url_is_sqlite_in_out(tmp_path: Path):
     assert db.default_url(tmp_path) == f"sqlite:///{tmp_path.absolute()}/jixiao.db"
+
+
+def _pifubiao_dump(path: Path) -> list[dict]:
+    """Two 批复表 forms (two indicator sets: 中期 and 年度) written from their truth."""
+    from synth.families import random_family_forms, render_dump as render_family
+
+    forms = random_family_forms("pifubiao", 5, 2)
+    path.write_text(render_family([g for _, g in forms]), encoding="utf-8")
+    return [t for t, _ in forms]
+
+
+def test_family_keys_are_columns_and_an_old_database_gets_them_from_extra(db_url, tmp_path):
+    """layout, amount_unit, header_extra (forms) and period (indicators) are real columns; a
+    database made when they lived in the ``extra`` JSON gains them when opened, filled from
+    ``extra``, which keeps only what no column holds."""
+    from tests.layouts.test_families import SHANGHAI_DUMP
+
+    (tmp_path / "sh.txt").write_text(SHANGHAI_DUMP, encoding="utf-8")
+    truths = _pifubiao_dump(tmp_path / "pf.txt")
+    engine = db.connect(db_url)
+    for name in ("sh.txt", "pf.txt"):
+        result = convert(tmp_path / name)
+        assert result.status == "ok", result.errors
+        db.load_result(engine, result, result.path, FP)
+
+    def family_values(engine):
+        with engine.connect() as conn:
+            forms = conn.execute(text("SELECT layout, amount_unit, header_extra, extra FROM forms "
+                                      "ORDER BY layout, form_index")).all()
+            periods = conn.execute(text("SELECT period, count(*) FROM indicators GROUP BY period "
+                                        "ORDER BY period")).all()
+            ind_extra = conn.execute(text("SELECT count(*) FROM indicators WHERE extra IS NOT NULL")).scalar_one()
+        return [tuple(r) for r in forms], [tuple(r) for r in periods], ind_extra
+
+    forms, periods, ind_extra = family_values(engine)
+    want_periods = sorted(Counter(i["period"] for t in truths for i in t["indicators"]).items())
+    assert [f[:2] for f in forms] == [("pifubiao", "万元"), ("pifubiao", "万元"), ("shanghai_project", "元")]
+    sh_extra = json.loads(forms[2][2])
+    assert sh_extra["prior_year_carryover"] == 5 and sh_extra["project_nature"] == "经常性项目"
+    assert {f[3] for f in forms} == {None} and ind_extra == 0  # nothing left for extra
+    assert [p for p in periods if p[0] is not None] == want_periods
+    # as a database of the schema before: the keys in extra (as the loader wrote them), no columns
+    with engine.begin() as conn:
+        for fid, *keys in conn.execute(text("SELECT id, layout, amount_unit, header_extra FROM forms")).all():
+            old = json.dumps({**dict(zip(("layout", "amount_unit", "header_extra"), keys)), "note": 1},
+                             ensure_ascii=False)
+            conn.execute(text("UPDATE forms SET extra = :e WHERE id = :i"), {"e": old, "i": fid})
+        for fid, row, period in conn.execute(text("SELECT form_id, row_index, period FROM indicators")).all():
+            conn.execute(text("UPDATE indicators SET extra = :e WHERE form_id = :f AND row_index = :r"),
+                         {"e": json.dumps({"period": period}, ensure_ascii=False), "f": fid, "r": row})
+        for table, column in (("forms", "layout"), ("forms", "amount_unit"), ("forms", "header_extra"),
+                              ("indicators", "period")):
+            conn.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+    engine.dispose()
+    engine = db.connect(db_url)  # migrates
+    after, after_periods, ind_extra = family_values(engine)
+    assert [f[:3] for f in after] == [f[:3] for f in forms]
+    assert json.loads(after[2][2]) == sh_extra
+    assert {json.loads(f[3])["note"] for f in after} == {1} and ind_extra == 0
+    assert after_periods == periods
+    assert db.migrate(engine) == []
+    engine.dispose()

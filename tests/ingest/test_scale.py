@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,53 @@ def test_sigterm_mid_run_prints_one_line_and_leaves_whole_files_then_a_rerun_com
     rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=400)
     assert rerun.returncode == 0, rerun.stderr.decode()[-2000:]
     assert db.counts(db.connect(db_url))["forms"] == 12 + 400
+
+
+def test_pdfs_on_the_worker_pool_give_the_same_rows_as_on_the_flows_tasks(tmp_path, monkeypatch):
+    """Short PDFs go to the worker processes (from ingest.pool_min_pdfs) instead of the
+    flow's cached tasks: the same rows, forms and CSV either way."""
+    import flows.ingest as flow_module
+    from synth.pdf import PdfStyle, render_pdf
+    from synth.truth import random_forms
+
+    tasks: list[str] = []
+    real_submit = flow_module.submit_extraction
+    monkeypatch.setattr(flow_module, "submit_extraction", lambda path, *a, **k: tasks.append(path) or
+                        real_submit(path, *a, **k))
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    truths = list(random_forms(61, 4))
+    for i, truth in enumerate(truths[:3]):
+        render_pdf([truth], inbox / f"p{i}.pdf", seed=i, style=PdfStyle())
+    write_dump(inbox / "t.txt", seed=62, n=2)  # a text dump among them: from the same batches
+    runs, submitted = {}, {}
+    for mode, workers in (("tasks", 1), ("pool", 2)):
+        url = f"sqlite:///{tmp_path / f'{mode}.db'}"
+        tasks.clear()
+        summary = ingest([str(inbox)], out=str(tmp_path / mode), db_url=url,
+                         settings=small_batches(workers=workers, pool_min_pdfs=2, task_files=2))
+        assert summary.by_status() == {"ok": 4}, [o.entry for o in summary.outcomes]
+        runs[mode] = db.export_tables(db.connect(url), [o.entry.sha256 for o in summary.outcomes])
+        submitted[mode] = sorted(Path(p).name for p in tasks)
+    assert submitted == {"tasks": ["p0.pdf", "p1.pdf", "p2.pdf"], "pool": []}
+    assert sorted(r["project_code"] for r in runs["pool"]["forms"] if r["source_path"].endswith(".pdf")) == \
+        sorted(t["header"]["project_code"] for t in truths[:3])
+    assert runs["pool"] == runs["tasks"]
+    assert (tmp_path / "tasks" / "indicators.csv").read_bytes() == (tmp_path / "pool" / "indicators.csv").read_bytes()
+
+
+def test_a_run_of_more_forms_than_report_max_forms_writes_no_workbook_and_says_so(tmp_path, capsys):
+    """jixiao.xlsx and report.html hold every form (the workbook ~1 ms a row, the report all
+    forms in memory): an archive run over report.max_forms writes neither, says so in one
+    line, and still writes the CSV tables and the database."""
+    for i in range(3):
+        write_dump(tmp_path / "in" / f"f{i}.txt", seed=63 + i, n=1)
+    settings = Settings().with_overrides(["report.max_forms=2"])
+    summary = ingest([str(tmp_path / "in")], out=str(tmp_path / "out"), db_url=f"sqlite:///{tmp_path / 'j.db'}",
+                     settings=settings)
+    assert summary.forms() == 3
+    assert not (tmp_path / "out" / "jixiao.xlsx").exists() and not (tmp_path / "out" / "report.html").exists()
+    lines = [line for line in capsys.readouterr().err.splitlines() if "report.max_forms" in line]
+    assert len(lines) == 1 and "3 forms" in lines[0]
+    assert len((tmp_path / "out" / "forms.csv").read_text(encoding="utf-8-sig").splitlines()) == 1 + 3
