@@ -439,18 +439,293 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
     return rows, i
 
 
+# --------------------------------------------------------------------------- line text (a viewer's copy)
+
+_TERMINAL = re.compile(r"[。；！？;!?]$")
+_OPEN_TAIL = re.compile(r"[（(][^（）()]*$")
+
+
+def line_text(lines: list[str], share: float = 0.2) -> bool:
+    """Line text: copied text whose blank lines are fewer than ``share`` of its text lines (a
+    PDF viewer's copy, pdfplumber ``extract_text``: one printed line a line, words apart by
+    single spaces; pdftotext without ``-layout`` puts a blank line between nearly all cells)."""
+    text = sum(1 for ln in lines if ln.strip())
+    blank = sum(1 for ln in lines if not ln.strip())
+    return text > 0 and blank < share * text
+
+
+class _LineKnown(_Known):
+    """The vocabulary for line text: also the head of a label wrapped inside its cell
+    (``其中：当年财政拨`` / ``款``, ``中期资金总额（万`` / ``元）``) and of a level name
+    (``*服务对象满意度指`` / ``标``)."""
+
+    def __init__(self, vocab: Vocabulary):
+        super().__init__(vocab)
+        self.label_names = tuple(vocab.header)
+        self.level2_names = tuple(canonical(v) for v in vocab.level2_values)
+
+    def label_head(self, text: str) -> bool:
+        if self.label(text):
+            return True
+        c = canonical(_OPEN_TAIL.sub("", text))
+        if len(c) < 4 or _VALUE_LIKE.search(c):
+            return False
+        return c in self.vocab.header or any(n.startswith(c) for n in self.label_names)
+
+    def level2_head(self, text: str) -> bool:
+        c = canonical(_OPEN_TAIL.sub("", text))
+        return len(c) >= 3 and any(n.startswith(c) and n != c for n in self.level2_names)
+
+    def anchor(self, text: str) -> bool:
+        return super().anchor(text) or self.label_head(text)
+
+
+def _is_level2(known: _LineKnown, text: str) -> bool:
+    return known.level(text) == 2 or (("指标" in text or known.level2_head(text)) and _group(text) is not None
+                                      and len(text) <= 24 and ("（" in text or "(" in text)) \
+        or known.level2_head(text)
+
+
+class _LineTable:
+    """An indicator table of line text: rows of words (一级/二级 names by vocabulary, then the
+    三级 name and one word per value column), wrapped words joined to the cell they continue,
+    and the 一级/二级 names spread over the rows they cover — printed on the first row of
+    their group (a drawn form) or centred over it (a merged cell: on a middle row, or on a line
+    of its own between two rows)."""
+
+    def __init__(self, names: list[str], known: _LineKnown, carry: tuple[str, str]):
+        self.names, self.known = names, known
+        self.values = [n for n in names if n not in ("level1", "level2", "level3")]
+        self.optional = 1 if self.values and self.values[-1] == "explanation" else 0
+        self.rows: list[dict] = []          # {"line", "level3", "values", "l1", "l2"}
+        self.levels: list[tuple[int, float, str]] = []  # (level, position, name)
+        self.carry = carry
+
+    def _level_words(self, words: list[str]) -> tuple[list[tuple[int, str]], list[str]]:
+        levels: list[tuple[int, str]] = []
+        need = 1 + len(self.values) - self.optional
+        i = 0
+        while i < len(words) and len(levels) < 2:
+            w = words[i]
+            lv = self.known.level(w)
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            if lv == 1 and canonical(w) in self.known.level2 and (
+                    levels or "（" in w or "(" in w
+                    or (not (nxt and self.known.level(nxt) == 2) and self._latest_level1_group() == "产出")):
+                lv = 2  # 成本指标 is a 一级 and a 二级 name: after a 一级 name, with a remark, or under 产出指标
+            if lv is None and _is_level2(self.known, w) and len(words) - i - 1 >= need:
+                lv = 2  # a wrapped or remarked 二级 name, when the 三级 name and values still follow
+            if lv is None or (levels and lv <= levels[-1][0]):
+                break
+            levels.append((lv, w))
+            i += 1
+        return levels, words[i:]
+
+    def _latest_level1_group(self) -> Optional[str]:
+        for lv, _, name in reversed(self.levels):
+            if lv == 1:
+                return _group(name)
+        return None
+
+    def add(self, lineno: int, line: str) -> None:
+        words = line.split()
+        levels, rest = self._level_words(words)
+        need = 1 + len(self.values) - self.optional
+        if rest and len(rest) < need and self.rows:
+            self._continue(levels, rest)
+            return
+        if rest and len(rest) < need:  # a first row missing a value: read what is there
+            need = len(rest)
+        pos = float(len(self.rows)) if rest else len(self.rows) - 0.5
+        for lv, w in levels:
+            self.levels.append((lv, pos, w))
+        if not rest:
+            return
+        n = len(self.values)
+        if len(rest) > 1 + n:  # spaces inside a cell: the explanation (free text), else the 三级 name
+            if self.optional:
+                rest = rest[:n] + [" ".join(rest[n:])]
+            else:
+                rest = [" ".join(rest[:len(rest) - n])] + rest[len(rest) - n:]
+        self.rows.append({"line": lineno, "level3": rest[0], "values": rest[1:] + [""] * (1 + n - len(rest))})
+
+    def _continue(self, levels: list[tuple[int, str]], words: list[str]) -> None:
+        """Words of a line that completes the row above (a wrapped 二级 name, 三级 name, value
+        or explanation): each to the cell whose bracket it closes, the 二级 name it adds a
+        remark to (``（定量）``) or completes (``满意度指`` / ``标``), else to the explanation,
+        else the 三级 name."""
+        row = self.rows[-1]
+        last = len(self.rows) - 1
+        for lv, w in levels:
+            self.levels.append((lv, len(self.rows) - 0.5, w))
+        recent = [k for k, (_, pos, _) in enumerate(self.levels) if pos >= last - 0.5]
+        for w in words:
+            closes = _open_brackets(w) < 0
+            target = None
+            for k in reversed(recent):
+                name = self.levels[k][2]
+                if (closes and _open_brackets(name) > 0) or (self.known.level2_head(name) and not self.known.level(name)) \
+                        or (self.known.level(_join(name, w)) and not self.known.level(name)):
+                    target = k
+                    break
+            if target is None and w[0] in "（(" and not closes:
+                target = next((k for k in reversed(recent) if self.levels[k][0] == 2), None)
+            if target is not None:
+                lv, pos, name = self.levels[target]
+                self.levels[target] = (lv, pos, _join(name, w))
+                continue
+            cells = ["level3"] + list(range(len(row["values"])))
+            text = lambda c: row["level3"] if c == "level3" else row["values"][c]  # noqa: E731
+            open_ = [c for c in cells if closes and _open_brackets(text(c)) > 0]
+            c = open_[0] if open_ else ("level3" if not self.optional else len(row["values"]) - 1)
+            if c == "level3":
+                row["level3"] = _join(row["level3"], w)
+            else:
+                row["values"][c] = _join(row["values"][c], w)
+
+    def _spans(self, level: int, allowed: Optional[set[int]]) -> list[Optional[str]]:
+        """Each row's name at ``level``: the names' positions give their groups' starts."""
+        anchors = [(pos, name) for lv, pos, name in self.levels if lv == level]
+        n = len(self.rows)
+        if not anchors or not n:
+            return [None] * n
+        top = all(p == int(p) for p, _ in anchors) and anchors[0][0] == 0
+        starts = [0]
+        for k in range(1, len(anchors)):
+            a_prev, a = anchors[k - 1][0], anchors[k][0]
+            lo, hi = int(a_prev + 0.5) + 1, int(a)
+            if top:
+                est = a
+            else:
+                est = 2 * a_prev - starts[-1] + 1  # the centred group's end, plus one
+            cands = [b for b in range(max(lo, starts[-1] + 1), max(hi, lo) + 1) if allowed is None or b in allowed]
+            b = min(cands, key=lambda b: (abs(b - est), b)) if cands else max(lo, starts[-1] + 1)
+            starts.append(min(b, n))
+        out: list[Optional[str]] = [None] * n
+        for k, (_, name) in enumerate(anchors):
+            end = starts[k + 1] if k + 1 < len(starts) else n
+            for r in range(starts[k], end):
+                out[r] = name
+        return out
+
+    def emit(self) -> tuple[list[Row], tuple[str, str]]:
+        level2 = self._spans(2, None)
+        starts = {r for r in range(len(self.rows)) if r == 0 or level2[r] != level2[r - 1]}
+        level1 = self._spans(1, starts)
+        l1, l2 = self.carry
+        col = {name: i for i, name in enumerate(self.names)}
+        out = []
+        for r, row in enumerate(self.rows):
+            l1 = level1[r] or l1
+            l2 = level2[r] or l2
+            texts = {"level1": l1, "level2": l2, "level3": row["level3"]}
+            texts.update(zip(self.values, row["values"]))
+            cells = [Cell(t, col[f], 1, None, None, 1.0, "text", row["line"]) for f, t in texts.items() if f in col]
+            out.append(Row(sorted(cells, key=lambda c: c.col), None, row["line"]))
+        return out, (l1, l2)
+
+
+def _continues(cells: list[Piece], words: list[str], known: _LineKnown) -> None:
+    """A header line that completes the row above: each word to the cell whose bracket it
+    closes, whose label it completes, else to the first long text still open (no 。 at its
+    end), else the last value."""
+    taken: set[int] = set()
+    for w in words:
+        target = None
+        for k, c in enumerate(cells):
+            if k not in taken and _open_brackets(c.text) > 0 > _open_brackets(w):
+                target = k
+                break
+        if target is None:
+            for k, c in enumerate(cells):
+                if k not in taken and not known.label(c.text) and known.label_head(c.text) \
+                        and known.label(_join(c.text, w)):
+                    target = k
+                    break
+        if target is None:
+            values = [k for k, c in enumerate(cells) if not known.label_head(c.text)]
+            open_ = [k for k in values if k not in taken and not _TERMINAL.search(cells[k].text)
+                     and not re.fullmatch(r"[\d,.%]+", cells[k].text)]
+            target = open_[0] if open_ else (values[-1] if values else len(cells) - 1)
+        cells[target].text = _join(cells[target].text, w)
+        taken.add(target)
+
+
+def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
+    """Rows of cells from line text: a line is a row of words, cut before every known label
+    (or a label's wrapped head); a line that does not start with a label completes the row
+    above, unless that row held labels only (their values follow, one word each); the
+    indicator table by :class:`_LineTable`."""
+    known = _LineKnown(vocab)
+    pending: Optional[list[Piece]] = None
+    pending_line = 0
+    table: Optional[_LineTable] = None
+    carry = ("", "")
+
+    def flush() -> Iterator[Row]:
+        nonlocal pending, table, carry
+        if pending:
+            yield Row(_cells([Piece(i, p.text, p.line) for i, p in enumerate(pending)]), None, pending_line)
+        pending = None
+        if table is not None:
+            rows, carry = table.emit()
+            yield from rows
+            table = None
+
+    for lineno, raw in lines:
+        line = raw.replace("\f", " ").strip()
+        if not line:
+            continue
+        words = line.split()
+        if (_ALONE.match(line) or vocab.is_title(line)) and len(line) < 40:
+            yield from flush()
+            carry = ("", "")
+            yield Row([Cell(line, 0, 1, None, None, 1.0, "text", lineno)], None, lineno)
+            continue
+        names = [known.column(w) for w in words]
+        if len(words) >= 3 and all(names):
+            yield from flush()
+            table = _LineTable([n or "" for n in names], known, carry)
+            yield Row([Cell(w, i, 1, None, None, 1.0, "text", lineno) for i, w in enumerate(words)], None, lineno)
+            continue
+        first_label = known.label(words[0]) or (known.label_head(words[0]) and not _VALUE_LIKE.search(words[0]))
+        if table is not None and not first_label and not vocab.periods.get(canonical(line)):
+            table.add(lineno, line)
+            continue
+        if vocab.periods.get(canonical(line)):
+            yield from flush()
+            yield Row([Cell(line, 0, 1, None, None, 1.0, "text", lineno)], None, lineno)
+            continue
+        stacked = pending is not None and len(pending) >= 2 and all(known.label_head(p.text) for p in pending)
+        if pending is not None and not first_label and not stacked:
+            _continues(pending, words, known)
+            continue
+        k = len(pending) if stacked and not first_label and pending is not None else 0
+        yield from flush()
+        if k:  # the values of labels printed above them: a word each (more words: the last one's)
+            ws = words[:k - 1] + [" ".join(words[k - 1:])] if len(words) >= k else words
+            pending = [Piece(i, w, lineno) for i, w in enumerate(ws)]
+        else:
+            pending = _split_words(Piece(0, line, lineno), known)
+        pending_line = lineno
+    yield from flush()
+
+
 def read_copied_text(numbered_lines: Iterable[tuple[int, str]], settings: Settings,
                      vocab: Optional[Vocabulary] = None) -> Iterator[Row]:
     """Rows of cells from copied text (laid out or flowing, decided from the text itself)."""
     vocab = vocab or load_vocabulary()
     lines = list(numbered_lines)
-    if laid_out([ln for _, ln in lines], settings.text.laid_out_share):
+    texts = [ln for _, ln in lines]
+    if laid_out(texts, settings.text.laid_out_share):
         yield from read_laid_out(lines, vocab)
+    elif line_text(texts, settings.text.line_text_blank_share):
+        yield from read_lines(lines, vocab)
     else:
         yield from read_flowing(lines, vocab)
 
 
-__all__ = ["laid_out", "read_copied_text", "read_flowing", "read_laid_out"]
+__all__ = ["laid_out", "line_text", "read_copied_text", "read_flowing", "read_laid_out", "read_lines"]
 
 
 def _debug(path: str) -> None:  # pragma: no cover - a look at what the reader makes of a file

@@ -366,8 +366,15 @@ def render_pdf(grids: list[list[GRow]], path: Path, *, font: str = "wqy", size: 
     c.save()
 
 
-def copied_text(pdf: Path, layout: bool) -> str:
-    """What pdftotext gives for the PDF (with ``-layout``: columns kept by spaces)."""
+def copied_text(pdf: Path, layout: bool, producer: str = "pdftotext") -> str:
+    """What pdftotext gives for the PDF (with ``-layout``: columns kept by spaces); with
+    ``producer="pdfplumber"`` the text a PDF viewer copies (pdfplumber ``extract_text()``: one
+    line a printed line, words apart by single spaces, no blank lines; pages joined)."""
+    if producer == "pdfplumber":
+        import pdfplumber
+
+        with pdfplumber.open(str(pdf)) as doc:
+            return "\n".join((page.extract_text(layout=layout) or "") for page in doc.pages) + "\n"
     args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else []) + [str(pdf), "-"]
     return subprocess.run(args, check=True, capture_output=True, timeout=120).stdout.decode("utf-8")
 
