@@ -521,6 +521,15 @@ class _LineTable:
             i += 1
         return levels, words[i:]
 
+    def _completes(self, name: str, w: str) -> bool:
+        """``w`` is the wrapped rest of the level name ``name``: it closes its bracket, adds a
+        remark in brackets to it, or makes it a known name."""
+        if _open_brackets(name) > 0 > _open_brackets(w):
+            return True
+        if w[0] in "（(" and self.known.level(name) and _open_brackets(name) == 0 and not re.search(r"[（(]", name):
+            return True
+        return not self.known.level(name) and bool(self.known.level(_OPEN_TAIL.sub("", _join(name, w))))
+
     def _latest_level1_group(self) -> Optional[str]:
         for lv, _, name in reversed(self.levels):
             if lv == 1:
@@ -529,6 +538,16 @@ class _LineTable:
 
     def add(self, lineno: int, line: str) -> None:
         words = line.split()
+        if len(words) > 1 and self.rows:  # a wrapped level name's tail beside the next row (服务对象满意度 / 指标)
+            last = len(self.rows) - 1
+            for k in range(len(self.levels) - 1, -1, -1):
+                lv, pos, name = self.levels[k]
+                if pos < last - 0.5:
+                    break
+                if self._completes(name, words[0]):
+                    self.levels[k] = (lv, pos, _join(name, words[0]))
+                    words = words[1:]
+                    break
         levels, rest = self._level_words(words)
         need = 1 + len(self.values) - self.optional
         if rest and len(rest) < need and self.rows:
@@ -564,8 +583,7 @@ class _LineTable:
             target = None
             for k in reversed(recent):
                 name = self.levels[k][2]
-                if (closes and _open_brackets(name) > 0) or (self.known.level2_head(name) and not self.known.level(name)) \
-                        or (self.known.level(_join(name, w)) and not self.known.level(name)):
+                if self._completes(name, w) or (self.known.level2_head(name) and not self.known.level(name)):
                     target = k
                     break
             if target is None and w[0] in "（(" and not closes:
