@@ -493,8 +493,9 @@ class _LineTable:
     their group (a drawn form) or centred over it (a merged cell: on a middle row, or on a line
     of its own between two rows)."""
 
-    def __init__(self, names: list[str], known: _LineKnown, carry: tuple[str, str]):
+    def __init__(self, names: list[str], known: _LineKnown, carry: tuple[str, str], doc: Optional[dict] = None):
         self.names, self.known = names, known
+        self.doc = doc if doc is not None else {}  # {"centred": a level name seen on a line of its own}
         self.values = [n for n in names if n not in ("level1", "level2", "level3")]
         self.optional = 1 if self.values and self.values[-1] == "explanation" else 0
         self.rows: list[dict] = []          # {"line", "level3", "values", "l1", "l2"}
@@ -513,8 +514,9 @@ class _LineTable:
                     levels or "（" in w or "(" in w
                     or (not (nxt and self.known.level(nxt) == 2) and self._latest_level1_group() == "产出")):
                 lv = 2  # 成本指标 is a 一级 and a 二级 name: after a 一级 name, with a remark, or under 产出指标
-            if lv is None and _is_level2(self.known, w) and len(words) - i - 1 >= need:
-                lv = 2  # a wrapped or remarked 二级 name, when the 三级 name and values still follow
+            if lv is None and _is_level2(self.known, w) and (len(words) - i - 1 >= need or all(
+                    self.known.level(x) or _is_level2(self.known, x) for x in words[i:])):
+                lv = 2  # a wrapped or remarked 二级 name, when the 三级 name and values follow, or alone
             if lv is None or (levels and lv <= levels[-1][0]):
                 break
             levels.append((lv, w))
@@ -556,6 +558,8 @@ class _LineTable:
         if rest and len(rest) < need:  # a first row missing a value: read what is there
             need = len(rest)
         pos = float(len(self.rows)) if rest else len(self.rows) - 0.5
+        if levels and not rest:
+            self.doc["centred"] = True
         for lv, w in levels:
             self.levels.append((lv, pos, w))
         if not rest:
@@ -607,7 +611,7 @@ class _LineTable:
         n = len(self.rows)
         if not anchors or not n:
             return [None] * n
-        top = all(p == int(p) for p, _ in anchors) and anchors[0][0] == 0
+        top = all(p == int(p) for p, _ in anchors) and anchors[0][0] == 0 and not self.doc.get("centred")
         starts = [0]
         for k in range(1, len(anchors)):
             a_prev, a = anchors[k - 1][0], anchors[k][0]
@@ -654,6 +658,9 @@ def _continues(cells: list[Piece], words: list[str], known: _LineKnown) -> None:
             if k not in taken and _open_brackets(c.text) > 0 > _open_brackets(w):
                 target = k
                 break
+        if target is None and w[0] in "（(" and _open_brackets(w) == 0:  # a label's unit: （万元）
+            target = next((k for k, c in enumerate(cells) if k not in taken and known.label(c.text)
+                           and not re.search(r"[（(]", c.text)), None)
         if target is None:
             for k, c in enumerate(cells):
                 if k not in taken and not known.label(c.text) and known.label_head(c.text) \
@@ -669,6 +676,41 @@ def _continues(cells: list[Piece], words: list[str], known: _LineKnown) -> None:
         taken.add(target)
 
 
+_NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?$")
+
+
+def _gaps(words: list[str], known: _LineKnown) -> list[int]:
+    """Where a line's values stand without their label: before a first word that is no label,
+    and before an amount that follows another value."""
+    out = []
+    for i, w in enumerate(words):
+        if known.label_head(w):
+            continue
+        if i == 0 or (_NUMBER.match(w) and not known.label_head(words[i - 1])):
+            out.append(i)
+    return out
+
+
+def _fill_gaps(words: list[str], gaps: list[int], heads: list[Piece], lineno: int, known: _LineKnown) -> list[Piece]:
+    """The line's cells with the held label heads put into its gaps (the last head into the
+    last gap; heads beyond the gaps go first: a block's label merged down the first column)."""
+    fill: dict[int, list[Piece]] = {}
+    hs = list(heads)
+    for g in reversed(gaps):
+        if not hs:
+            break
+        fill[g] = [hs.pop()]
+    if hs:
+        fill[gaps[0]] = hs + fill.get(gaps[0], [])
+    cells: list[Piece] = []
+    cuts = sorted(set(gaps) | {0, len(words)})
+    for a, b in zip(cuts, cuts[1:]):
+        cells.extend(Piece(h.start, h.text, h.line) for h in fill.get(a, []))
+        if b > a:
+            cells.extend(_split_words(Piece(0, " ".join(words[a:b]), lineno), known))
+    return cells
+
+
 def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
     """Rows of cells from line text: a line is a row of words, cut before every known label
     (or a label's wrapped head); a line that does not start with a label completes the row
@@ -679,6 +721,7 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
     pending_line = 0
     table: Optional[_LineTable] = None
     carry = ("", "")
+    doc: dict = {}
 
     def flush() -> Iterator[Row]:
         nonlocal pending, table, carry
@@ -703,7 +746,7 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
         names = [known.column(w) for w in words]
         if len(words) >= 3 and all(names):
             yield from flush()
-            table = _LineTable([n or "" for n in names], known, carry)
+            table = _LineTable([n or "" for n in names], known, carry, doc)
             yield Row([Cell(w, i, 1, None, None, 1.0, "text", lineno) for i, w in enumerate(words)], None, lineno)
             continue
         first_label = known.label(words[0]) or (known.label_head(words[0]) and not _VALUE_LIKE.search(words[0]))
@@ -714,7 +757,19 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
             yield from flush()
             yield Row([Cell(line, 0, 1, None, None, 1.0, "text", lineno)], None, lineno)
             continue
-        stacked = pending is not None and len(pending) >= 2 and all(known.label_head(p.text) for p in pending)
+        heads = pending is not None and all(known.label_head(p.text) for p in pending)
+        gaps = _gaps(words, known) if heads and pending is not None and (
+            len(pending) == 1 or any(not known.label(p.text) for p in pending)
+            or any(known.label_head(w) for w in words)) else []
+        if heads and gaps and pending is not None:
+            # labels printed above their row's middle line (a centred row: 年度资金申请总 / 项目资金总额
+            # 4,445,286.12 4,019,573.86 / 额): each goes where its value follows no label
+            held, pending = pending, None
+            yield from flush()
+            pending = _fill_gaps(words, gaps, held, lineno, known)
+            pending_line = lineno
+            continue
+        stacked = heads and pending is not None and len(pending) >= 2
         if pending is not None and not first_label and not stacked:
             _continues(pending, words, known)
             continue
