@@ -530,7 +530,8 @@ class _LineTable:
             return True
         if w[0] in "（(" and self.known.level(name) and _open_brackets(name) == 0 and not re.search(r"[（(]", name):
             return True
-        return not self.known.level(name) and bool(self.known.level(_OPEN_TAIL.sub("", _join(name, w))))
+        return not self.known.level(name) and _open_brackets(name) == 0 \
+            and bool(self.known.level(_OPEN_TAIL.sub("", _join(name, w))))
 
     def _latest_level1_group(self) -> Optional[str]:
         for lv, _, name in reversed(self.levels):
