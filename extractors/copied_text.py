@@ -582,7 +582,8 @@ class _LineTable:
         last = len(self.rows) - 1
         for lv, w in levels:
             self.levels.append((lv, len(self.rows) - 0.5, w))
-        recent = [k for k, (_, pos, _) in enumerate(self.levels) if pos >= last - 0.5]
+        recent = [k for k, (_, pos, name) in enumerate(self.levels)
+                  if pos >= last - 0.5 or (pos >= last - 1 and _open_brackets(name) > 0)]
         for w in words:
             closes = _open_brackets(w) < 0
             target = None
