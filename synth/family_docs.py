@@ -282,55 +282,68 @@ def render_html(grids: Sequence[list[GRow]], path: Path, *, seed: int = 0, encod
 
 def write_family_docs(out: Path, family: str, *, seed: int = 1, n: int = 10,
                       kinds: Sequence[str] = KINDS, scan_case: str = "office_300dpi_gray") -> dict[str, Path]:
-    """``n`` forms of ``family`` drawn with ``seed``, as every kind asked: {kind: path, "truth": path}.
-    One ``soffice`` start converts what needs LibreOffice (the .xls, the PDFs)."""
+    """``n`` forms of ``family`` drawn with ``seed``, as every kind asked: {kind: path, "truth": path}."""
+    return write_family_batch(out, [family], seed=seed, n=n, kinds=kinds, scan_case=scan_case)[family]
+
+
+def write_family_batch(out: Path, families: Sequence[str], *, seed: int = 1, n: int = 10,
+                       kinds: Sequence[str] = KINDS, scan_case: str = "office_300dpi_gray",
+                       seeds: Optional[dict[str, int]] = None) -> dict[str, dict[str, Path]]:
+    """Every family's forms as every kind asked, with one ``soffice`` start for all the .xls
+    files and one for all the PDFs: {family: {kind: path, "truth": path}}."""
     from .office import soffice_to_pdf
+    from .workbook import to_xls
 
     out.mkdir(parents=True, exist_ok=True)
-    forms = random_family_forms(family, seed, n)
-    truths, grids = [t for t, _ in forms], [g for _, g in forms]
-    stem = out / f"{family}-s{seed}"
-    paths: dict[str, Path] = {"truth": stem.with_suffix(".truth.jsonl")}
-    paths["truth"].write_text("".join(json.dumps(_golden(t), ensure_ascii=False) + "\n" for t in truths),
-                              encoding="utf-8")
     want = set(kinds)
-    if want & {"xlsx", "xls", "calc_pdf", "scan"}:
-        paths["xlsx"] = Path(f"{stem}.xlsx")
-        render_xlsx(grids, paths["xlsx"], seed=seed)
-    if want & {"docx", "writer_pdf", "scan"}:
-        paths["docx"] = Path(f"{stem}.docx")
-        render_docx(grids, paths["docx"], seed=seed + 1)
-    if "html" in want:
-        paths["html"] = Path(f"{stem}.html")
-        render_html(grids, paths["html"], seed=seed + 2, encoding=random.Random(seed).choice(["utf-8", "gbk"]))
+    made: dict[str, dict[str, Path]] = {}
+    for family in families:
+        fseed = (seeds or {}).get(family, seed)
+        forms = random_family_forms(family, fseed, n)
+        truths, grids = [t for t, _ in forms], [g for _, g in forms]
+        stem = out / f"{family}-s{fseed}"
+        paths: dict[str, Path] = {"truth": Path(f"{stem}.truth.jsonl")}
+        paths["truth"].write_text("".join(json.dumps(_golden(t), ensure_ascii=False) + "\n" for t in truths),
+                                  encoding="utf-8")
+        if want & {"xlsx", "xls", "calc_pdf"}:
+            paths["xlsx"] = Path(f"{stem}.xlsx")
+            render_xlsx(grids, paths["xlsx"], seed=fseed)
+        if want & {"docx", "writer_pdf", "scan"}:
+            paths["docx"] = Path(f"{stem}.docx")
+            render_docx(grids, paths["docx"], seed=fseed + 1)
+        if "html" in want:
+            paths["html"] = Path(f"{stem}.html")
+            render_html(grids, paths["html"], seed=fseed + 2,
+                        encoding=random.Random(fseed).choice(["utf-8", "gbk"]))
+        made[family] = paths
     with tempfile.TemporaryDirectory(prefix="jixiao-famdocs-") as tmp:
         tmpdir = Path(tmp)
         if "xls" in want:
-            from .workbook import to_xls
+            for family, xls in zip(families, to_xls([made[f]["xlsx"] for f in families], tmpdir / "xls")):
+                made[family]["xls"] = made[family]["xlsx"].with_suffix(".xls")
+                shutil.move(str(xls), made[family]["xls"])
+        srcs: list[tuple[str, str, Path]] = []  # (family, kind, copy to convert)
+        for family in families:
+            for kind, src in (("calc_pdf", "xlsx"), ("writer_pdf", "docx")):
+                if kind in want or (kind == "writer_pdf" and "scan" in want):
+                    dst = tmpdir / f"{family}-{kind}{made[family][src].suffix}"
+                    shutil.copy(made[family][src], dst)
+                    srcs.append((family, kind, dst))
+        if srcs:
+            for (family, kind, _), pdf in zip(srcs, soffice_to_pdf([d for _, _, d in srcs], tmpdir)):
+                stem = str(made[family]["truth"]).removesuffix(".truth.jsonl")
+                made[family][kind] = Path(f"{stem}.{kind.removesuffix('_pdf')}.pdf")
+                shutil.move(str(pdf), made[family][kind])
+    for family in families:
+        paths = made[family]
+        if "scan" in want:
+            from .scanner import CASES, scan_pdf
 
-            xls = to_xls([paths["xlsx"]], tmpdir / "xls")[0]
-            paths["xls"] = Path(f"{stem}.xls")
-            shutil.move(str(xls), paths["xls"])
-        pdf_srcs = []
-        if want & {"calc_pdf"}:
-            pdf_srcs.append(("calc_pdf", tmpdir / "calc.xlsx", paths["xlsx"]))
-        if want & {"writer_pdf", "scan"}:
-            pdf_srcs.append(("writer_pdf", tmpdir / "writer.docx", paths["docx"]))
-        if pdf_srcs:
-            for _, dst, src in pdf_srcs:
-                shutil.copy(src, dst)
-            pdfs = soffice_to_pdf([dst for _, dst, _ in pdf_srcs], tmpdir)
-            for (kind, _, _), pdf in zip(pdf_srcs, pdfs):
-                paths[kind] = Path(f"{stem}.{kind.replace('_pdf', '')}.pdf")
-                shutil.move(str(pdf), paths[kind])
-    if "scan" in want:
-        from .scanner import CASES, scan_pdf
-
-        paths["scan"] = Path(f"{stem}.scan.pdf")
-        scan_pdf(paths["writer_pdf"], paths["scan"], CASES[scan_case], seed=seed)
-    for kind in [k for k in ("xlsx", "docx", "writer_pdf") if k in paths and k not in want]:
-        paths.pop(kind).unlink()
-    return paths
+            paths["scan"] = Path(str(paths["writer_pdf"]).removesuffix(".writer.pdf") + ".scan.pdf")
+            scan_pdf(paths["writer_pdf"], paths["scan"], CASES[scan_case], seed=(seeds or {}).get(family, seed))
+        for kind in [k for k in ("xlsx", "docx", "writer_pdf") if k in paths and k not in want]:
+            paths.pop(kind).unlink()
+    return made
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -341,14 +354,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--family", action="append", choices=sorted(FAMILIES))
     ap.add_argument("--kind", action="append", choices=KINDS)
     args = ap.parse_args(argv)
-    for family in args.family or [f for f in FAMILIES if f != "futian_2level"]:
-        for kind, path in write_family_docs(args.out, family, seed=args.seed, n=args.forms,
+    families = args.family or [f for f in FAMILIES if f != "futian_2level"]
+    for family, paths in write_family_batch(args.out, families, seed=args.seed, n=args.forms,
                                             kinds=args.kind or KINDS).items():
+        for kind, path in paths.items():
             print(f"{family} {kind}: {path}")
     return 0
 
 
-__all__ = ["KINDS", "doc_rows", "render_docx", "render_html", "render_xlsx", "write_family_docs"]
+__all__ = ["KINDS", "doc_rows", "render_docx", "render_html", "render_xlsx", "write_family_batch", "write_family_docs"]
 
 if __name__ == "__main__":
     raise SystemExit(main())
