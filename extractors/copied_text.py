@@ -337,7 +337,8 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             if section is not None:  # the set's name drawn after its table (年度绩效指标)
                 yield Row([Cell(section.text, 0, 1, None, None, 1.0, "text", section.line)], None, section.line)
             yield Row([Cell(p.text, c, 1, None, None, 1.0, "text", p.line) for c, p in enumerate(names)], None, tok.line)
-            rows, i = _flow_table(tokens, j, fields, level1s, known, vocab, level1_names)
+            by_columns = _flow_table_by_columns(tokens, j, fields, level1s, known, vocab)
+            rows, i = by_columns or _flow_table(tokens, j, fields, level1s, known, vocab, level1_names)
             yield from rows
             continue
         if names or known.column(tok.text):
@@ -376,6 +377,89 @@ def _section_ahead(tokens: list[Piece], i: int, j: int, vocab: Vocabulary) -> Op
 
 
 _LEVEL1_OF = {"产出": "产出指标", "效益": "效益指标", "满意度": "满意度指标", "成本": "成本指标"}
+
+
+_QUALITATIVE = re.compile(r"^(可控|无|有|良好|优秀|合格|达标|不适用|是|否)$|(完成|提升|改善|提高|降低|减少|增加|增长|稳定)$")
+
+
+def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1s: list[Piece], known: _Known,
+                           vocab: Vocabulary) -> Optional[tuple[list[Row], int]]:
+    """Indicator rows of flowing text read column by column: pdftotext keeps each column's
+    cells in their order down the page but interleaves the columns (a merged 二级 cell's name
+    after rows it covers, two rows' values in a run). The 三级 names and the values, each in
+    order, make the rows when their counts agree (one value per value column and row, two
+    value columns or more: 中期指标值 | 年度指标值, whose runs the rows cannot pair); a
+    level name starts its group at the first 三级 name after it, a 一级 name at a 二级 group's
+    start (of its own group where the names tell: 满意度指标 → 服务对象满意度指标). None when the
+    counts disagree or the table has a free-text column (指标解释, 备注)."""
+    values = [n for n in names if n not in ("level1", "level2", "level3")]
+    if len(values) < 2 or "explanation" in values or "level3" not in names:
+        return None  # one value column: the names sit near their rows, read in turn (_flow_table)
+    j = i
+    level3: list[tuple[int, Piece]] = []
+    vals: list[Piece] = []
+    levels: list[tuple[int, int, str]] = [(1, i - 1, p.text) for p in level1s]  # (level, stream index, name)
+    while j < len(tokens):
+        t = tokens[j].text
+        if known.label(t) or vocab.is_title(t) or vocab.periods.get(canonical(t)) or known.column(t):
+            break
+        lv = known.level(t) or (2 if "指标" in t and _group(t) and len(t) <= 24 and ("（" in t or "(" in t) else None)
+        if lv:
+            levels.append((lv, j, t))
+        elif _VALUE_LIKE.search(t) or _QUALITATIVE.search(t):
+            vals.append(tokens[j])
+        else:
+            level3.append((j, tokens[j]))
+        j += 1
+    n = len(values)
+    if not level3 or len(vals) != n * len(level3):
+        return None
+    at = [k for k, _ in level3]
+
+    def first_row_after(k: int) -> int:
+        return next((r for r, idx in enumerate(at) if idx > k), len(at))
+
+    # 成本指标 is a 一级 and a 二级 name: the 一级 one where the table has 二级 names of its group
+    cost_level1 = any(lv == 2 and _group(t) == "成本" and canonical(t) not in known.level1 for lv, _, t in levels)
+    resolved = [(2 if lv == 1 and canonical(t) in known.level2 and not cost_level1 else lv, k, t)
+                for lv, k, t in levels]
+    level2 = sorted(((first_row_after(k), t) for lv, k, t in resolved if lv == 2), key=lambda x: x[0])
+    starts2: list[tuple[int, str]] = []
+    for r, t in level2:
+        r = max(r, starts2[-1][0] + 1) if starts2 else 0
+        starts2.append((min(r, len(at) - 1), t))
+    l2_of = [""] * len(at)
+    for m, (r, t) in enumerate(starts2):
+        end = starts2[m + 1][0] if m + 1 < len(starts2) else len(at)
+        for x in range(r, end):
+            l2_of[x] = t
+    group_starts = [r for r, _ in starts2] or [0]
+    l1_of = [""] * len(at)
+    prev = -1
+    l1s = [(first_row_after(k), t) for lv, k, t in resolved if lv == 1]
+    placed = []
+    for r, t in l1s:
+        cands = [g for g in group_starts if g > prev]
+        if not cands:
+            break
+        start = next((g for g in cands if g >= r), cands[-1]) if placed else 0
+        own = [g for g in cands if _group(l2_of[g]) == _group(t)]
+        if own and _group(l2_of[start]) != _group(t) and any(_group(l2_of[g]) == _group(t) for g in group_starts):
+            start = own[0]
+        placed.append((start, t))
+        prev = start
+    for m, (r, t) in enumerate(placed):
+        end = placed[m + 1][0] if m + 1 < len(placed) else len(at)
+        for x in range(r, end):
+            l1_of[x] = t
+    col = {name: c for c, name in enumerate(names)}
+    rows = []
+    for r, (_, tok) in enumerate(level3):
+        texts = {"level1": l1_of[r], "level2": l2_of[r], "level3": tok.text}
+        texts.update(zip(values, (v.text for v in vals[r * n:(r + 1) * n])))
+        cells = [Cell(t, col[f], 1, None, None, 1.0, "text", tok.line) for f, t in texts.items() if f in col]
+        rows.append(Row(sorted(cells, key=lambda c: c.col), None, tok.line))
+    return rows, j
 
 
 def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Piece], known: _Known,

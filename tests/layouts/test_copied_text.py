@@ -28,7 +28,7 @@ FLOORS = {
     ("futian_2level", True): (0.95, 0.90), ("shanghai_project", True): (0.95, 0.90),
     ("pifubiao", True): (0.95, 0.90), ("project_target_table", True): (0.95, 0.90),
     ("futian_2level", False): (0.95, 0.90), ("shanghai_project", False): (0.95, 0.60),
-    ("pifubiao", False): (0.95, 0.25), ("project_target_table", False): (0.90, 0.60),
+    ("pifubiao", False): (0.95, 0.30), ("project_target_table", False): (0.90, 0.60),
 }
 
 
