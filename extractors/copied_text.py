@@ -870,6 +870,16 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
     yield from flush()
 
 
+_LATIN_CJK_SPACE = re.compile(r"(?<=[0-9A-Za-z%])\s(?=[\u3400-\u9fff]{1,3}(?:[^\u3400-\u9fff]|$))")
+
+
+def _tight(line: str) -> str:
+    """A laid-out line as line text: cells one space apart, the single space an office suite
+    sets between a number and its unit dropped (``174 人次``, ``（2020 年）``; not ``14214.54
+    年度资金总额``: a value and the next label)."""
+    return " ".join(_LATIN_CJK_SPACE.sub("", part) for part in re.split(r"\s{2,}", line.strip()) if part)
+
+
 def read_copied_text(numbered_lines: Iterable[tuple[int, str]], settings: Settings,
                      vocab: Optional[Vocabulary] = None) -> Iterator[Row]:
     """Rows of cells from copied text (laid out or flowing, decided from the text itself)."""
@@ -877,6 +887,11 @@ def read_copied_text(numbered_lines: Iterable[tuple[int, str]], settings: Settin
     lines = list(numbered_lines)
     texts = [ln for _, ln in lines]
     if laid_out(texts, settings.text.laid_out_share):
+        if line_text(texts, settings.text.line_text_blank_share):
+            # laid out without blank lines between rows (pdftotext -layout of an office suite's
+            # export: rows set tight): the spaces tell no rows, read it a line a row
+            yield from read_lines([(n, _tight(ln)) for n, ln in lines], vocab)
+            return
         yield from read_laid_out(lines, vocab)
     elif line_text(texts, settings.text.line_text_blank_share):
         yield from read_lines(lines, vocab)

@@ -5,6 +5,8 @@ with pdfplumber, scored against their truth; and the failures met on the way, ea
 hand-copied snippet with the values a reader sees on the page."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from extractors import convert
@@ -13,6 +15,7 @@ from flows.evaluate import score
 from synth.families import FAMILIES, copied_text, random_family_forms, render_pdf
 
 N = 6
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 @pytest.fixture(scope="module")
@@ -200,4 +203,30 @@ def test_viewer_copy_centred_row_labels_above_and_below_its_values(tmp_path):
         ("长期", "效益指标", "社会效益指标", "调解案件数", "100%", "第三方评价"),
         ("长期", "效益指标", "可持续影响指标", "群众知晓率", "100%", "按年度统计"),
         ("长期", "满意度指标", "服务对象满意度指标", "环境影响", "按期完成", "按年度统计"),
+    ]
+
+
+def test_office_export_copied_with_layout_has_no_blank_lines_between_rows():
+    """``pdftotext -layout`` of a Writer export (fixture: such a copy of a generated form): rows
+    set tight, no blank line between them, so the laid-out reader took the whole header for one
+    row and the table for one indicator (0 of 19 header fields); `174 人次` spaced by the suite."""
+    form = convert(FIXTURES / "shanghai_writer_export_copied_layout.txt").forms[0]
+    h, x = form.header, form.header_extra
+    assert (h.project_name, h.project_type_name) == ("图书采购经费", "特定目标类")
+    assert (float(h.total_amount), float(h.annual_amount)) == (444.528612, 401.957386)
+    assert h.long_term_goal == "通过补贴支持企业吸纳就业，稳定就业岗位。逐步完善服务网络。"
+    assert h.annual_goal == "保障项目顺利实施，按期完成各项指标。"
+    assert (x["fiscal_year"], x["project_nature"], x["planned_end"]) == (2025, "经常性项目", "2025-12-31")
+    assert [float(x[k]) for k in ("fiscal_funds_total", "other_funds_total", "annual_fiscal_appropriation",
+                                  "prior_year_carryover", "annual_other_funds")] == \
+        [437.934815, 6.593797, 401.148083, 0, 0.809303]
+    assert _rows(form) == [
+        ("产出指标", "质量指标", "调解案件数", "118米"),
+        ("效益指标", "经济效益指标", "群众知晓率", "577米"),
+        ("效益指标", "生态效益指标", "设备完好率", "≥80.00(%)"),
+        ("效益指标", "生态效益指标", "项目完成率", "≥93(%)"),
+        ("满意度指标", "服务对象满意度指标", "成本控制情况", "有所提升"),
+        ("满意度指标", "服务对象满意度指标", "纠纷调解成功率", "无"),
+        ("成本指标", "经济成本指标", "项目完成率", "有所提升"),
+        ("成本指标", "社会成本指标", "设备完好率", "≤10.00(个工作日)"),
     ]
