@@ -584,6 +584,7 @@ class _LineTable:
         self.optional = 1 if self.values and self.values[-1] == "explanation" else 0
         self.rows: list[dict] = []          # {"line", "level3", "values", "l1", "l2"}
         self.levels: list[tuple[int, float, str]] = []  # (level, position, name)
+        self.last: dict[int, float] = {}  # a wrapped name's last line (index into levels -> position)
         self.carry = carry
 
     def _level_words(self, words: list[str]) -> tuple[list[tuple[int, str]], list[str]]:
@@ -633,6 +634,7 @@ class _LineTable:
                     break
                 if self._completes(name, words[0]):
                     self.levels[k] = (lv, pos, _join(name, words[0]))
+                    self.last[k] = float(len(self.rows))
                     words = words[1:]
                     break
         levels, rest = self._level_words(words)
@@ -681,6 +683,7 @@ class _LineTable:
             if target is not None:
                 lv, pos, name = self.levels[target]
                 self.levels[target] = (lv, pos, _join(name, w))
+                self.last[target] = len(self.rows) - 0.5
                 continue
             cells = ["level3"] + list(range(len(row["values"])))
             text = lambda c: row["level3"] if c == "level3" else row["values"][c]  # noqa: E731
@@ -693,11 +696,14 @@ class _LineTable:
 
     def _spans(self, level: int, allowed: Optional[set[int]]) -> list[Optional[str]]:
         """Each row's name at ``level``: the names' positions give their groups' starts."""
-        anchors = [(pos, name) for lv, pos, name in self.levels if lv == level]
+        top_at = [(pos, name) for lv, pos, name in self.levels if lv == level]
         n = len(self.rows)
-        if not anchors or not n:
+        if not top_at or not n:
             return [None] * n
-        top = all(p == int(p) for p, _ in anchors) and anchors[0][0] == 0 and not self.doc.get("centred")
+        top = all(p == int(p) for p, _ in top_at) and top_at[0][0] == 0 and not self.doc.get("centred")
+        # centred: a wrapped name stands half-way between its first and last line
+        anchors = top_at if top else [((pos + self.last.get(k, pos)) / 2, name)
+                                      for k, (lv, pos, name) in enumerate(self.levels) if lv == level]
         starts = [0]
         for k in range(1, len(anchors)):
             a_prev, a = anchors[k - 1][0], anchors[k][0]
