@@ -771,6 +771,14 @@ def _continues(cells: list[Piece], words: list[str], known: _LineKnown) -> None:
 _NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?$")
 
 
+_GLUED = re.compile(r"^([^\d\s]{2,}?)([-+]?\d[\d,]*(?:\.\d+)?)$")
+
+
+def _unglue(word: str, known: _LineKnown) -> list[str]:
+    m = _GLUED.match(word)
+    return [m.group(1), m.group(2)] if m and known.label(m.group(1)) else [word]
+
+
 def _gaps(words: list[str], known: _LineKnown) -> list[int]:
     """Where a line's values stand without their label: before a first word that is no label,
     and before an amount that follows another value."""
@@ -794,12 +802,19 @@ def _fill_gaps(words: list[str], gaps: list[int], heads: list[Piece], lineno: in
         fill[g] = [hs.pop()]
     if hs:
         fill[gaps[0]] = hs + fill.get(gaps[0], [])
+    words = list(words)
+    for g, placed in fill.items():  # 其中：当年财政拨 / … 款 3,901,476.34: the tail just before the gap
+        h = placed[-1]
+        if g > 0 and words[g - 1] and not known.label_head(words[g - 1]) and not known.label(h.text) \
+                and known.label(_join(h.text, words[g - 1])):
+            placed[-1] = Piece(h.start, _join(h.text, words[g - 1]), h.line)
+            words[g - 1] = ""
     cells: list[Piece] = []
     cuts = sorted(set(gaps) | {0, len(words)})
     for a, b in zip(cuts, cuts[1:]):
         cells.extend(Piece(h.start, h.text, h.line) for h in fill.get(a, []))
-        if b > a:
-            cells.extend(_split_words(Piece(0, " ".join(words[a:b]), lineno), known))
+        if b > a and any(words[a:b]):
+            cells.extend(_split_words(Piece(0, " ".join(w for w in words[a:b] if w), lineno), known))
     return cells
 
 
@@ -814,6 +829,7 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
     table: Optional[_LineTable] = None
     carry = ("", "")
     doc: dict = {}
+    expect = 0  # the values a row of stacked labels has (one each)
 
     def flush() -> Iterator[Row]:
         nonlocal pending, table, carry
@@ -830,6 +846,9 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
         if not line:
             continue
         words = line.split()
+        if any(_GLUED.match(w) for w in words):  # 年度资金申请总额3,901,476.34: a label glued to its amount
+            words = [part for w in words for part in _unglue(w, known)]
+            line = " ".join(words)
         if (_ALONE.match(line) or vocab.is_title(line)) and len(line) < 40:
             yield from flush()
             carry = ("", "")
@@ -863,10 +882,15 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
             continue
         stacked = heads and pending is not None and len(pending) >= 2
         if pending is not None and not first_label and not stacked:
+            if expect > len(pending) and _TERMINAL.search(line) and not _TERMINAL.search(pending[-1].text):
+                # a stacked label's short value centred beside the wrapped one on its left
+                pending.append(Piece(len(pending), line, lineno))
+                continue
             _continues(pending, words, known)
             continue
         k = len(pending) if stacked and not first_label and pending is not None else 0
         yield from flush()
+        expect = k
         if k:  # the values of labels printed above them: a word each (more words: the last one's)
             ws = words[:k - 1] + [" ".join(words[k - 1:])] if len(words) >= k else words
             pending = [Piece(i, w, lineno) for i, w in enumerate(ws)]

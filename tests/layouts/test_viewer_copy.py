@@ -230,3 +230,29 @@ def test_office_export_copied_with_layout_has_no_blank_lines_between_rows():
         ("成本指标", "经济成本指标", "项目完成率", "有所提升"),
         ("成本指标", "社会成本指标", "设备完好率", "≤10.00(个工作日)"),
     ]
+
+
+def test_calc_export_viewer_copy_centred_goals_and_a_label_glued_to_its_amount(tmp_path):
+    """A Calc export copied by a viewer (fixture: such a copy of a generated form): the short
+    年度总体目标 printed between the wrapped 项目总体目标's lines was read into it, 年度资金申请总额
+    glued to its amount (…总额3,901,476.34) was no label, and the tail 款 of 其中：当年财政拨 on the
+    middle line became a value; a 二级 name wrapped over three lines (服务对象满意度 / 满意度指标 / 指标)."""
+    form = convert(FIXTURES / "shanghai_calc_export_viewer_copy.txt").forms[0]
+    h, x = form.header, form.header_extra
+    assert h.long_term_goal == "保障项目顺利实施，按期完成各项指标。逐步完善服务网络。"
+    assert h.annual_goal == "通过补贴支持企业吸纳就业，稳定就业岗位。"
+    assert (float(h.total_amount), float(h.annual_amount)) == (693.169238, 390.147634)
+    assert float(x["annual_fiscal_appropriation"]) == 390.147634
+    assert float(x["fiscal_funds_total"]) == 688.562665
+    assert _rows(form) == [
+        ("产出指标", "质量指标", "道路养护里程", "有所提升"),
+        ("产出指标", "时效指标", "纠纷调解成功率", "无"),
+        ("效益指标", "经济效益指标", "培训人次", "129米"),
+        ("效益指标", "生态效益指标", "培训人次", "≤3.00(个工作日)"),
+        ("效益指标", "生态效益指标", "项目完成率", "可控"),
+        ("满意度指标", "服务对象满意度指标", "群众知晓率", "≥90(%)"),
+        ("满意度指标", "服务对象满意度指标", "纠纷调解成功率", "619米"),
+        ("成本指标", "经济成本指标", "资金支付及时率", "无"),
+        ("成本指标", "生态环境成本指标", "道路养护里程", "=100.00(%)"),
+        ("成本指标", "生态环境成本指标", "资金支付及时率", "=100.00(%)"),
+    ]
