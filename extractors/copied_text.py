@@ -5,6 +5,11 @@ Two shapes, told apart by their spaces:
 - **laid out** (``pdftotext -layout``, most viewers): one line a printed line, cells apart by
   runs of spaces, a cell's wrapped lines below it at the same offset (two columns' wrapped
   lines interleaved), table rows apart by blank lines;
+- **line text** (what a PDF viewer copies, pdfplumber ``extract_text()``; also laid-out text
+  with no blank lines between its rows, an office suite's export): one printed line a line,
+  words one space apart, read a line a row by :func:`read_lines` (labels and their wrapped
+  heads cut a line, shorter lines complete the row above, level names spread over the rows
+  they cover, printed on a group's first row or centred over it);
 - **flowing** (``pdftotext`` without ``-layout``, some viewers): each cell's text on its own
   lines, cells apart by blank lines, in the order the producer drew them.
 
