@@ -5,6 +5,11 @@ Two shapes, told apart by their spaces:
 - **laid out** (``pdftotext -layout``, most viewers): one line a printed line, cells apart by
   runs of spaces, a cell's wrapped lines below it at the same offset (two columns' wrapped
   lines interleaved), table rows apart by blank lines;
+- **line text** (what a PDF viewer copies, pdfplumber ``extract_text()``; also laid-out text
+  with no blank lines between its rows, an office suite's export): one printed line a line,
+  words one space apart, read a line a row by :func:`read_lines` (labels and their wrapped
+  heads cut a line, shorter lines complete the row above, level names spread over the rows
+  they cover, printed on a group's first row or centred over it);
 - **flowing** (``pdftotext`` without ``-layout``, some viewers): each cell's text on its own
   lines, cells apart by blank lines, in the order the producer drew them.
 
@@ -327,7 +332,8 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             if section is not None:  # the set's name drawn after its table (年度绩效指标)
                 yield Row([Cell(section.text, 0, 1, None, None, 1.0, "text", section.line)], None, section.line)
             yield Row([Cell(p.text, c, 1, None, None, 1.0, "text", p.line) for c, p in enumerate(names)], None, tok.line)
-            rows, i = _flow_table(tokens, j, fields, level1s, known, vocab, level1_names)
+            by_columns = _flow_table_by_columns(tokens, j, fields, level1s, known, vocab)
+            rows, i = by_columns or _flow_table(tokens, j, fields, level1s, known, vocab, level1_names)
             yield from rows
             continue
         if names or known.column(tok.text):
@@ -366,6 +372,89 @@ def _section_ahead(tokens: list[Piece], i: int, j: int, vocab: Vocabulary) -> Op
 
 
 _LEVEL1_OF = {"产出": "产出指标", "效益": "效益指标", "满意度": "满意度指标", "成本": "成本指标"}
+
+
+_QUALITATIVE = re.compile(r"^(可控|无|有|良好|优秀|合格|达标|不适用|是|否)$|(完成|提升|改善|提高|降低|减少|增加|增长|稳定)$")
+
+
+def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1s: list[Piece], known: _Known,
+                           vocab: Vocabulary) -> Optional[tuple[list[Row], int]]:
+    """Indicator rows of flowing text read column by column: pdftotext keeps each column's
+    cells in their order down the page but interleaves the columns (a merged 二级 cell's name
+    after rows it covers, two rows' values in a run). The 三级 names and the values, each in
+    order, make the rows when their counts agree (one value per value column and row, two
+    value columns or more: 中期指标值 | 年度指标值, whose runs the rows cannot pair); a
+    level name starts its group at the first 三级 name after it, a 一级 name at a 二级 group's
+    start (of its own group where the names tell: 满意度指标 → 服务对象满意度指标). None when the
+    counts disagree or the table has a free-text column (指标解释, 备注)."""
+    values = [n for n in names if n not in ("level1", "level2", "level3")]
+    if len(values) < 2 or "explanation" in values or "level3" not in names:
+        return None  # one value column: the names sit near their rows, read in turn (_flow_table)
+    j = i
+    level3: list[tuple[int, Piece]] = []
+    vals: list[Piece] = []
+    levels: list[tuple[int, int, str]] = [(1, i - 1, p.text) for p in level1s]  # (level, stream index, name)
+    while j < len(tokens):
+        t = tokens[j].text
+        if known.label(t) or vocab.is_title(t) or vocab.periods.get(canonical(t)) or known.column(t):
+            break
+        lv = known.level(t) or (2 if "指标" in t and _group(t) and len(t) <= 24 and ("（" in t or "(" in t) else None)
+        if lv:
+            levels.append((lv, j, t))
+        elif _VALUE_LIKE.search(t) or _QUALITATIVE.search(t):
+            vals.append(tokens[j])
+        else:
+            level3.append((j, tokens[j]))
+        j += 1
+    n = len(values)
+    if not level3 or len(vals) != n * len(level3):
+        return None
+    at = [k for k, _ in level3]
+
+    def first_row_after(k: int) -> int:
+        return next((r for r, idx in enumerate(at) if idx > k), len(at))
+
+    # 成本指标 is a 一级 and a 二级 name: the 一级 one where the table has 二级 names of its group
+    cost_level1 = any(lv == 2 and _group(t) == "成本" and canonical(t) not in known.level1 for lv, _, t in levels)
+    resolved = [(2 if lv == 1 and canonical(t) in known.level2 and not cost_level1 else lv, k, t)
+                for lv, k, t in levels]
+    level2 = sorted(((first_row_after(k), t) for lv, k, t in resolved if lv == 2), key=lambda x: x[0])
+    starts2: list[tuple[int, str]] = []
+    for r, t in level2:
+        r = max(r, starts2[-1][0] + 1) if starts2 else 0
+        starts2.append((min(r, len(at) - 1), t))
+    l2_of = [""] * len(at)
+    for m, (r, t) in enumerate(starts2):
+        end = starts2[m + 1][0] if m + 1 < len(starts2) else len(at)
+        for x in range(r, end):
+            l2_of[x] = t
+    group_starts = [r for r, _ in starts2] or [0]
+    l1_of = [""] * len(at)
+    prev = -1
+    l1s = [(first_row_after(k), t) for lv, k, t in resolved if lv == 1]
+    placed = []
+    for r, t in l1s:
+        cands = [g for g in group_starts if g > prev]
+        if not cands:
+            break
+        start = next((g for g in cands if g >= r), cands[-1]) if placed else 0
+        own = [g for g in cands if _group(l2_of[g]) == _group(t)]
+        if own and _group(l2_of[start]) != _group(t) and any(_group(l2_of[g]) == _group(t) for g in group_starts):
+            start = own[0]
+        placed.append((start, t))
+        prev = start
+    for m, (r, t) in enumerate(placed):
+        end = placed[m + 1][0] if m + 1 < len(placed) else len(at)
+        for x in range(r, end):
+            l1_of[x] = t
+    col = {name: c for c, name in enumerate(names)}
+    rows = []
+    for r, (_, tok) in enumerate(level3):
+        texts = {"level1": l1_of[r], "level2": l2_of[r], "level3": tok.text}
+        texts.update(zip(values, (v.text for v in vals[r * n:(r + 1) * n])))
+        cells = [Cell(t, col[f], 1, None, None, 1.0, "text", tok.line) for f, t in texts.items() if f in col]
+        rows.append(Row(sorted(cells, key=lambda c: c.col), None, tok.line))
+    return rows, j
 
 
 def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Piece], known: _Known,
@@ -429,18 +518,413 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
     return rows, i
 
 
+# --------------------------------------------------------------------------- line text (a viewer's copy)
+
+_TERMINAL = re.compile(r"[。；！？;!?]$")
+_OPEN_TAIL = re.compile(r"[（(][^（）()]*$")
+
+
+def line_text(lines: list[str], share: float = 0.2) -> bool:
+    """Line text: copied text whose blank lines are fewer than ``share`` of its text lines (a
+    PDF viewer's copy, pdfplumber ``extract_text``: one printed line a line, words apart by
+    single spaces; pdftotext without ``-layout`` puts a blank line between nearly all cells)."""
+    text = sum(1 for ln in lines if ln.strip())
+    blank = sum(1 for ln in lines if not ln.strip())
+    return text > 0 and blank < share * text
+
+
+class _LineKnown(_Known):
+    """The vocabulary for line text: also the head of a label wrapped inside its cell
+    (``其中：当年财政拨`` / ``款``, ``中期资金总额（万`` / ``元）``) and of a level name
+    (``*服务对象满意度指`` / ``标``)."""
+
+    def __init__(self, vocab: Vocabulary):
+        super().__init__(vocab)
+        self.label_names = tuple(vocab.header)
+        self.level2_names = tuple(canonical(v) for v in vocab.level2_values)
+
+    def label_head(self, text: str) -> bool:
+        if self.label(text):
+            return True
+        c = canonical(_OPEN_TAIL.sub("", text))
+        if len(c) < 4 or _VALUE_LIKE.search(c):
+            return False
+        return c in self.vocab.header or any(n.startswith(c) for n in self.label_names)
+
+    def level2_head(self, text: str) -> bool:
+        c = canonical(_OPEN_TAIL.sub("", text))
+        return len(c) >= 3 and any(n.startswith(c) and n != c for n in self.level2_names)
+
+    def anchor(self, text: str) -> bool:
+        return super().anchor(text) or self.label_head(text)
+
+
+def _is_level2(known: _LineKnown, text: str) -> bool:
+    return known.level(text) == 2 or (("指标" in text or known.level2_head(text)) and _group(text) is not None
+                                      and len(text) <= 24 and ("（" in text or "(" in text)) \
+        or known.level2_head(text)
+
+
+class _LineTable:
+    """An indicator table of line text: rows of words (一级/二级 names by vocabulary, then the
+    三级 name and one word per value column), wrapped words joined to the cell they continue,
+    and the 一级/二级 names spread over the rows they cover — printed on the first row of
+    their group (a drawn form) or centred over it (a merged cell: on a middle row, or on a line
+    of its own between two rows)."""
+
+    def __init__(self, names: list[str], known: _LineKnown, carry: tuple[str, str], doc: Optional[dict] = None):
+        self.names, self.known = names, known
+        self.doc = doc if doc is not None else {}  # {"centred": a level name seen on a line of its own}
+        self.values = [n for n in names if n not in ("level1", "level2", "level3")]
+        self.optional = 1 if self.values and self.values[-1] == "explanation" else 0
+        self.rows: list[dict] = []          # {"line", "level3", "values", "l1", "l2"}
+        self.levels: list[tuple[int, float, str]] = []  # (level, position, name)
+        self.last: dict[int, float] = {}  # a wrapped name's last line (index into levels -> position)
+        self.carry = carry
+
+    def _level_words(self, words: list[str]) -> tuple[list[tuple[int, str]], list[str]]:
+        levels: list[tuple[int, str]] = []
+        need = 1 + len(self.values) - self.optional
+        i = 0
+        while i < len(words) and len(levels) < 2:
+            w = words[i]
+            lv = self.known.level(w)
+            nxt = words[i + 1] if i + 1 < len(words) else None
+            if lv == 1 and canonical(w) in self.known.level2 and (
+                    levels or "（" in w or "(" in w
+                    or (not (nxt and self.known.level(nxt) == 2) and self._latest_level1_group() == "产出")):
+                lv = 2  # 成本指标 is a 一级 and a 二级 name: after a 一级 name, with a remark, or under 产出指标
+            if lv is None and _is_level2(self.known, w) and (len(words) - i - 1 >= need or all(
+                    self.known.level(x) or _is_level2(self.known, x) for x in words[i:])):
+                lv = 2  # a wrapped or remarked 二级 name, when the 三级 name and values follow, or alone
+            if lv is None or (levels and lv <= levels[-1][0]):
+                break
+            levels.append((lv, w))
+            i += 1
+        return levels, words[i:]
+
+    def _completes(self, name: str, w: str) -> bool:
+        """``w`` is the wrapped rest of the level name ``name``: it closes its bracket, adds a
+        remark in brackets to it, or makes it a known name."""
+        if _open_brackets(name) > 0 > _open_brackets(w):
+            return True
+        if w[0] in "（(" and self.known.level(name) and _open_brackets(name) == 0 and not re.search(r"[（(]", name):
+            return True
+        return not self.known.level(name) and _open_brackets(name) == 0 \
+            and bool(self.known.level(_OPEN_TAIL.sub("", _join(name, w))))
+
+    def _latest_level1_group(self) -> Optional[str]:
+        for lv, _, name in reversed(self.levels):
+            if lv == 1:
+                return _group(name)
+        return None
+
+    def add(self, lineno: int, line: str) -> None:
+        words = line.split()
+        if len(words) > 1 and self.rows:  # a wrapped level name's tail beside the next row (服务对象满意度 / 指标)
+            last = len(self.rows) - 1
+            for k in range(len(self.levels) - 1, -1, -1):
+                lv, pos, name = self.levels[k]
+                if pos < last - 0.5:
+                    break
+                if self._completes(name, words[0]):
+                    self.levels[k] = (lv, pos, _join(name, words[0]))
+                    self.last[k] = float(len(self.rows))
+                    words = words[1:]
+                    break
+        levels, rest = self._level_words(words)
+        need = 1 + len(self.values) - self.optional
+        if rest and len(rest) < need and self.rows:
+            self._continue(levels, rest)
+            return
+        if rest and len(rest) < need:  # a first row missing a value: read what is there
+            need = len(rest)
+        pos = float(len(self.rows)) if rest else len(self.rows) - 0.5
+        if levels and not rest:
+            self.doc["centred"] = True
+        for lv, w in levels:
+            self.levels.append((lv, pos, w))
+        if not rest:
+            return
+        n = len(self.values)
+        if len(rest) > 1 + n:  # spaces inside a cell: the explanation (free text), else the 三级 name
+            if self.optional:
+                rest = rest[:n] + [" ".join(rest[n:])]
+            else:
+                rest = [" ".join(rest[:len(rest) - n])] + rest[len(rest) - n:]
+        self.rows.append({"line": lineno, "level3": rest[0], "values": rest[1:] + [""] * (1 + n - len(rest))})
+
+    def _continue(self, levels: list[tuple[int, str]], words: list[str]) -> None:
+        """Words of a line that completes the row above (a wrapped 二级 name, 三级 name, value
+        or explanation): each to the cell whose bracket it closes, the 二级 name it adds a
+        remark to (``（定量）``) or completes (``满意度指`` / ``标``), else to the explanation,
+        else the 三级 name."""
+        row = self.rows[-1]
+        last = len(self.rows) - 1
+        for lv, w in levels:
+            self.levels.append((lv, len(self.rows) - 0.5, w))
+        recent = [k for k, (_, pos, name) in enumerate(self.levels)
+                  if pos >= last - 0.5 or (pos >= last - 1 and _open_brackets(name) > 0)]
+        for w in words:
+            closes = _open_brackets(w) < 0
+            target = None
+            for k in reversed(recent):
+                name = self.levels[k][2]
+                if self._completes(name, w) or (self.known.level2_head(name) and not self.known.level(name)):
+                    target = k
+                    break
+            if target is None and w[0] in "（(" and not closes:
+                target = next((k for k in reversed(recent) if self.levels[k][0] == 2), None)
+            if target is not None:
+                lv, pos, name = self.levels[target]
+                self.levels[target] = (lv, pos, _join(name, w))
+                self.last[target] = len(self.rows) - 0.5
+                continue
+            cells = ["level3"] + list(range(len(row["values"])))
+            text = lambda c: row["level3"] if c == "level3" else row["values"][c]  # noqa: E731
+            open_ = [c for c in cells if closes and _open_brackets(text(c)) > 0]
+            c = open_[0] if open_ else ("level3" if not self.optional else len(row["values"]) - 1)
+            if c == "level3":
+                row["level3"] = _join(row["level3"], w)
+            else:
+                row["values"][c] = _join(row["values"][c], w)
+
+    def _spans(self, level: int, allowed: Optional[set[int]]) -> list[Optional[str]]:
+        """Each row's name at ``level``: the names' positions give their groups' starts."""
+        top_at = [(pos, name) for lv, pos, name in self.levels if lv == level]
+        n = len(self.rows)
+        if not top_at or not n:
+            return [None] * n
+        top = all(p == int(p) for p, _ in top_at) and top_at[0][0] == 0 and not self.doc.get("centred")
+        # centred: a wrapped name stands half-way between its first and last line
+        anchors = top_at if top else [((pos + self.last.get(k, pos)) / 2, name)
+                                      for k, (lv, pos, name) in enumerate(self.levels) if lv == level]
+        starts = [0]
+        for k in range(1, len(anchors)):
+            a_prev, a = anchors[k - 1][0], anchors[k][0]
+            lo, hi = int(a_prev + 0.5) + 1, int(a)
+            if top:
+                est = a
+            else:
+                est = 2 * a_prev - starts[-1] + 1  # the centred group's end, plus one
+            cands = [b for b in range(max(lo, starts[-1] + 1), max(hi, lo) + 1) if allowed is None or b in allowed]
+            b = min(cands, key=lambda b: (abs(b - est), b)) if cands else max(lo, starts[-1] + 1)
+            starts.append(min(b, n))
+        out: list[Optional[str]] = [None] * n
+        for k, (_, name) in enumerate(anchors):
+            end = starts[k + 1] if k + 1 < len(starts) else n
+            for r in range(starts[k], end):
+                out[r] = name
+        return out
+
+    def emit(self) -> tuple[list[Row], tuple[str, str]]:
+        level2 = self._spans(2, None)
+        starts = {r for r in range(len(self.rows)) if r == 0 or level2[r] != level2[r - 1]}
+        level1 = self._spans(1, starts)
+        l1, l2 = self.carry
+        col = {name: i for i, name in enumerate(self.names)}
+        out = []
+        for r, row in enumerate(self.rows):
+            l1 = level1[r] or l1
+            l2 = level2[r] or l2
+            texts = {"level1": l1, "level2": l2, "level3": row["level3"]}
+            texts.update(zip(self.values, row["values"]))
+            cells = [Cell(t, col[f], 1, None, None, 1.0, "text", row["line"]) for f, t in texts.items() if f in col]
+            out.append(Row(sorted(cells, key=lambda c: c.col), None, row["line"]))
+        return out, (l1, l2)
+
+
+def _continues(cells: list[Piece], words: list[str], known: _LineKnown) -> None:
+    """A header line that completes the row above: each word to the cell whose bracket it
+    closes, whose label it completes, else to the first long text still open (no 。 at its
+    end), else the last value."""
+    taken: set[int] = set()
+    for w in words:
+        target = None
+        for k, c in enumerate(cells):
+            if k not in taken and _open_brackets(c.text) > 0 > _open_brackets(w):
+                target = k
+                break
+        if target is None and w[0] in "（(" and _open_brackets(w) == 0:  # a label's unit: （万元）
+            target = next((k for k, c in enumerate(cells) if k not in taken and known.label(c.text)
+                           and not re.search(r"[（(]", c.text)), None)
+        if target is None:
+            for k, c in enumerate(cells):
+                if k not in taken and not known.label(c.text) and known.label_head(c.text) \
+                        and known.label(_join(c.text, w)):
+                    target = k
+                    break
+        if target is None:
+            values = [k for k, c in enumerate(cells) if not known.label_head(c.text)]
+            open_ = [k for k in values if k not in taken and not _TERMINAL.search(cells[k].text)
+                     and not re.fullmatch(r"[\d,.%]+", cells[k].text)]
+            target = open_[0] if open_ else (values[-1] if values else len(cells) - 1)
+        cells[target].text = _join(cells[target].text, w)
+        taken.add(target)
+
+
+_NUMBER = re.compile(r"^[-+]?\d[\d,]*(\.\d+)?$")
+
+
+_GLUED = re.compile(r"^([^\d\s]{2,}?)([-+]?\d[\d,]*(?:\.\d+)?)$")
+
+
+def _unglue(word: str, known: _LineKnown) -> list[str]:
+    m = _GLUED.match(word)
+    return [m.group(1), m.group(2)] if m and known.label(m.group(1)) else [word]
+
+
+def _gaps(words: list[str], known: _LineKnown) -> list[int]:
+    """Where a line's values stand without their label: before a first word that is no label,
+    and before an amount that follows another value."""
+    out = []
+    for i, w in enumerate(words):
+        if known.label_head(w):
+            continue
+        if i == 0 or (_NUMBER.match(w) and not known.label_head(words[i - 1])):
+            out.append(i)
+    return out
+
+
+def _fill_gaps(words: list[str], gaps: list[int], heads: list[Piece], lineno: int, known: _LineKnown) -> list[Piece]:
+    """The line's cells with the held label heads put into its gaps (the last head into the
+    last gap; heads beyond the gaps go first: a block's label merged down the first column)."""
+    fill: dict[int, list[Piece]] = {}
+    hs = list(heads)
+    for g in reversed(gaps):
+        if not hs:
+            break
+        fill[g] = [hs.pop()]
+    if hs:
+        fill[gaps[0]] = hs + fill.get(gaps[0], [])
+    words = list(words)
+    for g, placed in fill.items():  # 其中：当年财政拨 / … 款 3,901,476.34: the tail just before the gap
+        h = placed[-1]
+        if g > 0 and words[g - 1] and not known.label_head(words[g - 1]) and not known.label(h.text) \
+                and known.label(_join(h.text, words[g - 1])):
+            placed[-1] = Piece(h.start, _join(h.text, words[g - 1]), h.line)
+            words[g - 1] = ""
+    cells: list[Piece] = []
+    cuts = sorted(set(gaps) | {0, len(words)})
+    for a, b in zip(cuts, cuts[1:]):
+        cells.extend(Piece(h.start, h.text, h.line) for h in fill.get(a, []))
+        if b > a and any(words[a:b]):
+            cells.extend(_split_words(Piece(0, " ".join(w for w in words[a:b] if w), lineno), known))
+    return cells
+
+
+def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
+    """Rows of cells from line text: a line is a row of words, cut before every known label
+    (or a label's wrapped head); a line that does not start with a label completes the row
+    above, unless that row held labels only (their values follow, one word each); the
+    indicator table by :class:`_LineTable`."""
+    known = _LineKnown(vocab)
+    pending: Optional[list[Piece]] = None
+    pending_line = 0
+    table: Optional[_LineTable] = None
+    carry = ("", "")
+    doc: dict = {}
+    expect = 0  # the values a row of stacked labels has (one each)
+
+    def flush() -> Iterator[Row]:
+        nonlocal pending, table, carry
+        if pending:
+            yield Row(_cells([Piece(i, p.text, p.line) for i, p in enumerate(pending)]), None, pending_line)
+        pending = None
+        if table is not None:
+            rows, carry = table.emit()
+            yield from rows
+            table = None
+
+    for lineno, raw in lines:
+        line = raw.replace("\f", " ").strip()
+        if not line:
+            continue
+        words = line.split()
+        if any(_GLUED.match(w) for w in words):  # 年度资金申请总额3,901,476.34: a label glued to its amount
+            words = [part for w in words for part in _unglue(w, known)]
+            line = " ".join(words)
+        if (_ALONE.match(line) or vocab.is_title(line)) and len(line) < 40:
+            yield from flush()
+            carry = ("", "")
+            yield Row([Cell(line, 0, 1, None, None, 1.0, "text", lineno)], None, lineno)
+            continue
+        names = [known.column(w) for w in words]
+        if len(words) >= 3 and all(names):
+            yield from flush()
+            table = _LineTable([n or "" for n in names], known, carry, doc)
+            yield Row([Cell(w, i, 1, None, None, 1.0, "text", lineno) for i, w in enumerate(words)], None, lineno)
+            continue
+        first_label = known.label(words[0]) or (known.label_head(words[0]) and not _VALUE_LIKE.search(words[0]))
+        if table is not None and not first_label and not vocab.periods.get(canonical(line)):
+            table.add(lineno, line)
+            continue
+        if vocab.periods.get(canonical(line)):
+            yield from flush()
+            yield Row([Cell(line, 0, 1, None, None, 1.0, "text", lineno)], None, lineno)
+            continue
+        heads = pending is not None and all(known.label_head(p.text) for p in pending)
+        gaps = _gaps(words, known) if heads and pending is not None and (
+            len(pending) == 1 or any(not known.label(p.text) for p in pending)
+            or any(known.label_head(w) for w in words)) else []
+        if heads and gaps and pending is not None:
+            # labels printed above their row's middle line (a centred row: 年度资金申请总 / 项目资金总额
+            # 4,445,286.12 4,019,573.86 / 额): each goes where its value follows no label
+            held, pending = pending, None
+            yield from flush()
+            pending = _fill_gaps(words, gaps, held, lineno, known)
+            pending_line = lineno
+            continue
+        stacked = heads and pending is not None and len(pending) >= 2
+        if pending is not None and not first_label and not stacked:
+            if expect > len(pending) and _TERMINAL.search(line) and not _TERMINAL.search(pending[-1].text):
+                # a stacked label's short value centred beside the wrapped one on its left
+                pending.append(Piece(len(pending), line, lineno))
+                continue
+            _continues(pending, words, known)
+            continue
+        k = len(pending) if stacked and not first_label and pending is not None else 0
+        yield from flush()
+        expect = k
+        if k:  # the values of labels printed above them: a word each (more words: the last one's)
+            ws = words[:k - 1] + [" ".join(words[k - 1:])] if len(words) >= k else words
+            pending = [Piece(i, w, lineno) for i, w in enumerate(ws)]
+        else:
+            pending = _split_words(Piece(0, line, lineno), known)
+        pending_line = lineno
+    yield from flush()
+
+
+_LATIN_CJK_SPACE = re.compile(r"(?<=[0-9A-Za-z%])\s(?=[\u3400-\u9fff]{1,3}(?:[^\u3400-\u9fff]|$))")
+
+
+def _tight(line: str) -> str:
+    """A laid-out line as line text: cells one space apart, the single space an office suite
+    sets between a number and its unit dropped (``174 人次``, ``（2020 年）``; not ``14214.54
+    年度资金总额``: a value and the next label)."""
+    return " ".join(_LATIN_CJK_SPACE.sub("", part) for part in re.split(r"\s{2,}", line.strip()) if part)
+
+
 def read_copied_text(numbered_lines: Iterable[tuple[int, str]], settings: Settings,
                      vocab: Optional[Vocabulary] = None) -> Iterator[Row]:
     """Rows of cells from copied text (laid out or flowing, decided from the text itself)."""
     vocab = vocab or load_vocabulary()
     lines = list(numbered_lines)
-    if laid_out([ln for _, ln in lines], settings.text.laid_out_share):
+    texts = [ln for _, ln in lines]
+    if laid_out(texts, settings.text.laid_out_share):
+        if line_text(texts, settings.text.line_text_blank_share):
+            # laid out without blank lines between rows (pdftotext -layout of an office suite's
+            # export: rows set tight): the spaces tell no rows, read it a line a row
+            yield from read_lines([(n, _tight(ln)) for n, ln in lines], vocab)
+            return
         yield from read_laid_out(lines, vocab)
+    elif line_text(texts, settings.text.line_text_blank_share):
+        yield from read_lines(lines, vocab)
     else:
         yield from read_flowing(lines, vocab)
 
 
-__all__ = ["laid_out", "read_copied_text", "read_flowing", "read_laid_out"]
+__all__ = ["laid_out", "line_text", "read_copied_text", "read_flowing", "read_laid_out", "read_lines"]
 
 
 def _debug(path: str) -> None:  # pragma: no cover - a look at what the reader makes of a file

@@ -23,7 +23,7 @@ Both stream: a file of ten thousand forms is never held in memory at once.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import partial
 from typing import Callable, Iterable, Iterator, Optional
@@ -82,6 +82,7 @@ class FormDraft:
     title: Optional[str] = None
     fields: dict[str, list[Cell]] = field(default_factory=dict)
     columns: Optional[dict[int, str]] = None  # grid column -> indicator field
+    column_boxes: Optional[tuple[int, list[tuple[float, float, int]]]] = None  # (page, [(x0, x1, col)])
     indicators: list[IndicatorDraft] = field(default_factory=list)
     pages: set[int] = field(default_factory=set)
     last_key: Optional[str] = None
@@ -268,6 +269,7 @@ def rows_to_drafts(
         if columns is not None:
             # the first header row, or one repeated on the next page: same table either way
             draft.columns, in_table = columns, True
+            draft.column_boxes = _column_boxes(row)
             _note_pages(draft, row)
             continue
         if in_table and draft.columns is not None and not _starts_with_label(row, vocab, settings):
@@ -309,8 +311,33 @@ def _is_form(draft: FormDraft, vocab: Vocabulary) -> bool:
     return bool(draft.title or draft.indicators) or vocab.layout(None, draft.fields.keys()) is not UNKNOWN
 
 
+def _column_boxes(row: Row) -> Optional[tuple[int, list[tuple[float, float, int]]]]:
+    """Where the indicator header's columns stand on its page (cells with boxes only)."""
+    if row.page is None or not row.cells or any(c.bbox is None for c in row.cells):
+        return None
+    return row.page, [(c.bbox.x0, c.bbox.x1, c.col) for c in row.cells if c.bbox is not None]
+
+
+def _by_header_x(draft: FormDraft, row: Row) -> Row:
+    """A row on a later page than its table's header: its cells in the header's columns by
+    where they stand (that page's grid may have fewer columns: no row there splits 三级指标's
+    merged columns, so its 年度指标值 is the page's column 3, not the header's 4)."""
+    if draft.column_boxes is None or row.page is None or row.page == draft.column_boxes[0]:
+        return row
+    cells = []
+    for c in row.cells:
+        if c.bbox is not None:
+            mid = (c.bbox.x0 + c.bbox.x1) / 2
+            col = next((k for x0, x1, k in draft.column_boxes[1] if x0 <= mid < x1), None)
+            if col is not None and col != c.col:
+                c = replace(c, col=col, colspan=1)
+        cells.append(c)
+    return replace(row, cells=cells)
+
+
 def _add_indicator(draft: FormDraft, row: Row) -> None:
     assert draft.columns is not None
+    row = _by_header_x(draft, row)
     previous = draft.indicators[-1] if draft.indicators else None
     ind = row_to_indicator(row, draft.columns, previous)
     if ind.cells and ("level3" in ind.cells or "value" in ind.cells or "explanation" in ind.cells

@@ -27,6 +27,9 @@ class TextDumpSettings(_Settings):
                                     "delimiter: text copied out of a PDF (extractors/copied_text.py)")
     laid_out_share: float = Field(default=0.2, ge=0, le=1, description="copied text with at least this share "
                                   "of lines holding a run of 3+ spaces is laid out (pdftotext -layout)")
+    line_text_blank_share: float = Field(default=0.2, ge=0, le=1, description="copied text with fewer blank "
+                                         "lines than this share of its text lines is line text, a line a row (a PDF "
+                                         "viewer's copy, pdfplumber extract_text; -layout text set tight)")
 
 
 class AssemblySettings(_Settings):

@@ -11,7 +11,7 @@ way the families print): each row a list of ``GCell(col, span, text)``. The same
 Truth records are in the golden format plus ``layout``, ``header_extra``, ``amount_unit`` and
 each indicator's ``period``; amounts are in 万元 (a 元 form's amounts divided exactly).
 
-    python -m synth.families OUT_DIR --forms 10 --seed 1   # per family: .txt, .pdf, copied text, truth
+    python -m synth.families OUT_DIR --forms 10 --seed 1   # per family: .txt, .pdf, copied text (3 ways), truth
 """
 from __future__ import annotations
 
@@ -366,8 +366,15 @@ def render_pdf(grids: list[list[GRow]], path: Path, *, font: str = "wqy", size: 
     c.save()
 
 
-def copied_text(pdf: Path, layout: bool) -> str:
-    """What pdftotext gives for the PDF (with ``-layout``: columns kept by spaces)."""
+def copied_text(pdf: Path, layout: bool, producer: str = "pdftotext") -> str:
+    """What pdftotext gives for the PDF (with ``-layout``: columns kept by spaces); with
+    ``producer="pdfplumber"`` the text a PDF viewer copies (pdfplumber ``extract_text()``: one
+    line a printed line, words apart by single spaces, no blank lines; pages joined)."""
+    if producer == "pdfplumber":
+        import pdfplumber
+
+        with pdfplumber.open(str(pdf)) as doc:
+            return "\n".join((page.extract_text(layout=layout) or "") for page in doc.pages) + "\n"
     args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else []) + [str(pdf), "-"]
     return subprocess.run(args, check=True, capture_output=True, timeout=120).stdout.decode("utf-8")
 
@@ -379,13 +386,14 @@ def write_set(out: Path, family: str, seed: int, n: int) -> dict[str, Path]:
     truths, grids = [t for t, _ in forms], [g for _, g in forms]
     paths = {"truth": out / f"{family}.truth.jsonl", "dump": out / f"{family}.dump.txt",
              "pdf": out / f"{family}.pdf", "copied": out / f"{family}.copied.txt",
-             "copied_layout": out / f"{family}.copied-layout.txt"}
+             "copied_layout": out / f"{family}.copied-layout.txt", "copied_viewer": out / f"{family}.copied-viewer.txt"}
     paths["truth"].write_text("".join(json.dumps(_golden(t), ensure_ascii=False) + "\n" for t in truths),
                               encoding="utf-8")
     paths["dump"].write_text(render_dump(grids), encoding="utf-8")
     render_pdf(grids, paths["pdf"])
     paths["copied"].write_text(copied_text(paths["pdf"], False), encoding="utf-8")
     paths["copied_layout"].write_text(copied_text(paths["pdf"], True), encoding="utf-8")
+    paths["copied_viewer"].write_text(copied_text(paths["pdf"], False, "pdfplumber"), encoding="utf-8")
     return paths
 
 

@@ -28,7 +28,7 @@ FLOORS = {
     ("futian_2level", True): (0.95, 0.90), ("shanghai_project", True): (0.95, 0.90),
     ("pifubiao", True): (0.95, 0.90), ("project_target_table", True): (0.95, 0.90),
     ("futian_2level", False): (0.95, 0.90), ("shanghai_project", False): (0.95, 0.60),
-    ("pifubiao", False): (0.95, 0.25), ("project_target_table", False): (0.90, 0.60),
+    ("pifubiao", False): (0.95, 0.30), ("project_target_table", False): (0.90, 0.60),
 }
 
 
@@ -86,14 +86,18 @@ def test_hand_copied_shanghai_form_with_wrapped_labels_and_levels():
 
 
 @pytest.mark.skipif(not BOOKS.exists(), reason="../shared/real not beside the repository")
-@pytest.mark.parametrize("layout", [True, False], ids=["layout", "flowing"])
+@pytest.mark.parametrize("layout", [True, False, "viewer"], ids=["layout", "flowing", "viewer"])
 def test_budget_book_copied_text_has_no_form(tmp_path, layout):
     """Real Shanghai budget books (no form printed): their copied text holds no form, although
-    they print labels (预算单位：上海市普陀区司法局 once made an unknown form)."""
+    they print labels (预算单位：上海市普陀区司法局 once made an unknown form); also as a viewer
+    copies it (line text)."""
     for pdf in sorted(BOOKS.glob("*.pdf")):
-        args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else []) + [str(pdf), "-"]
         path = tmp_path / f"{pdf.stem}.txt"
-        path.write_bytes(subprocess.run(args, check=True, capture_output=True, timeout=60).stdout)
+        if layout == "viewer":
+            path.write_text(copied_text(pdf, False, "pdfplumber"), encoding="utf-8")
+        else:
+            args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else []) + [str(pdf), "-"]
+            path.write_bytes(subprocess.run(args, check=True, capture_output=True, timeout=60).stdout)
         result = convert(path)
         assert result.forms == [], (pdf.name, [f.header for f in result.forms])
         assert result.status == "no_form", (pdf.name, result.status, result.error_line)
