@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from pipeline.labels import Vocabulary, canonical, load_vocabulary
-from pipeline.lexicon import join_texts
+from pipeline.lexicon import IDEOGRAPHS, join_texts
 from pipeline.models import Cell, Row
 from pipeline.settings import Settings
 
@@ -895,7 +895,7 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
     yield from flush()
 
 
-_LATIN_CJK_SPACE = re.compile(r"(?<=[0-9A-Za-z%])\s(?=[\u3400-\u9fff]{1,3}(?:[^\u3400-\u9fff]|$))")
+_LATIN_CJK_SPACE = re.compile(rf"(?<=[0-9A-Za-z%])\s(?=[{IDEOGRAPHS}]{{1,3}}(?:[^{IDEOGRAPHS}]|$))")
 
 
 def _tight(line: str) -> str:
