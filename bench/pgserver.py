@@ -70,44 +70,25 @@ def create_database(base: str) -> str:
     return f"{base}/{name}"
 
 
-__all__ = ["create_database", "free_port", "pg_bindir", "throwaway_postgres"]
+__all__ = ["create_database", "free_port", "pg_bindir", "prefect_server", "throwaway_postgres"]
 
 
 @contextmanager
 def prefect_server(home: Path, timeout_s: float = 300.0) -> Iterator[str]:
-    """A Prefect API server (``prefect server start``, SQLite in ``home``) on a free loopback
-    port for the block; yields its API URL. Commands given ``PREFECT_API_URL`` use it instead
-    of each starting a temporary server of their own (tens of seconds on a loaded machine), so
-    what remains of an ingest's start-up is small and steady."""
-    import sys
-    import time
-    import urllib.request
+    """A Prefect API server with its SQLite database in ``home`` on a free loopback port for
+    the block (:func:`flows.serve.local_server`); yields its API URL. Commands given
+    ``PREFECT_API_URL`` use it instead of each starting a temporary server of their own (tens
+    of seconds on a loaded machine), so what remains of an ingest's start-up is small and steady."""
+    from flows.serve import local_server
 
-    port = free_port()
-    env = {**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "DO_NOT_TRACK": "1", "PREFECT_UI_ENABLED": "false"}
-    env.pop("PREFECT_API_URL", None)
-    prefect = Path(sys.executable).with_name("prefect")
-    proc = subprocess.Popen([str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
+    before = os.environ.get("PREFECT_HOME")
+    os.environ["PREFECT_HOME"] = str(home)
     try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/health", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"prefect server did not start (exit status {proc.poll()})")
-            time.sleep(0.5)
-        yield url
+        with local_server(timeout_s) as url:
+            yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if before is None:
+            os.environ.pop("PREFECT_HOME", None)
+        else:
+            os.environ["PREFECT_HOME"] = before
+
