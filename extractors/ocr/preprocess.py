@@ -94,22 +94,22 @@ def estimate_skew(ink: np.ndarray, max_deg: float = MAX_SKEW_DEG) -> float:
     return -float(best) if abs(best) > 1e-9 else 0.0
 
 
+def _rotate(img: np.ndarray, angle: float, interpolation: int, border: int) -> np.ndarray:
+    if abs(angle) < 0.05:
+        return img
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
+    return cv2.warpAffine(img, m, (w, h), flags=interpolation, borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+
+
 def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     """Rotate by ``-angle`` about the centre (undoing a rotation of ``angle``), white border."""
-    if abs(angle) < 0.05:
-        return gray
-    h, w = gray.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
-    return cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+    return _rotate(gray, angle, cv2.INTER_CUBIC, 255)
 
 
 def rotate_mask(mask: np.ndarray, angle: float) -> np.ndarray:
     """A mask rotated like :func:`rotate` (empty border, nearest neighbour)."""
-    if abs(angle) < 0.05:
-        return mask
-    h, w = mask.shape[:2]
-    m = cv2.getRotationMatrix2D((w / 2, h / 2), -angle, 1.0)
-    return cv2.warpAffine(mask, m, (w, h), flags=cv2.INTER_NEAREST, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return _rotate(mask, angle, cv2.INTER_NEAREST, 0)
 
 
 def prepare(img: np.ndarray, *, deskew: bool = True) -> Prepared:
