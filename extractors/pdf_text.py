@@ -28,6 +28,7 @@ from pipeline.readers import FunctionReader, ReadContext
 from .geometry import BlockTolerances, PageGeometry, TableColumns, TextWord, blocks_to_rows
 from .pdf_grid import GridCell, GridRow, PageGrid, page_grid
 from .table import Box, group_lines
+from .pdfium_lock import PDFIUM
 from .pdf_triage import Triage, TriagePlan, page_facts, sane_text, triage_page, visible_rect
 
 log = logging.getLogger("jixiao.pdf")
@@ -655,28 +656,31 @@ def formless_text_pages(path: Path, settings, first: int, end: int) -> set[int]:
     except ImportError:  # pragma: no cover - pypdfium2 is a dependency of pdfplumber's stack
         return set()
     secret = settings.pdf.password
-    try:
-        doc = pdfium.PdfDocument(str(path), password=secret.get_secret_value() if secret else None)
-    except Exception:
-        return set()
     words = _form_words()
     sane: set[int] = set()
-    try:
-        for index in range(first - 1, min(end, len(doc))):
-            page = doc[index]
-            try:
-                text = page.get_textpage().get_text_range()
-            finally:
-                page.close()
-            flat = "".join(text.split())
-            if any(w in flat for w in words):
-                return set()
-            if sane_text(text, settings.pdf):
-                sane.add(index + 1)
-    except Exception:
-        return set()
-    finally:
-        doc.close()
+    with PDFIUM:  # pdfium is not thread-safe (extractors/pdfium_lock.py)
+        try:
+            doc = pdfium.PdfDocument(str(path), password=secret.get_secret_value() if secret else None)
+        except Exception:
+            return set()
+        try:
+            for index in range(first - 1, min(end, len(doc))):
+                page = doc[index]
+                try:
+                    textpage = page.get_textpage()
+                    text = textpage.get_text_range()
+                    textpage.close()
+                finally:
+                    page.close()
+                flat = "".join(text.split())
+                if any(w in flat for w in words):
+                    return set()
+                if sane_text(text, settings.pdf):
+                    sane.add(index + 1)
+        except Exception:
+            return set()
+        finally:
+            doc.close()
     return sane
 
 

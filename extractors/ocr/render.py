@@ -23,6 +23,8 @@ import numpy as np
 
 from pipeline.errors import InputError, PageError
 
+from ..pdfium_lock import PDFIUM
+
 A4_WIDTH_IN = 8.27
 
 
@@ -52,11 +54,12 @@ def _check_pixels(w: float, h: float, max_pixels: int, what: str) -> None:
 def pdf_page_count(path: Path, password: Optional[str] = None) -> int:
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(str(path), password=password)
-    try:
-        return len(doc)
-    finally:
-        doc.close()
+    with PDFIUM:  # pdfium is not thread-safe (extractors/pdfium_lock.py)
+        doc = pdfium.PdfDocument(str(path), password=password)
+        try:
+            return len(doc)
+        finally:
+            doc.close()
 
 
 def pdf_page_image(path: Path, page: int, dpi: int, max_pixels: int, password: Optional[str] = None,
@@ -65,18 +68,21 @@ def pdf_page_image(path: Path, page: int, dpi: int, max_pixels: int, password: O
     ``colour``, its BGR image when the page holds colour)."""
     import pypdfium2 as pdfium
 
-    doc = pdfium.PdfDocument(str(path), password=password)
-    try:
-        p = doc[page - 1]
-        w_pt, h_pt = p.get_size()
-        _check_pixels(w_pt * dpi / 72, h_pt * dpi / 72, max_pixels, f"page {page} at {dpi} dpi")
-        bitmap = p.render(scale=dpi / 72, grayscale=not colour)
-        arr = bitmap.to_numpy()
-        bgr = _colour_or_none(arr) if colour and arr.ndim == 3 else None
-        gray = arr if arr.ndim == 2 else cv2.cvtColor(arr, cv2.COLOR_BGR2GRAY if arr.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
-        return PageImage(gray=np.ascontiguousarray(gray), dpi=float(dpi), scale=72.0 / dpi, color=bgr)
-    finally:
-        doc.close()
+    with PDFIUM:  # pdfium is not thread-safe (extractors/pdfium_lock.py)
+        doc = pdfium.PdfDocument(str(path), password=password)
+        try:
+            p = doc[page - 1]
+            w_pt, h_pt = p.get_size()
+            _check_pixels(w_pt * dpi / 72, h_pt * dpi / 72, max_pixels, f"page {page} at {dpi} dpi")
+            bitmap = p.render(scale=dpi / 72, grayscale=not colour)
+            arr = bitmap.to_numpy().copy()  # the pixels outlive the bitmap, freed here under the lock
+            bitmap.close()
+            p.close()
+        finally:
+            doc.close()
+    bgr = _colour_or_none(arr) if colour and arr.ndim == 3 else None
+    gray = arr if arr.ndim == 2 else cv2.cvtColor(arr, cv2.COLOR_BGR2GRAY if arr.shape[2] == 3 else cv2.COLOR_BGRA2GRAY)
+    return PageImage(gray=np.ascontiguousarray(gray), dpi=float(dpi), scale=72.0 / dpi, color=bgr)
 
 
 def _open(path: Path, max_pixels: int):

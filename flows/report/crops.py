@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
+from extractors.pdfium_lock import PDFIUM
+
 PAGE_CHUNK = 8  # pages per job
 
 
@@ -99,6 +101,11 @@ def run_job(job: CropJob) -> CropResult:
 
 
 def _run_pdf(job: CropJob, pages: dict[int, list[CropBox]], out: Path, result: CropResult) -> None:
+    with PDFIUM:  # pdfium is not thread-safe (extractors/pdfium_lock.py)
+        _render_pdf(job, pages, out, result)
+
+
+def _render_pdf(job: CropJob, pages: dict[int, list[CropBox]], out: Path, result: CropResult) -> None:
     import pypdfium2 as pdfium
 
     doc = pdfium.PdfDocument(job.path, password=job.password)
