@@ -111,6 +111,18 @@ def known_of(form: Form) -> Optional[Known]:
     return Known.of(code, header, digest, n, form.source.sha256, form.source.form_index, form.source.path)
 
 
+def known_of_rows(form_row: dict, indicator_rows: list[dict]) -> Optional[Known]:
+    """:func:`known_of` from the form's table rows (:func:`flows.db.table_rows`), as
+    :func:`known_in_db` makes it from the rows read back: the same record, without dumping
+    the form's header again."""
+    code = form_row.get("project_code")
+    if not code:
+        return None
+    digest, n = _indicator_digest(tuple(row.get(k) for k in INDICATOR_KEYS) for row in indicator_rows)
+    return Known.of(code, form_row, digest, n, form_row["source_sha256"], form_row["form_index"],
+                    form_row.get("source_path") or "")
+
+
 def _shown(value) -> str:
     text = "∅" if value in (None, "") else str(value)
     return text if len(text) <= 24 else text[:23] + "…"
@@ -292,8 +304,8 @@ class RunChecker:
         whole = self.make_part(checked)
         kept = [f for f in checked if not is_copy(f)]
         loaded = whole if len(kept) == len(checked) else self.make_part(kept)
-        return whole._replace(rows=loaded.rows, forms=loaded.forms)
+        return whole._replace(rows=loaded.rows, forms=loaded.forms, csv=getattr(loaded, "csv", None))
 
 
 __all__ = ["DUPLICATE_CODE", "RunChecker", "DUPLICATE_FORM", "BatchChecker", "Known", "check_result", "differences",
-           "findings_for", "is_copy", "known_in_db", "known_of", "loadable"]
+           "findings_for", "is_copy", "known_in_db", "known_of", "known_of_rows", "loadable"]

@@ -140,6 +140,8 @@ findings = Table(
 TABLE_OBJECTS: dict[str, Table] = {"forms": forms, "indicators": indicators,
                                    "calc_terms": calc_terms, "findings": findings}
 ALL_TABLES = ("sources", *TABLES)
+_COLUMN_SETS = {name: frozenset(t.c.keys()) for name, t in TABLE_OBJECTS.items()}
+assert all("extra" in cols for cols in _COLUMN_SETS.values())
 
 
 def default_url(out: Path) -> str:
@@ -260,7 +262,19 @@ def _delete_sources(conn, shas: list[str]) -> None:
 def table_rows(forms_: Iterable) -> dict[str, list[dict]]:
     """The rows of these forms as the tables take them (unknown record keys in ``extra``)."""
     tables = forms_to_tables(forms_)
-    return {name: [_with_extra(TABLE_OBJECTS[name], r) for r in tables[name]] for name in TABLES}
+    out = {}
+    for name in TABLES:
+        table = TABLE_OBJECTS[name]
+        cols = _COLUMN_SETS[name]
+        rows = []
+        for r in tables[name]:  # fresh records: the usual one (every key a column) gains extra in place
+            if cols.issuperset(r):
+                r["extra"] = None
+                rows.append(r)
+            else:
+                rows.append(_with_extra(table, r))
+        out[name] = rows
+    return out
 
 
 
@@ -272,7 +286,28 @@ def insert_rows(conn, rows: dict[str, list[dict]]) -> None:
             if conn.dialect.name == "postgresql":
                 _copy_rows(conn, TABLE_OBJECTS[name], rows[name])
             else:
-                conn.execute(TABLE_OBJECTS[name].insert(), rows[name])
+                _insert_many(conn, TABLE_OBJECTS[name], rows[name])
+
+
+def _insert_many(conn, table: Table, rows: list[dict]) -> None:
+    """Rows into ``table`` by one DB-API ``executemany`` of positional tuples, each value bound
+    as SQLAlchemy binds it: the same rows as ``conn.execute(table.insert(), rows)``, without its
+    per-row parameter dictionaries (a third of the ingest flow's time on a 100,000-form dump)."""
+    if conn.dialect.paramstyle != "qmark":  # a DB-API other than sqlite3: SQLAlchemy binds by name
+        conn.execute(table.insert(), rows)
+        return
+    names = [c.name for c in table.c if any(c.name in r for r in rows)]
+    procs = [(i, proc) for i, n in enumerate(names)
+             if (proc := table.c[n].type.bind_processor(conn.dialect)) is not None]
+    data = [tuple(map(r.get, names)) for r in rows]
+    if procs:
+        for k, row in enumerate(data):
+            row = list(row)
+            for i, proc in procs:
+                row[i] = proc(row[i])
+            data[k] = tuple(row)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+                         data)
 
 
 def _copy_rows(conn, table: Table, rows: list[dict]) -> None:

@@ -39,7 +39,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from flows.workers import (End, Item, batches, extract_parts, file_parts, make_part, pool_results, project_codes,
-                           result_parts, results_in_order, start_pool, stop_pool, streamed_parts, worker_count)
+                           result_parts, results_in_order, span_parts, start_pool, stop_pool, worker_count)
 from flows.discover import discover
 from flows import crossform, db
 from flows.report.run import reviewer_outputs
@@ -295,7 +295,7 @@ def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
                 return
             item = ctx.cross.check_part(item, path, sha)  # DUPLICATE_CODE / DUPLICATE_FORM; copies not loaded
             load.add_rows(item.rows, item.forms)
-            ctx.tables_add(item.rows)
+            ctx.tables_add(item.rows, item.csv)
             codes.update(item.codes)
             read[0] += len(item.json)
             yield from item.json
@@ -331,9 +331,10 @@ def _load_result(result: DocumentResult, path: str, sha: str, ctx: "_Run") -> No
 
 
 def _stream_text(path: str, sha: str, settings: Settings, ctx: "_Run", own_process: bool) -> None:
-    """A text dump streamed to the outputs (memory flat), extracted in a process of its own
-    while this one writes (``own_process``), or here."""
-    items = streamed_parts(path, settings) if own_process else file_parts(path, settings, ctx.batch_forms)
+    """A text dump streamed to the outputs (memory flat): with ``own_process``, extracted in
+    spans by the worker processes (or, when it cannot be cut, in one process of its own)
+    while this one writes; else here."""
+    items = span_parts(path, sha, settings) if own_process else file_parts(path, settings, ctx.batch_forms)
     _load_file(path, sha, items, ctx)
 
 
@@ -465,10 +466,14 @@ class _Run:
         """A batch of small files arrived: the database's forms of their 项目编码, in one query."""
         self.cross.prefetch(project_codes(results))
 
-    def tables_add(self, rows: dict[str, list[dict]]) -> None:
+    def tables_add(self, rows: dict[str, list[dict]], csv: Optional[dict[str, str]] = None) -> None:
+        """Rows into the run's CSV tables: as the CSV lines made with them, when given."""
         if self.tables is not None:
             for name in db.TABLE_OBJECTS:
-                self.tables.add(name, rows.get(name) or ())
+                if csv is not None and name in csv:
+                    self.tables.add_text(name, csv[name])
+                else:
+                    self.tables.add(name, rows.get(name) or ())
 
     def lost(self, outcomes: list[FileOutcome], exc: Exception) -> None:
         """Files a failed batch commit did not load: failed, with the reason."""
@@ -599,7 +604,10 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
         if pool is not None and not _pool_pays(n_text, n_pdf, settings):
             stop_pool(pool, now=True)  # most files were loaded already
             pool = None
-        small = _small_files(todo, settings, pdfs=pool is not None or not _on_own_runner())
+        # many short PDFs go in batches too (in this process without a pool: a cached task per
+        # file costs its API round trips and runs pdfminer on threads, which the GIL serialises)
+        small = _small_files(todo, settings, pdfs=pool is not None or not _on_own_runner()
+                             or n_pdf >= settings.ingest.pool_min_pdfs)
         long_pdfs = {path: plan_pages.submit(path, settings) for path, fid in todo
                      if fid.file_type == "pdf" and fid.pages > settings.ocr.task_pages and path not in small}
         pending: dict[str, PrefectFuture] = {}

@@ -11,16 +11,17 @@ import math
 import multiprocessing
 import os
 import queue as queue_mod
+import time
 from collections import Counter, deque
 from concurrent.futures import Executor, ProcessPoolExecutor
 from typing import Callable, Iterator, NamedTuple, Optional, Union
 
 from extractors import convert, iter_document
-from flows.crossform import known_of
-from flows.db import table_rows
+from flows.crossform import known_of_rows
+from flows.db import table_columns, table_rows
 from pipeline.models import DocumentResult, Form
 from pipeline.settings import Settings, resolve
-from flows.writers import form_json
+from flows.writers import csv_lines, form_json
 
 
 class Part(NamedTuple):
@@ -32,6 +33,7 @@ class Part(NamedTuple):
     forms: int
     codes: dict[str, int]
     known: Optional[list] = None  # per form its crossform.Known (None without a 项目编码): checked unparsed
+    csv: Optional[dict[str, str]] = None  # the rows as CSV lines per table (flows.writers.csv_lines)
 
 
 class End(NamedTuple):
@@ -48,8 +50,13 @@ Item = Union[Part, End]
 
 def make_part(forms: list[Form]) -> Part:
     codes = Counter(f.code for form in forms for f in form.findings)
-    return Part([form_json(f) for f in forms], table_rows(forms), len(forms), dict(codes),
-                [known_of(f) for f in forms])
+    rows = table_rows(forms)
+    by_form: dict[str, list[dict]] = {}
+    for r in rows["indicators"]:
+        by_form.setdefault(r["form_id"], []).append(r)
+    known = [known_of_rows(r, by_form.get(r["id"], [])) for r in rows["forms"]]
+    return Part([form_json(f) for f in forms], rows, len(forms), dict(codes), known,
+                {name: csv_lines(rows[name], table_columns(name)) for name in rows})
 
 
 def result_parts(result: DocumentResult, batch: int) -> Iterator[Item]:
@@ -126,6 +133,130 @@ def streamed_parts(path: str, settings: Settings, ahead: int = 4) -> Iterator[It
             proc.terminate()
         proc.join(timeout=10)
         q.close()
+
+
+# --------------------------------------------------------------------------- a big dump, in spans
+
+_SPAN_COUNTS = None  # in a span worker: per span the forms drafted in it (-1: not yet), then a stop flag
+
+
+def _span_init(counts) -> None:
+    global _SPAN_COUNTS
+    _SPAN_COUNTS = counts
+
+
+def _span_first_index(k: int, drafted: int, wait_s: float) -> int:
+    """Say that span ``k`` holds ``drafted`` forms; wait for the spans before it to say theirs:
+    the file's index of span ``k``'s first form."""
+    counts = _SPAN_COUNTS
+    counts[k] = drafted
+    stop = len(counts) - 1
+    deadline = time.monotonic() + wait_s
+    while True:
+        if counts[stop]:
+            raise RuntimeError("stopped: an earlier span of the file failed")
+        before = counts[:k]
+        if min(before, default=0) >= 0:
+            return sum(before)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"span {k}: the spans before it were not drafted within {wait_s:.0f} s")
+        time.sleep(0.002)
+
+
+class SpanEnd(NamedTuple):
+    """How one span's reading ended (:func:`extract_span`)."""
+
+    forms: int
+    broken: bool  # the rows stopped at an error: the file ends here
+    failed: bool
+    errors: list
+
+
+def extract_span(path: str, sha: str, settings: Settings, spans: list, k: int) -> tuple[list[Part], SpanEnd]:
+    """In a span worker: span ``k`` of a big dump through the pipeline (its forms numbered as
+    in the whole file), as parts of ``ingest.batch_forms`` forms."""
+    from pathlib import Path
+
+    from extractors.text_dump import read_span
+    from pipeline.convert import Document
+    from pipeline.readers import ReadContext
+
+    settings = resolve(settings)
+    try:
+        doc = Document(path=Path(path), settings=settings, sha256=sha)
+        ctx = ReadContext(settings=settings)
+        wait = settings.ingest.span_wait_s
+        forms = doc.forms_from(lambda: read_span(Path(path), settings, spans[k]), ctx,
+                               first_index=lambda n: _span_first_index(k, n, wait))
+        parts, held, batch = [], [], settings.ingest.batch_forms
+        for form in forms:
+            held.append(form)
+            if len(held) >= batch:
+                parts.append(make_part(held))
+                held = []
+        if held:
+            parts.append(make_part(held))
+    except BaseException:
+        if _SPAN_COUNTS is not None and _SPAN_COUNTS[k] < 0:
+            _SPAN_COUNTS[k] = 0  # never keep the spans after it waiting
+        raise
+    return parts, SpanEnd(sum(p.forms for p in parts), doc.broken, doc.failed, doc.errors)
+
+
+def span_parts(path: str, sha: str, settings: Settings) -> Iterator[Item]:
+    """One big text dump's parts, read in spans (:func:`extractors.text_dump.dump_spans`) by
+    ``ingest.workers`` processes side by side, in order, at most ``workers + 1`` spans held;
+    a file that cannot be cut is streamed by one process (:func:`streamed_parts`)."""
+    from pathlib import Path
+
+    from extractors.text_dump import dump_spans
+    from pipeline.models import DocumentResult
+
+    spans = dump_spans(Path(path), settings, settings.ingest.span_bytes)
+    workers = min(worker_count(settings), len(spans))
+    if workers < 2:
+        yield from streamed_parts(path, settings)
+        return
+    ctx = _context()
+    counts = ctx.RawArray("q", [-1] * len(spans) + [0])
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_span_init, initargs=(counts,))
+    errors: list = []
+    failed = False
+    forms = 0
+    finished = False
+    try:
+        todo = iter(range(len(spans)))
+        running: deque = deque()
+        for k in todo:
+            running.append(pool.submit(extract_span, path, sha, settings, spans, k))
+            if len(running) > workers:
+                break
+        while running:
+            try:
+                parts, end = running.popleft().result()
+            except Exception as exc:  # the span's process died, or its reading raised: the file ends here
+                from pipeline.errors import Stage
+                from pipeline.models import ErrorItem
+
+                errors.append(ErrorItem(stage=Stage.READ, message=f"read failed: {type(exc).__name__}: {exc}"))
+                failed = forms == 0
+                break
+            yield from parts
+            forms += end.forms
+            errors.extend(end.errors)
+            if end.broken:
+                failed = end.failed
+                break
+            nxt = next(todo, None)
+            if nxt is not None:
+                running.append(pool.submit(extract_span, path, sha, settings, spans, nxt))
+        finished = True
+    finally:
+        counts[len(spans)] = 1  # spans still waiting stop
+        stop_pool(pool, now=not finished)  # stopped (SIGTERM, Ctrl-C, a failed load): no span waited for
+    status = "failed" if failed else "partial" if errors else "ok" if forms else "no_form"
+    result = DocumentResult(path=path, sha256=sha, kind="text", status=status, forms=[], errors=errors)
+    yield End(status, "text", result.error_line, sha)
 
 
 def _context():
@@ -240,4 +371,4 @@ def pool_results(paths: list[str], settings: Settings, workers: int, executor: O
 
 
 __all__ = ["End", "Part", "batches", "extract_files", "extract_parts", "file_parts", "make_part", "project_codes", "result_parts",
-           "streamed_parts", "pool_results", "process_pool", "results_in_order", "start_pool", "stop_pool", "worker_count"]
+           "span_parts", "streamed_parts", "pool_results", "process_pool", "results_in_order", "start_pool", "stop_pool", "worker_count"]

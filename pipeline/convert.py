@@ -106,6 +106,7 @@ class Document:
     form_count: int = 0
     failed: bool = False
     no_form: bool = False  # read without error, but no declaration form in it
+    broken: bool = False  # the rows stopped at an error (the forms before it are kept)
 
     @property
     def status(self) -> str:
@@ -148,15 +149,23 @@ class Document:
         ctx = ReadContext(settings=self.settings)
         yield from self.forms_from(lambda: reader.read(self.path, ctx), ctx)
 
-    def forms_from(self, read: Callable[[], Iterator[Row]], ctx: ReadContext) -> Iterator[Form]:
+    def forms_from(self, read: Callable[[], Iterator[Row]], ctx: ReadContext,
+                   first_index: Optional[Callable[[int], int]] = None) -> Iterator[Form]:
         """Forms of the rows ``read()`` yields (its reader reporting on ``ctx``): assembly,
         stages, and the document's status and errors, as :meth:`forms` does after opening
-        the file. Also used to assemble rows read in page chunks (:mod:`flows.chunks`)."""
+        the file. Also used to assemble rows read in page chunks (:mod:`flows.chunks`) and
+        spans of a big dump read apart: with ``first_index``, every draft is made first
+        (the rows of one span), then ``first_index(number of drafts)`` gives the file's
+        ``form_index`` of the first (the forms of the spans before it)."""
         vocab = load_vocabulary()
         broken: list[JixiaoError] = []
         try:
             rows = _until_error(read, broken, self.settings.run.strict)
-            for draft in rows_to_drafts(rows, self.settings.assembly, vocab):
+            drafts = rows_to_drafts(rows, self.settings.assembly, vocab)
+            if first_index is not None:
+                drafts = list(drafts)
+                self.form_count = first_index(len(drafts))
+            for draft in drafts:
                 source = Source(path=str(self.path), sha256=self.sha256, kind=form_kind(draft, ctx.kind),
                                 form_index=self.form_count)
                 form = draft_to_form(draft, source, vocab)
@@ -175,6 +184,7 @@ class Document:
         self.kind = ctx.kind
         self.errors.extend(ctx.errors)
         if broken:
+            self.broken = True
             exc = broken[0]
             if self.form_count:  # the forms read before the break are kept; the file is partial
                 self.errors.append(ErrorItem(stage=exc.stage, page=exc.page, message=exc.message))

@@ -309,6 +309,11 @@ class IngestSettings(_Settings):
     pool_pdf_pages: int = Field(default=4, ge=0, description="PDFs of more pages stay on the flow's cached tasks "
                                 "(long scans in page chunks)")
     workers: int = Field(default=0, ge=0, description="extraction processes; 0 = one per core")
+    span_bytes: int = Field(default=1024**2, ge=0, description="a text dump over stream_bytes is cut into spans "
+                            "of about this size at title rows, read by the worker processes side by side "
+                            "(0: one process reads it whole); each span's forms are held until loaded")
+    span_wait_s: float = Field(default=600.0, gt=0, description="how long a span's reader waits for the spans "
+                               "before it to be drafted (their forms number its forms)")
 
 
 class Settings(_Settings):

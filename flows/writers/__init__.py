@@ -3,6 +3,7 @@ same folder and renamed into place, so a crash never leaves half a file behind."
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import sys
@@ -80,6 +81,35 @@ def _cell(value) -> str:
     return escape_formula(value) if isinstance(value, str) else str(value)
 
 
+_FORMULA_CHARS = "".join(_FORMULA_START)
+
+
+def _csv_row(record: dict, cols: list[str]) -> list:
+    """A record's cells as :func:`_cell` writes them, on the hot path (millions of cells in an
+    archive run): the csv module writes None as empty and other values by ``str()`` already,
+    so only text (formula escape) and floats need a look."""
+    get = record.get
+    out = []
+    for c in cols:
+        v = get(c)
+        cls = v.__class__
+        if cls is str:
+            if v and v[0] in _FORMULA_CHARS:
+                v = "'" + v
+        elif cls is float or (v is not None and cls is not int and cls is not bool):
+            v = _cell(v)
+        out.append(v)
+    return out
+
+
+def csv_lines(records: Iterable[dict], cols: list[str]) -> str:
+    """Records as CSV lines (no header), exactly as :class:`TableWriter` writes them: made
+    where the forms are extracted, so the ingest flow only writes the text."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(_csv_row(r, cols) for r in records)
+    return buf.getvalue()
+
+
 class TableWriter:
     """``forms.csv``, ``indicators.csv``, ``calc_terms.csv``, ``findings.csv`` written row by
     row as records arrive (memory flat in the number of forms): UTF-8 with BOM so that
@@ -91,6 +121,7 @@ class TableWriter:
         self.columns = {name: list((columns or {}).get(name) or COLUMNS[name]) for name in TABLES}
         self._stack = ExitStack()
         self._writers = {}
+        self._files = {}
         self.paths = {}
         try:
             for name in TABLES:
@@ -99,6 +130,7 @@ class TableWriter:
                 w = csv.writer(f, lineterminator="\n")
                 w.writerow(self.columns[name])
                 self._writers[name] = w
+                self._files[name] = f
                 self.paths[name] = path
         except BaseException:
             self._stack.__exit__(*sys.exc_info())
@@ -106,7 +138,12 @@ class TableWriter:
 
     def add(self, name: str, records: Iterable[dict]) -> None:
         cols, w = self.columns[name], self._writers[name]
-        w.writerows([_cell(r.get(c)) for c in cols] for r in records)
+        w.writerows(_csv_row(r, cols) for r in records)
+
+    def add_text(self, name: str, text: str) -> None:
+        """Lines made by :func:`csv_lines` with this table's columns."""
+        if text:
+            self._files[name].write(text)
 
     def add_form(self, form: Form) -> None:
         for name, records in form_tables(form).items():

@@ -106,7 +106,8 @@ def test_sigterm_mid_run_prints_one_line_and_leaves_whole_files_then_a_rerun_com
 
 def test_pdfs_on_the_worker_pool_give_the_same_rows_as_on_the_flows_tasks(tmp_path, monkeypatch):
     """Short PDFs go to the worker processes (from ingest.pool_min_pdfs) instead of the
-    flow's cached tasks: the same rows, forms and CSV either way."""
+    flow's cached tasks, or, with one worker, in batches in the flow's process (a task per
+    file cost API round trips and ran pdfminer on threads): the same rows, forms and CSV."""
     import flows.ingest as flow_module
     from synth.pdf import PdfStyle, render_pdf
     from synth.truth import random_forms
@@ -123,19 +124,20 @@ def test_pdfs_on_the_worker_pool_give_the_same_rows_as_on_the_flows_tasks(tmp_pa
         render_pdf([truth], inbox / f"p{i}.pdf", seed=i, style=PdfStyle())
     write_dump(inbox / "t.txt", seed=62, n=2)  # a text dump among them: from the same batches
     runs, submitted = {}, {}
-    for mode, workers in (("tasks", 1), ("pool", 2)):
+    for mode, workers, least in (("tasks", 1, 100), ("pool", 2, 2), ("batches", 1, 2)):
         url = f"sqlite:///{tmp_path / f'{mode}.db'}"
         tasks.clear()
         summary = ingest([str(inbox)], out=str(tmp_path / mode), db_url=url,
-                         settings=small_batches(workers=workers, pool_min_pdfs=2, task_files=2))
+                         settings=small_batches(workers=workers, pool_min_pdfs=least, task_files=2))
         assert summary.by_status() == {"ok": 4}, [o.entry for o in summary.outcomes]
         runs[mode] = db.export_tables(db.connect(url), [o.entry.sha256 for o in summary.outcomes])
         submitted[mode] = sorted(Path(p).name for p in tasks)
-    assert submitted == {"tasks": ["p0.pdf", "p1.pdf", "p2.pdf"], "pool": []}
+    assert submitted == {"tasks": ["p0.pdf", "p1.pdf", "p2.pdf"], "pool": [], "batches": []}
     assert sorted(r["project_code"] for r in runs["pool"]["forms"] if r["source_path"].endswith(".pdf")) == \
         sorted(t["header"]["project_code"] for t in truths[:3])
-    assert runs["pool"] == runs["tasks"]
-    assert (tmp_path / "tasks" / "indicators.csv").read_bytes() == (tmp_path / "pool" / "indicators.csv").read_bytes()
+    assert runs["pool"] == runs["tasks"] == runs["batches"]
+    csv = {mode: (tmp_path / mode / "indicators.csv").read_bytes() for mode in runs}
+    assert csv["pool"] == csv["tasks"] == csv["batches"]
 
 
 def test_a_run_of_more_forms_than_report_max_forms_writes_no_workbook_and_says_so(tmp_path, capsys):
