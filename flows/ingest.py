@@ -22,6 +22,7 @@ same files, e.g. a shared mount).
 from __future__ import annotations
 
 import contextlib
+import math
 import errno
 import os
 import sys
@@ -374,6 +375,18 @@ def _on_own_runner() -> bool:
     return run is None or isinstance(run.task_runner, ThreadPoolTaskRunner)
 
 
+def _runner_workers() -> int:
+    """The number of workers of the flow's Dask cluster (0 when not on Dask or not known)."""
+    from prefect.context import FlowRunContext
+
+    run = FlowRunContext.get()
+    client = getattr(getattr(run, "task_runner", None), "_client", None)
+    try:
+        return len(client.scheduler_info().get("workers", {})) if client is not None else 0
+    except Exception:  # noqa: BLE001 - a guess is enough: the batch size only
+        return 0
+
+
 class _Later:
     """A call made when its result is asked for (a future's ``result()``, in this process)."""
 
@@ -392,8 +405,13 @@ def _batched_results(sizes: dict[str, int], settings: Settings, ctx: "_Run", poo
     workers = worker_count(settings)
     small, most = list(sizes), settings.ingest.stream_bytes
     if small and not _on_own_runner():
-        groups = batches(small, workers, settings.ingest.task_files, sizes, most)
-        return results_in_order(groups, lambda g: extract_batch.submit(g, settings), 2 * workers, ctx.prefetch)
+        # a task on another runner costs its API round trips and a submission: fewer, bigger
+        # batches, about two per worker of the cluster, at most ``ingest.remote_task_files`` files
+        remote = _runner_workers() or workers
+        size = max(settings.ingest.task_files, min(settings.ingest.remote_task_files,
+                                                   math.ceil(len(small) / (2 * remote))))
+        groups = batches(small, remote, size, sizes, most)
+        return results_in_order(groups, lambda g: extract_batch.submit(g, settings), 2 * remote, ctx.prefetch)
     if pool is not None:
         # the pool uses every core already: a short scan's OCR runs inside its worker, no pool of its own
         inner = settings.model_copy(update={"ocr": settings.ocr.model_copy(update={"workers": 1})})

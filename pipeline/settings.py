@@ -300,6 +300,9 @@ class IngestSettings(_Settings):
     stream_bytes: int = Field(default=4 * 1024**2, ge=0, description="text dumps over this size are streamed "
                               "in the flow's process; smaller ones go to the worker processes in batches")
     task_files: int = Field(default=64, ge=1, description="small files per worker task")
+    remote_task_files: int = Field(default=500, ge=1, description="on Dask, small files per task: about two "
+                                   "tasks per cluster worker, at most this many files (each task is a round "
+                                   "trip to the Prefect API and the cluster)")
     pool_min_files: int = Field(default=1000, ge=1, description="fewer small text dumps than this (and fewer PDFs "
                                 "than pool_min_pdfs) are read in the flow's process: starting the worker "
                                 "processes costs seconds")
