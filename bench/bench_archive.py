@@ -221,11 +221,16 @@ def _dask_rows(work: Path, dask_n: int) -> list[dict]:
     folder = work / "dask"
     _one_form_dumps(folder, dask_n, 29)
     plain = _ingest(str(folder), work / "o-dask-plain", f"sqlite:///{work}/dask-plain.db")
+    one = _ingest(str(folder), work / "o-dask-w1", f"sqlite:///{work}/dask-w1.db", "--workers", "1")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         on = _ingest(str(folder), work / "o-dask", f"sqlite:///{work}/dask.db",
                      "--dask-address", cluster.scheduler_address)
-    return [_ratio_row(f"ingest {dask_n:,} one-form dumps on a 2-worker Dask cluster", on["s"], plain["s"],
-                       "< 1.0x without Dask", on["s"] < plain["s"] and on["rc"] == 0)]
+    # without Dask the flow already reads on every core (the worker pool): the same two cores
+    # on one machine, so the pool is the bar; one worker is the single-core run the issue measured
+    return [_ratio_row(f"ingest {dask_n:,} one-form dumps on a 2-worker Dask cluster vs the 2-worker pool",
+                       on["s"], plain["s"], "< 1.0x without Dask", on["s"] < plain["s"] and on["rc"] == 0),
+            _ratio_row(f"ingest {dask_n:,} one-form dumps on a 2-worker Dask cluster vs --workers 1",
+                       on["s"], one["s"], "< 1.0x", on["s"] < one["s"] and on["rc"] == 0)]
 
 
 if __name__ == "__main__":
