@@ -381,11 +381,12 @@ class Loader:
     the files (their ``done`` payloads) each commit made durable."""
 
     def __init__(self, engine: Engine, fingerprint: str, version: Optional[str] = None, batch_forms: int = 200,
-                 batch_files: int = 100, on_commit=None, on_error=None):
+                 batch_files: int = 100, on_commit=None, on_error=None, before_commit=None):
         self.engine, self.fingerprint = engine, fingerprint
         self.version = version or extractor_version()
         self.batch_forms, self.batch_files, self.on_commit = batch_forms, batch_files, on_commit
         self.on_error = on_error  # told (payloads, exception) of held files a failed commit lost
+        self.before_commit = before_commit  # called right before each commit (outputs made durable first)
         self.pending: list[tuple[FileLoad, dict, object]] = []
         self.pending_forms = 0
 
@@ -405,6 +406,8 @@ class Loader:
                 insert_rows(load.conn, load.held)
                 load.conn.execute(sources.update().where(sources.c.sha256 == load.sha256).values(
                     {k: v for k, v in rec.items() if k != "sha256"}))
+                if self.before_commit:
+                    self.before_commit()
                 load.tx.commit()
             except BaseException:
                 load.abort()
@@ -429,6 +432,8 @@ class Loader:
                 conn.execute(sources.insert(), [rec for _, rec, _ in batch])
                 insert_rows(conn, {name: [r for load, _, _ in batch for r in load.held.get(name, ())]
                                    for name in TABLES})
+                if self.before_commit:
+                    self.before_commit()
         except Exception as exc:
             if self.on_error is None:
                 raise
