@@ -346,6 +346,12 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             yield Row([Cell(tok.text, 0, 1, None, None, 1.0, "text", tok.line),
                        Cell(nxt.text, 1, 1, None, None, 1.0, "text", nxt.line)], None, tok.line)
             a, b = tokens[i + 2], tokens[i + 3]
+            if known.anchor(b.text) or vocab.is_title(b.text):
+                # one text under the two labels (their wrapped lines interleaved): the next
+                # token is a column name or label, not the second value
+                yield Row([Cell(a.text, 0, 1, None, None, 1.0, "text", a.line)], None, a.line)
+                i += 3
+                continue
             yield Row([Cell(a.text, 0, 1, None, None, 1.0, "text", a.line),
                        Cell(b.text, 1, 1, None, None, 1.0, "text", b.line)], None, a.line)
             i += 4
