@@ -9,7 +9,10 @@ Two shapes, told apart by their spaces:
   with no blank lines between its rows, an office suite's export): one printed line a line,
   words one space apart, read a line a row by :func:`read_lines` (labels and their wrapped
   heads cut a line, shorter lines complete the row above, level names spread over the rows
-  they cover, printed on a group's first row or centred over it);
+  they cover, printed on a group's first row or centred over it); an indicator table in
+  column runs (``pdftotext`` without ``-layout`` of an office export: one cell a line, the
+  level columns' names row by row, the value columns later as runs) pairs the values with
+  the rows by count (:func:`_column_runs`);
 - **flowing** (``pdftotext`` without ``-layout``, some viewers): each cell's text on its own
   lines, cells apart by blank lines, in the order the producer drew them.
 
@@ -838,7 +841,7 @@ def _is_stop(line: str, known: _LineKnown) -> bool:
         return True
     vocab = known.vocab
     first = line.split()[0]
-    return bool( known.column(line) or vocab.is_title(line) or _ALONE.match(line)
+    return bool(known.column(line) or vocab.is_title(line) or _ALONE.match(line)
                 or vocab.periods.get(canonical(line))
                 or known.label(first) or (known.label_head(first) and not _VALUE_LIKE.search(first)))
 
@@ -849,7 +852,7 @@ def _column_runs(lines: list[str], known: _LineKnown) -> tuple[dict[int, _Column
     value column; its block runs to the next blank line, label, title or column name; the
     value columns are the next lines that are column names not in the header, their values
     the lines after them up to a stop. Paired only when the values count one per row and
-    column (:class:`_LineTable` makes the rows), else left to the line reader."""
+    column (:func:`_run_rows` makes the rows), else left to the line reader."""
     runs: dict[int, _ColumnRun] = {}
     taken: set[int] = set()
     i, n = 0, len(lines)
@@ -885,9 +888,9 @@ def _column_runs(lines: list[str], known: _LineKnown) -> tuple[dict[int, _Column
         if not block or not vnames or "explanation" in {known.column(lines[x]) for x in vnames}:
             i = k
             continue
+        values = [_LATIN_CJK_SPACE.sub("", lines[x]) for x in range(v, w) if lines[x]]  # 118 米 -> 118米
         runs[i] = _ColumnRun([lines[x] for x in range(i, j)], [(x, lines[x]) for x in block],
-                             [lines[x] for x in vnames], [_LATIN_CJK_SPACE.sub("", lines[x]) for x in range(v, w) if lines[x]],
-                             frozenset([*range(i, k), *vnames, *range(v, w)]))
+                             [lines[x] for x in vnames], values, frozenset([*range(i, k), *vnames, *range(v, w)]))
         taken |= runs[i].lines
         i = k
     return runs, taken
@@ -903,6 +906,7 @@ def _run_rows(block: list[tuple[int, str]], known: _LineKnown) -> list[tuple[int
     l1 = l2 = ""
     since = 0  # the first row under the current 二级 name
     head: Optional[int] = None  # the first row under a wrapped 二级 name still missing its tail
+
     def named(t: str) -> Optional[int]:  # a level name, or one whose remark's bracket wraps on
         bare = _OPEN_TAIL.sub("", t)
         if bare != t and known.level(bare):
