@@ -9,7 +9,10 @@ Two shapes, told apart by their spaces:
   with no blank lines between its rows, an office suite's export): one printed line a line,
   words one space apart, read a line a row by :func:`read_lines` (labels and their wrapped
   heads cut a line, shorter lines complete the row above, level names spread over the rows
-  they cover, printed on a group's first row or centred over it);
+  they cover, printed on a group's first row or centred over it); an indicator table in
+  column runs (``pdftotext`` without ``-layout`` of an office export: one cell a line, the
+  level columns' names row by row, the value columns later as runs) pairs the values with
+  the rows by count (:func:`_column_runs`);
 - **flowing** (``pdftotext`` without ``-layout``, some viewers): each cell's text on its own
   lines, cells apart by blank lines, in the order the producer drew them.
 
@@ -346,6 +349,12 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             yield Row([Cell(tok.text, 0, 1, None, None, 1.0, "text", tok.line),
                        Cell(nxt.text, 1, 1, None, None, 1.0, "text", nxt.line)], None, tok.line)
             a, b = tokens[i + 2], tokens[i + 3]
+            if known.anchor(b.text) or vocab.is_title(b.text):
+                # one text under the two labels (their wrapped lines interleaved): the next
+                # token is a column name or label, not the second value
+                yield Row([Cell(a.text, 0, 1, None, None, 1.0, "text", a.line)], None, a.line)
+                i += 3
+                continue
             yield Row([Cell(a.text, 0, 1, None, None, 1.0, "text", a.line),
                        Cell(b.text, 1, 1, None, None, 1.0, "text", b.line)], None, a.line)
             i += 4
@@ -813,6 +822,145 @@ def _fill_gaps(words: list[str], gaps: list[int], heads: list[Piece], lineno: in
     return cells
 
 
+@dataclass
+class _ColumnRun:
+    """An indicator table that line text gives in column runs (pdftotext without ``-layout``
+    of an office export: one cell a line, the left columns row by row, the value columns
+    later, each a run): the header's names, the block of level/三级 lines, the value columns'
+    names and the values, row by row."""
+
+    names: list[str]
+    block: list[tuple[int, str]]
+    value_names: list[str]
+    values: list[str]
+    lines: frozenset[int] = frozenset()  # the indexes of the lines it takes
+
+
+def _is_stop(line: str, known: _LineKnown) -> bool:
+    if not line:
+        return True
+    vocab = known.vocab
+    first = line.split()[0]
+    return bool(known.column(line) or vocab.is_title(line) or _ALONE.match(line)
+                or vocab.periods.get(canonical(line))
+                or known.label(first) or (known.label_head(first) and not _VALUE_LIKE.search(first)))
+
+
+def _column_runs(lines: list[str], known: _LineKnown) -> tuple[dict[int, _ColumnRun], set[int]]:
+    """Tables in column runs, by the index of their header's first line, and the lines they
+    take. A header is two or more lines each one column name holding the 三级 column and no
+    value column; its block runs to the next blank line, label, title or column name; the
+    value columns are the next lines that are column names not in the header, their values
+    the lines after them up to a stop. Paired only when the values count one per row and
+    column (:func:`_run_rows` makes the rows), else left to the line reader."""
+    runs: dict[int, _ColumnRun] = {}
+    taken: set[int] = set()
+    i, n = 0, len(lines)
+    while i < n:
+        names = []
+        j = i
+        while j < n and known.column(lines[j]) and len(lines[j].split()) == 1:
+            names.append(known.column(lines[j]))
+            j += 1
+        levels = {"level1", "level2", "level3"}
+        if len(names) < 2 or "level3" not in names or not set(names) <= levels:
+            i = max(j, i + 1)
+            continue
+        k = j
+        while k < n and not _is_stop(lines[k], known):
+            k += 1
+        block = list(range(j, k))
+        v = k
+        while v < n and not (known.column(lines[v]) and known.column(lines[v]) not in levels):
+            if known.column(lines[v]) in levels or known.vocab.is_title(lines[v]):
+                v = n
+                break
+            v += 1
+        vnames = []
+        while v < n and known.column(lines[v]) and known.column(lines[v]) not in levels:
+            vnames.append(v)
+            v += 1
+        w = v
+        while w < n and (not lines[w] or not _is_stop(lines[w], known)):
+            w += 1  # blank lines part the value runs of two columns
+        while w > v and not lines[w - 1]:
+            w -= 1
+        if not block or not vnames or "explanation" in {known.column(lines[x]) for x in vnames}:
+            i = k
+            continue
+        values = [_LATIN_CJK_SPACE.sub("", lines[x]) for x in range(v, w) if lines[x]]  # 118 米 -> 118米
+        runs[i] = _ColumnRun([lines[x] for x in range(i, j)], [(x, lines[x]) for x in block],
+                             [lines[x] for x in vnames], values, frozenset([*range(i, k), *vnames, *range(v, w)]))
+        taken |= runs[i].lines
+        i = k
+    return runs, taken
+
+
+def _run_rows(block: list[tuple[int, str]], known: _LineKnown) -> list[tuple[int, str, str, str]]:
+    """The block of a table in column runs as rows (line, 一级, 二级, 三级): the left columns
+    come row by row, a merged name once, before the first row of its group; a 二级 name
+    wrapped in its cell has its tail after that row's 三级 name (``服务对象满意度`` /
+    ``成本控制情况`` / ``指标``)."""
+    texts = [t for _, t in block]
+    rows: list[list] = []
+    l1 = l2 = ""
+    since = 0  # the first row under the current 二级 name
+    head: Optional[int] = None  # the first row under a wrapped 二级 name still missing its tail
+
+    def named(t: str) -> Optional[int]:  # a level name, or one whose remark's bracket wraps on
+        bare = _OPEN_TAIL.sub("", t)
+        if bare != t and known.level(bare):
+            return 2 if canonical(bare) in known.level2 else known.level(bare)
+        return known.level(t)
+
+    for k, (ln, t) in enumerate(block):
+        lv = named(t)
+        if lv == 1 and canonical(t) in known.level2 and k > 0 and known.level(texts[k - 1]) == 1:
+            lv = 2  # 成本指标 after a 一级 name: the 二级 one
+        if lv == 1:
+            l1, l2, head, since = t, "", None, len(rows)
+            continue
+        if lv == 2:
+            l2, head, since = t, None, len(rows)
+            continue
+        if l2 and ((_open_brackets(l2) > 0 > _open_brackets(t))
+                   or (t[0] in "（(" and _open_brackets(t) == 0 and not re.search(r"[（(]", l2))):
+            l2 = _join(l2, t)  # the rest of its bracket (``成本指标（反映`` / ``项目产出情况）``), a remark
+            for row in rows[since:]:
+                row[2] = l2
+            continue
+        if head is not None and named(_join(l2, t)):
+            l2 = _join(l2, t)
+            for row in rows[head:]:
+                row[2] = l2
+            head = None
+            continue
+        if known.level2_head(t) and not known.level(t) and any(
+                named(_join(t, x)) for x in texts[k + 2:k + 3]):
+            l2, head, since = t, len(rows), len(rows)
+            continue
+        rows.append([ln, l1, l2, t])
+    return [tuple(r) for r in rows]
+
+
+def _read_column_run(run: _ColumnRun, known: _LineKnown, lineno: int) -> Optional[list[Row]]:
+    names = [known.column(t) or "" for t in run.names]
+    rows = _run_rows(run.block, known)
+    m = len(run.value_names)
+    if not rows or len(run.values) != m * len(rows):
+        return None
+    col = {name: c for c, name in enumerate(names)}
+    out = [Row([Cell(t, c, 1, None, None, 1.0, "text", lineno)
+                for c, t in enumerate(run.names + run.value_names)], None, lineno)]
+    for r, (ln, l1, l2, l3) in enumerate(rows):
+        texts = {"level1": l1, "level2": l2, "level3": l3}
+        cells = [Cell(t, col[f], 1, None, None, 1.0, "text", ln) for f, t in texts.items() if f in col]
+        cells += [Cell(t, len(names) + c, 1, None, None, 1.0, "text", ln)
+                  for c, t in enumerate(run.values[r * m:(r + 1) * m])]
+        out.append(Row(cells, None, ln))
+    return out
+
+
 def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
     """Rows of cells from line text: a line is a row of words, cut before every known label
     (or a label's wrapped head); a line that does not start with a label completes the row
@@ -825,6 +973,9 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
     carry = ("", "")
     doc: dict = {}
     expect = 0  # the values a row of stacked labels has (one each)
+    texts = [raw.replace("\f", " ").strip() for _, raw in lines]
+    runs, taken = _column_runs(texts, known)
+    later: dict[int, list[Row]] = {}  # rows of a table in column runs, by the line they follow
 
     def flush() -> Iterator[Row]:
         nonlocal pending, table, carry
@@ -836,7 +987,18 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
             yield from rows
             table = None
 
-    for lineno, raw in lines:
+    for index, (lineno, raw) in enumerate(lines):
+        if index in runs:
+            read = _read_column_run(runs[index], known, lineno)
+            if read is None:
+                taken -= runs[index].lines  # the counts disagree: the line reader reads it all
+            else:  # the rows where their values end: after the labels printed beside the table
+                later[max(runs[index].lines)] = read
+        if index in later:
+            yield from flush()
+            yield from later.pop(index)
+        if index in taken:
+            continue
         line = raw.replace("\f", " ").strip()
         if not line:
             continue

@@ -391,6 +391,8 @@ def row_continues(end: PageEnd, first: PageRow) -> bool:
     last = end.row
     if last.table is None or first.table is None:
         return False
+    if _repeated_merged_cell(end, first):
+        return False
     if any(g.open_bottom and not _complete_value(c.text) for g, c in zip(last.grid, last.cells)):
         return True
     tol = end.tol
@@ -405,11 +407,26 @@ def row_continues(end: PageEnd, first: PageRow) -> bool:
     def old_text(g: GridCell) -> Optional[str]:
         return next((texts[id(o)] for o in last.grid if _same_extent(g, o, tol)), None)
 
-    for g in first.grid:
+    for g, c in zip(first.grid, first.cells):
         if old_text(g) is None and g not in tall:
             return False          # text where the old row had none: a new row
+        if _complete_value(c.text) and _complete_value(old_text(g) or ""):
+            return False          # a whole 一级/二级 name under another: the rest of a cut cell never is one
     return any(old_text(g) and not _complete_value(old_text(g)) for g in own_first
                if g not in first.grid)
+
+
+def _repeated_merged_cell(end: PageEnd, first: PageRow) -> bool:
+    """A cell open at the head of the page printing again the whole text of the cell open at
+    the foot of the page before (same column): a spreadsheet's merged cell that the break cut,
+    printed on both pages clipped to each part (``项目资金（元）``). A spreadsheet breaks pages
+    between its rows, never inside one: the page's first row is a row of its own."""
+    for g, c in zip(first.grid, first.cells):
+        if not g.open_top:
+            continue
+        if any(o.open_bottom and _same_extent(o, g, end.tol) and oc.text == c.text for o, oc in end.bottom):
+            return True
+    return False
 
 
 def _line_height(gc: GridCell) -> float:
@@ -436,6 +453,29 @@ def merged_text_continues(before: str, prev: GridCell, after: str, cell: GridCel
     ran_down = max((c["bottom"] for c in prev.chars), default=0) >= prev.bottom - 1.6 * _line_height(prev)
     starts_top = min((c["top"] for c in cell.chars), default=1e9) <= cell.top + 1.6 * _line_height(cell)
     return ran_down and starts_top
+
+
+def _open_brackets(text: str) -> int:
+    return text.count("（") + text.count("(") - text.count("）") - text.count(")")
+
+
+def closes_bracket(before: str, after: str) -> bool:
+    """Whether ``after`` (a cell's text at the head of a page) is the rest of ``before`` (the
+    same column's cell at the foot of the page before): a bracket ``before`` leaves open is
+    closed by ``after`` and ``after`` opens none of its own first (``成本指标（反映`` /
+    ``项目产出情况）``: a merged cell that a word processor split between the two pages, the
+    rows beside it whole on each). A text never starts inside a bracket."""
+    if _open_brackets(before) <= 0:
+        return False
+    depth = 0
+    for ch in after:
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth -= 1
+            if depth < 0:
+                return True
+    return False
 
 
 def join_split_row(held: Row, cont: Row) -> list[Row]:
@@ -487,10 +527,15 @@ class Stitcher:
         """Merged cells of the page's first table row whose text is the rest of the text of
         the merged cell above the break: that text goes back to the cell above."""
         tall = _tall_cells(pr.table, self.tol) if pr.table is not None else []
-        for gc in tall:
+        for gc in list(pr.grid):
             after = _text_of(gc, pr)
             prev = next(((g, c) for g, c in end.bottom if _same_extent(g, gc, self.tol)), None)
-            if not after or prev is None or not merged_text_continues(prev[1].text, prev[0], after, gc):
+            if not after or prev is None:
+                continue
+            if gc in tall:
+                if not merged_text_continues(prev[1].text, prev[0], after, gc):
+                    continue
+            elif not closes_bracket(prev[1].text, after):
                 continue
             prev[1].text = join_lines([prev[1].text, after])
             k = next(i for i, g in enumerate(pr.grid) if g is gc)
@@ -752,5 +797,5 @@ def read_pdf_pages(path: Path, ctx: ReadContext, first: int = 1, last: Optional[
 
 READER = FunctionReader(name="pdf-text", kind="pdf", func=read_pdf)
 
-__all__ = ["Stitcher", "triage_pdf", "triage_pdf_page", "chars_to_lines", "join_lines", "merged_text_continues", "ocr_page_numbers", "open_pdf", "overflow_into_open_cells",
+__all__ = ["Stitcher", "triage_pdf", "triage_pdf_page", "chars_to_lines", "join_lines", "merged_text_continues", "ocr_page_numbers", "open_pdf", "overflow_into_open_cells", "closes_bracket",
            "page_to_rows", "pages_to_read", "read_pdf", "read_pdf_pages", "row_continues", "unrotate"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,46 @@ def test_hand_copied_shanghai_form_with_wrapped_labels_and_levels():
         ("成本指标", "经济成本指标", "购买服务成本", "≤795.00(万元)"),
     ]
     assert not [f for f in form.findings if f.code == "MISSING_FIELD"]
+
+
+def test_writer_export_flowing_text_gives_its_values_in_a_run_after_the_table():
+    """pdftotext without ``-layout`` of a Writer export (shanghai_project-s1.writer.pdf, form 0):
+    one cell a line, no blank lines; the 一级/二级/三级 columns come row by row under their
+    header (a merged name once, before its group's first row; 服务对象满意度 / 指标 wrapped
+    around its row's 三级 name) and the 年度指标值 column later, as one run of eight values.
+    The rows were 0 of 8 (the run was read as header text). Expected: the form's truth."""
+    form = convert(FIXTURES / "shanghai_writer_export_flowing.txt").forms[0]
+    assert form.layout == "shanghai_project"
+    assert [(i.level1, i.level2, i.level3, i.value) for i in form.indicators] == [
+        ("产出指标", "质量指标", "调解案件数", "118米"),
+        ("效益指标", "经济效益指标", "群众知晓率", "577米"),
+        ("效益指标", "生态效益指标", "设备完好率", "≥80.00(%)"),
+        ("效益指标", "生态效益指标", "项目完成率", "≥93(%)"),
+        ("满意度指标", "服务对象满意度指标", "成本控制情况", "有所提升"),
+        ("满意度指标", "服务对象满意度指标", "纠纷调解成功率", "无"),
+        ("成本指标", "经济成本指标", "项目完成率", "有所提升"),
+        ("成本指标", "社会成本指标", "设备完好率", "≤10.00(个工作日)"),
+    ]
+    assert form.header.annual_goal == "保障项目顺利实施，按期完成各项指标。"
+    assert form.header_extra["annual_other_funds"] == Decimal("0.809303")
+
+
+def test_column_header_after_stacked_goals_is_not_taken_for_the_second_goal():
+    """pdftotext without ``-layout`` of a Calc export (shanghai_project-s1.calc.pdf, form 0):
+    项目总目标 and 年度总体目标 stacked, their two texts' wrapped lines interleaved into one
+    block, and 一级指标 right after it: 一级指标 was read as the 年度总体目标 text, the indicator
+    header lost its first column and every row its level names (a 三级 name read as 二级, the
+    value as 三级). Rows whose 二级 name Calc centres across several rows (pdftotext emits it
+    after the table) keep the name before them; the 三级 names and values are the truth's."""
+    form = convert(FIXTURES / "shanghai_calc_export_flowing.txt").forms[0]
+    rows = [(i.level1, i.level2, i.level3, i.value) for i in form.indicators]
+    assert [r[2:] for r in rows] == [
+        ("调解案件数", "118米"), ("群众知晓率", "577米"), ("设备完好率", "≥80.00(%)"), ("项目完成率", "≥93(%)"),
+        ("成本控制情况", "有所提升"), ("纠纷调解成功率", "无"), ("项目完成率", "有所提升"),
+        ("设备完好率", "≤10.00(个工作日)"),
+    ]
+    assert [rows[k][:2] for k in (0, 1, 6, 7)] == [
+        ("产出指标", "质量指标"), ("效益指标", "经济效益指标"), ("成本指标", "经济成本指标"), ("成本指标", "社会成本指标")]
 
 
 @pytest.mark.skipif(not BOOKS.exists(), reason="../shared/real not beside the repository")
