@@ -143,6 +143,12 @@ class OcrSettings(_Settings):
                            "scaled down to this resolution (boxes mapped back to the page)")
     det_limit_side_len: int = Field(default=736, ge=32, description="a detection input whose shorter side is "
                                     "under this is scaled up to it (RapidOCR's limit_type=min)")
+    det_crop_ink_level: int = Field(default=0, ge=0, le=255, description="when > 0, the detector runs only on "
+                                    "the part of the page holding pixels darker than this (plus det_crop_margin_in): "
+                                    "less CPU on pages with blank margins, but every box moves a few pixels and "
+                                    "the accuracy sets lost 2 rows (gained 1) at 200; 0: the whole page")
+    det_crop_margin_in: float = Field(default=0.25, ge=0, description="blank margin kept around the page's ink "
+                                      "for the detector (det_crop_ink_level), inches")
     det_thresh: float = Field(default=0.3, gt=0, lt=1, description="detector probability of a text pixel")
     det_box_thresh: float = Field(default=0.5, gt=0, lt=1, description="mean probability a line box must reach")
     det_unclip_ratio: float = Field(default=1.6, gt=0, description="how far a detected line box is grown")
@@ -162,6 +168,11 @@ class OcrSettings(_Settings):
                                "width, in model pixels (RapidOCR: 320)")
     rec_batch_slack: float = Field(default=1.1, ge=1, description="crops batched together when within this "
                                    "factor (+8 px) of the batch's narrowest")
+    rec_logits: bool = Field(default=True, description="the recogniser's graph cut before its bias add and "
+                             "softmax (one Gemm instead; arg-max of the logits, softmax only of the characters "
+                             "kept): the same text, ~10 % less model time (extractors/ocr/engines/rec_head.py)")
+    rec_int8_head: bool = Field(default=False, description="with rec_logits: the recogniser's last product "
+                                "(120 features x 18,710 characters a step) in 8-bit integers")
     rec_batch_max: int = Field(default=32, ge=1, description="crops per recognition batch")
     leftover_ink_level: int = Field(default=170, ge=1, le=255, description="cell ink no detected line covers "
                                     "(a lone 是/否 or digit) is pixels darker than this")

@@ -92,3 +92,46 @@ def test_trimmed_crop_keeps_a_small_mark_and_drops_blank_margins():
     assert out.shape == (40, (200 + 20) - (61 - 20))  # from 20 px (half a height) left of the mark to 20 px right of the text
     assert (out < 200).sum() == (crop < 200).sum()
     assert trim_blank(np.full((40, 90), 240, np.uint8), 0.5, 200).shape == (40, 90)  # blank: left as is
+
+
+@pytest.mark.skipif(not engine_available("rapidocr"), reason="rapidocr not installed")
+def test_recogniser_cut_before_its_softmax_reads_what_the_whole_model_reads():
+    """ocr.rec_logits: the graph ends in one Gemm (no bias add, no softmax pass) and the
+    softmax is taken only of the characters kept: the same texts, the same confidences to
+    the 5 decimals RapidOCR rounds to (±1e-5 where float rounding lands on the other side)."""
+    from pipeline.settings import OcrSettings
+
+    texts = ["项目名称：英才荟经费", "440304241230100000005", "≥95%", "本年度项目金额（万元）", "是",
+             "200元/人*800人=16万元", "按季度统计完成情况并报送"]
+    crops = [_text_crop(t, size, 6) for t, size in zip(texts, [30, 28, 34, 32, 36, 30, 28])]
+    cut = create_engine("rapidocr", OcrSettings(rec_logits=True))
+    whole = create_engine("rapidocr", OcrSettings(rec_logits=False))
+    assert cut._rec_logits is not None and whole._rec_logits is None
+    got_cut, got_whole = cut.recognize(crops), whole.recognize(crops)
+    assert [t for t, _ in got_cut] == texts
+    assert [t for t, _ in got_whole] == texts
+    assert all(abs(a - b) <= 1.5e-5 for (_, a), (_, b) in zip(got_cut, got_whole))
+
+
+@pytest.mark.skipif(not engine_available("rapidocr"), reason="rapidocr not installed")
+def test_detection_on_the_printed_part_of_the_page_finds_the_lines_of_the_whole_page(truth):
+    """ocr.det_crop_ink_level: the detector runs on the window of the page that holds ink
+    (on the model's 32-px grid, blank margins left out) and finds the same text lines as
+    on the whole page. Not to the pixel: the model's squeeze-and-excitation blocks average
+    over the whole input, so every box moves a little (measured: up to 9 px at 200 dpi,
+    a fifth of a line height; most within 4)."""
+    from extractors.ocr.engines.rapidocr import content_window
+    from pipeline.settings import OcrSettings
+
+    page, _ = draw_form(truth, dpi=200, text=True)
+    page[int(8.5 * 200):] = 255  # the form ends two thirds down the page: a blank lower part
+    cropped = create_engine("rapidocr", OcrSettings(det_crop_ink_level=200))
+    whole = create_engine("rapidocr", OcrSettings(det_crop_ink_level=0))
+    small = cv2.resize(page, (992, 1408), interpolation=cv2.INTER_AREA)  # the detector's input at 120 dpi
+    y0, y1, x0, x1 = content_window(small, 200, 30)
+    assert (y1 - y0) * (x1 - x0) < 0.8 * 992 * 1408  # the window leaves out a fifth of the page at least
+    a, b = cropped.detect(page, 200), whole.detect(page, 200)
+    assert len(b) > 40
+    assert len(a) == len(b)
+    for p in a:  # each line of the window is a line of the whole page, within a quarter line height
+        assert min(max(abs(p.x0 - q.x0), abs(p.y0 - q.y0), abs(p.x1 - q.x1), abs(p.y1 - q.y1)) for q in b) <= p.height / 4

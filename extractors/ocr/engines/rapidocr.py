@@ -11,6 +11,7 @@ tolerance is a field of :class:`~pipeline.settings.OcrSettings` (``--set ocr.det
 """
 from __future__ import annotations
 
+import logging
 import re
 from typing import Optional, Sequence
 
@@ -21,6 +22,9 @@ from pipeline.settings import OcrSettings
 
 from ..grid import Box
 from .base import EngineSpec, Word, clean_word_text, module_available, register_engine
+from .rec_head import ctc_decode, logits_model
+
+log = logging.getLogger(__name__)
 
 REC_HEIGHT = 48  # the recognition model's input height (a property of the model, not a setting)
 CONFUSABLE_DIGITS = str.maketrans({"O": "0", "o": "0", "〇": "0", "D": "0", "l": "1", "I": "1", "|": "1",
@@ -57,6 +61,18 @@ class RapidOcrEngine:
         })
         self._det = self._ocr._load_det_model()
         self._rec = self._ocr._load_rec_model()
+        self._rec_logits = None
+        if s.rec_logits:
+            self._rec_logits = _logits_session(self._rec.session.session, s.rec_int8_head)
+
+    def _recognize_batch(self, arr: np.ndarray, wh_ratios: list[float], max_wh_ratio: float) -> list[tuple[str, float]]:
+        """Text and confidence of each crop of a normalised batch (n, 3, 48, width)."""
+        if self._rec_logits is not None:
+            logits = self._rec_logits.run(None, {self._rec_logits.get_inputs()[0].name: arr})[0]
+            return ctc_decode(logits.reshape(arr.shape[0], -1, logits.shape[-1]), self._rec.postprocess_op.character)
+        preds = self._rec.session(arr)
+        lines, _ = self._rec.postprocess_op(preds, False, wh_ratio_list=wh_ratios, max_wh_ratio=max_wh_ratio)
+        return lines
 
     # ------------------------------------------------------------------ detection
 
@@ -74,13 +90,23 @@ class RapidOcrEngine:
             scale = s.det_limit_side_len / min(h, w)
         th, tw = max(32, int(round(h * scale / 32)) * 32), max(32, int(round(w * scale / 32)) * 32)
         small = cv2.resize(gray, (tw, th), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-        x = np.empty((1, 3, th, tw), dtype=np.float32)
-        np.multiply(small, np.float32(2.0 / 255.0), out=x[0, 0], casting="unsafe")
+        # ocr.det_crop_ink_level > 0 (off by default): only the printed part of the page is run
+        # through the model (blank margins cost as much as text), a window on the 32-px grid of
+        # the full input (the model's stride); the probability map outside it stays 0 and the
+        # post-processing maps boxes from the full input's shape as before. Boxes move by a few
+        # pixels (the model's squeeze-and-excitation blocks average over the whole input)
+        y0, y1, x0, x1 = content_window(small, s.det_crop_ink_level, int(round(s.det_crop_margin_in * dpi * scale)))
+        x = np.empty((1, 3, y1 - y0, x1 - x0), dtype=np.float32)
+        np.multiply(small[y0:y1, x0:x1], np.float32(2.0 / 255.0), out=x[0, 0], casting="unsafe")
         x[0, 0] -= 1.0
         x[0, 1] = x[0, 0]
         x[0, 2] = x[0, 0]
-        preds = self._det.session(x)
-        polys, _scores = self._det.postprocess_op(preds, (h, w))
+        pred = self._det.session(x)
+        if (y1 - y0, x1 - x0) != (th, tw):
+            full = np.zeros((1, 1, th, tw), dtype=pred.dtype)
+            full[:, :, y0:y1, x0:x1] = pred[:, :1]
+            pred = full
+        polys, _scores = self._det.postprocess_op(pred, (h, w))
         out = []
         for poly in np.asarray(polys, dtype=np.int32).reshape(-1, 4, 2):
             xs, ys = poly[:, 0], poly[:, 1]
@@ -121,9 +147,7 @@ class RapidOcrEngine:
                 arr[k, 0, :, :widths[i]] -= 1.0
             arr[:, 1] = arr[:, 0]
             arr[:, 2] = arr[:, 0]
-            preds = self._rec.session(arr)
-            lines, _ = self._rec.postprocess_op(preds, False, wh_ratio_list=[widths[i] / height for i in batch],
-                                                max_wh_ratio=wmax / height)
+            lines = self._recognize_batch(arr, [widths[i] / height for i in batch], wmax / height)
             for i, (text, score) in zip(batch, lines):
                 out[i] = (text, float(score))
             start = end
@@ -167,6 +191,38 @@ class RapidOcrEngine:
         if digits:
             text = _NOT_AMOUNT.sub("", text.translate(CONFUSABLE_DIGITS))
         return text, score
+
+
+def _logits_session(session, int8: bool = False):
+    """The recogniser ending in its logits (:mod:`.rec_head`), with the session options of
+    ``session``; None when its graph cannot be cut (or ``onnx`` is missing)."""
+    import onnxruntime as ort
+
+    try:
+        model = logits_model(session._model_path, int8)
+    except ImportError:
+        log.warning("onnx is not installed: the recogniser runs with its softmax (ocr.rec_logits)")
+        return None
+    if model is None:
+        return None
+    return ort.InferenceSession(model, sess_options=session.get_session_options(), providers=session.get_providers())
+
+
+def content_window(small: np.ndarray, ink_level: int, margin: int, step: int = 32) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1) of the detector's input holding every pixel darker than
+    ``ink_level``, grown by ``margin`` and out to the ``step``-pixel grid (the model's
+    stride), within the image; the whole image when it holds no ink or ``ink_level`` is 0."""
+    th, tw = small.shape
+    if ink_level <= 0:
+        return 0, th, 0, tw
+    ink = small < ink_level
+    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    if not rows.size:
+        return 0, th, 0, tw
+    y0, x0 = max(0, int(rows[0]) - margin) // step * step, max(0, int(cols[0]) - margin) // step * step
+    y1 = min(th, -(-(int(rows[-1]) + 1 + margin) // step) * step)
+    x1 = min(tw, -(-(int(cols[-1]) + 1 + margin) // step) * step)
+    return y0, y1, x0, x1
 
 
 def trim_blank(crop: np.ndarray, margin_heights: float, ink_level: int) -> np.ndarray:
