@@ -101,7 +101,8 @@ def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int,
     return out
 
 
-def runs_clear_beside(vert: np.ndarray, ink: np.ndarray, dpi: float, side_in: float, max_share: float) -> np.ndarray:
+def runs_clear_beside(vert: np.ndarray, ink: np.ndarray, dpi: float, side_in: float, max_share: float,
+                      keep_longer: int = 0) -> np.ndarray:
     """The vertical runs of ``vert`` with paper beside them: a run is dropped when, on more
     than ``max_share`` of its rows, ``ink`` lies within ``side_in`` inch left or right of it
     (past a 0.01 in margin). A table rule has a cell's padding either side (ink beside it only
@@ -115,6 +116,8 @@ def runs_clear_beside(vert: np.ndarray, ink: np.ndarray, dpi: float, side_in: fl
     d, w_side = max(1, int(round(dpi * 0.01))), max(2, int(round(dpi * side_in)))
     for i in range(1, n):
         x, y, w, h, _a = (int(v) for v in stats[i])
+        if keep_longer and h > keep_longer:
+            continue  # longer than any column of stacked characters measured (under 1 in)
         left = ink[y:y + h, max(0, x - d - w_side):max(0, x - d)]
         right = ink[y:y + h, min(W, x + w + d):min(W, x + w + d + w_side)]
         beside = np.zeros(h, bool)
@@ -159,7 +162,8 @@ def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contra
     h0 = runs_between_rules(h0, v, tol, 1, reach=gap, keep_longer=int(dpi * g.rule_keep_long_in))
     v = cv2.bitwise_or(v0, rv)
     if g.rule_side_ink_max < 1:
-        v = runs_clear_beside(v, ink, dpi, g.rule_side_in, g.rule_side_ink_max)
+        v = runs_clear_beside(v, ink, dpi, g.rule_side_in, g.rule_side_ink_max,
+                              keep_longer=int(dpi * g.rule_keep_long_in))
     return cv2.bitwise_or(h0, rh), v
 
 
