@@ -684,7 +684,39 @@ def _indicators(indicators: list[IndicatorDraft], vocab: Vocabulary, period_colu
         if period or ind.period:
             row["period"] = period or ind.period
         out.append(row)
-    return out
+    return join_split_level_names(out)
+
+
+def _open_brackets(text: str) -> int:
+    return text.count("（") + text.count("(") - text.count("）") - text.count(")")
+
+
+def _page(row: dict) -> Optional[int]:
+    prov = row["prov"][0] if row["prov"] else None
+    return prov.get("page") if isinstance(prov, dict) else None
+
+
+def join_split_level_names(rows: list[dict]) -> list[dict]:
+    """A merged 一级/二级 cell split by a page break: its name's first part on the rows before
+    the break (``成本指标(反映``), the rest on the rows after (``项目产出情况)``): the part
+    left open by a bracket and the part closing it, on neighbouring rows of different pages,
+    are one name, given to both runs of rows."""
+    for key in ("level1", "level2"):
+        for i in range(1, len(rows)):
+            a, b = rows[i - 1][key], rows[i][key]
+            if (a == b or _open_brackets(a) <= 0 or _open_brackets(b) >= 0 or _open_brackets(a + b) != 0
+                    or _page(rows[i - 1]) == _page(rows[i])):
+                continue
+            whole = a + b
+            j = i - 1
+            while j >= 0 and rows[j][key] == a:
+                rows[j][key] = whole
+                j -= 1
+            k = i
+            while k < len(rows) and rows[k][key] == b:
+                rows[k][key] = whole
+                k += 1
+    return rows
 
 
 def draft_to_form(draft: FormDraft, source: Source, vocab: Optional[Vocabulary] = None) -> Form:

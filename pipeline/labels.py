@@ -43,6 +43,7 @@ class Layout:
     extra_fields: tuple[str, ...]           # header_extra keys it prints
     labels: frozenset[str]                  # draft keys its labels give
     repeated: dict[str, tuple[str, ...]]    # a label printed n times: key of each occurrence
+    closed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # its own closed vocabularies (项目类别)
 
 
 UNKNOWN = Layout("unknown", (), "", (), (), frozenset(), {})
@@ -77,6 +78,13 @@ class Vocabulary:
         """The family of a form: the one owning the longest title pattern in its title, else
         the one whose labels explain its keys (at least three, four in five), else UNKNOWN."""
         return _layout(self, title, frozenset(k.partition("#")[0] for k in keys))
+
+    def closed_for(self, layout: str, key: str) -> tuple[str, ...]:
+        """The closed vocabulary of ``key`` in family ``layout``: the family's own (``[closed]``
+        in its file: the Shanghai 项目类别 is 特定目标类, not the Futian 项目类型's 特定目标类项目),
+        else the shared one (``labels.json``)."""
+        own = next((lay.closed for lay in self.layouts if lay.name == layout), {})
+        return own.get(key, self.closed_values.get(key, ()))
 
     def layout_by_title(self, title: str) -> Optional[Layout]:
         """The family a title alone names (its longest title pattern), or None."""
@@ -147,6 +155,7 @@ def load_layout(path: Path) -> tuple[Layout, dict[str, str], dict[str, str], dic
         amount_unit=data["amount_unit"], fields=tuple(data["fields"]),
         extra_fields=tuple(data.get("extra_fields", ())), labels=frozenset(header.values()),
         repeated={k: tuple(v) for k, v in data.get("repeated", {}).items()},
+        closed={k: tuple(v) for k, v in data.get("closed", {}).items()},
     )
     return layout, header, columns, periods
 

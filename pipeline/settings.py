@@ -221,6 +221,11 @@ class GridSettings(_Settings):
                                    "within this (a ridge stops short of it)")
     rule_keep_long_in: float = Field(default=1.5, gt=0, le=20, description="runs of the binarised page longer "
                                      "than this need not meet crossing rules")
+    rule_side_in: float = Field(default=0.03, gt=0, le=0.5, description="a vertical rule has paper this far "
+                                "either side of it (past 0.01 in) on most of its rows")
+    rule_side_ink_max: float = Field(default=0.3, gt=0, le=1, description="a vertical run with ink beside it "
+                                     "on more than this share of its rows is characters' strokes, not a rule "
+                                     "(1: no check)")
     orientation: bool = Field(default=True, description="pages fed sideways or upside down turned upright")
     separate_ink: bool = Field(default=True, description="colour scans: red seals and blue ink taken out "
                                "before recognition, each seal kept as a stamp on the form")

@@ -9,6 +9,8 @@
                        direction, minus the darkness a few pixels either side (a ridge: thin
                        and long, which text strokes are not), then gaps bridged and opened
                        with the long kernel; united with ``ink_to_line_masks``;
+``runs_clear_beside``   vertical runs with ink beside them on many of their rows dropped
+                       (the strokes of characters stacked in tight rows, not a rule);
 ``masks_to_tables``    one table per connected group of rules (several per page are fine): the
                        masks' pixel runs as segments (``table.mask_runs``), then the shared
                        table engine's lattice (``table.lattice_table``: the atomic grid of
@@ -99,6 +101,35 @@ def runs_between_rules(mask: np.ndarray, other: np.ndarray, tol: int, axis: int,
     return out
 
 
+def runs_clear_beside(vert: np.ndarray, ink: np.ndarray, dpi: float, side_in: float, max_share: float,
+                      keep_longer: int = 0) -> np.ndarray:
+    """The vertical runs of ``vert`` with paper beside them: a run is dropped when, on more
+    than ``max_share`` of its rows, ``ink`` lies within ``side_in`` inch left or right of it
+    (past a 0.01 in margin). A table rule has a cell's padding either side (ink beside it only
+    where a rule crosses it or text runs up to it); the vertical strokes of
+    characters stacked in tight rows (a Ming face such as AR PL UMing, rows set without
+    padding, the rule between them bridged) make runs from rule to rule too, but the other
+    strokes of their characters touch them on 0.35-1.0 of their rows."""
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(vert, connectivity=8)
+    out = vert.copy()
+    W = ink.shape[1]
+    d, w_side = max(1, int(round(dpi * 0.01))), max(2, int(round(dpi * side_in)))
+    for i in range(1, n):
+        x, y, w, h, _a = (int(v) for v in stats[i])
+        if keep_longer and h > keep_longer:
+            continue  # longer than any column of stacked characters measured (under 1 in)
+        left = ink[y:y + h, max(0, x - d - w_side):max(0, x - d)]
+        right = ink[y:y + h, min(W, x + w + d):min(W, x + w + d + w_side)]
+        beside = np.zeros(h, bool)
+        if left.size:
+            beside |= left.any(axis=1)
+        if right.size:
+            beside |= right.any(axis=1)
+        if beside.mean() > max_share:
+            out[y:y + h, x:x + w][_labels[y:y + h, x:x + w] == i] = 0
+    return out
+
+
 def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contrast: float = 10.0,
                        smooth_in: float = 0.08, gap_in: float = 0.03,
                        min_len_in: float = 0.8, grid: Optional[GridSettings] = None) -> tuple[np.ndarray, np.ndarray]:
@@ -129,7 +160,11 @@ def gray_to_line_masks(gray: np.ndarray, ink: np.ndarray, dpi: float, min_contra
     # the opening of the binarised page also takes the strokes of bold text for short rules
     # ("指标解释" struck through): short runs of it must meet crossing rules too
     h0 = runs_between_rules(h0, v, tol, 1, reach=gap, keep_longer=int(dpi * g.rule_keep_long_in))
-    return cv2.bitwise_or(h0, rh), cv2.bitwise_or(v0, rv)
+    v = cv2.bitwise_or(v0, rv)
+    if g.rule_side_ink_max < 1:
+        v = runs_clear_beside(v, ink, dpi, g.rule_side_in, g.rule_side_ink_max,
+                              keep_longer=int(dpi * g.rule_keep_long_in))
+    return cv2.bitwise_or(h0, rh), v
 
 
 def masks_to_tables(horiz: np.ndarray, vert: np.ndarray, dpi: float,

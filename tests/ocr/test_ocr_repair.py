@@ -245,3 +245,34 @@ def test_a_bracket_silently_put_right_on_the_page_before_is_now_a_finding(read, 
     text = repair_ocr_text(form.model_copy(update={"provenance": {"policy_basis": ProvenanceItem(origin="pdf", page=1)}}),
                            Settings())
     assert text.header.policy_basis == read and not text.findings  # a text layer is never touched
+
+
+@pytest.mark.parametrize("layout,read,expected", [
+    # the Shanghai 项目类别 is 特定目标类 (its layout's [closed]); the Futian 项目类型 vocabulary
+    # (特定目标类项目) used to win: a right reading made wrong, 2 of 2 scanned Shanghai forms
+    ("shanghai_project", "特定目标类", "特定目标类"),
+    ("shanghai_project", "特定日标类", "特定目标类"),
+    ("futian_2level", "特定目标类", "特定目标类项目"),
+])
+def test_a_family_value_is_snapped_to_its_own_closed_vocabulary_not_another_familys(layout, read, expected):
+    form = Form(source=Source(path="x.pdf", sha256="0", kind="scan", form_index=0), layout=layout,
+                header=Header(project_type_name=read),
+                provenance={"project_type_name": ProvenanceItem(origin="ocr", page=1)})
+    out = repair_ocr_text(form, Settings())
+    assert out.header.project_type_name == expected
+    assert any(f.code == REPAIRED for f in out.findings) == (read != expected)
+
+
+@pytest.mark.parametrize("read,expected", [
+    # the 批复表 prints 二级 names with a remark in brackets; snapped whole, the remark was
+    # dropped (经济效益指标(定量) -> 经济效益指标: 16 of 56 rows of five scanned 批复表)
+    ("经济效益指标(定量)", "经济效益指标(定量)"),
+    ("服务对象满意度指标（定量）", "服务对象满意度指标（定量）"),
+    ("经济效益指木（定量）", "经济效益指标（定量）"),  # the name misread: snapped, the remark kept
+    ("成本指标（反映项目产出情况）", "成本指标（反映项目产出情况）"),
+    ("数最指标", "数量指标"),
+])
+def test_a_level_name_is_snapped_with_its_bracketed_remark_kept(read, expected):
+    out = repair_ocr_text(_with_indicator("产出指标", read), Settings())
+    assert out.indicators[0].level2 == expected
+    assert any(f.code == REPAIRED for f in out.findings) == (read != expected)

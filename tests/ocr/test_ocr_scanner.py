@@ -28,6 +28,7 @@ from extractors.ocr.grid import gray_to_line_masks, ink_to_line_masks, masks_to_
 from extractors.ocr.preprocess import find_page_quad, prepare, turn, unwarp
 from flows.evaluate import score
 from pipeline.labels import load_vocabulary
+from pipeline.settings import GridSettings
 from synth.scanner import CASES, _photo, draw_seal, ink_over, rule_mask
 from tests.fakes.engines import ReplayEngine
 
@@ -87,6 +88,32 @@ def test_bottom_strokes_of_a_text_line_are_not_a_rule():
     horiz, vert = gray_to_line_masks(gray, prepare(gray, deskew=False).ink, 200)
     assert masks_to_tables(horiz, vert, 200) == []
     assert np.count_nonzero(horiz.max(axis=1)) <= 2  # no horizontal rule across the line
+
+
+def test_strokes_of_characters_stacked_in_tight_rows_are_not_a_rule():
+    """A Writer form set in a Ming face (AR PL UMing) with rows as tall as its text: the
+    vertical strokes of characters in successive rows touch the rules between them, and a
+    run of them from rule to rule was taken for a column rule — every cell of the 批复表,
+    Shanghai and 项目绩效目标表 scans of seed 2 cut at its characters (0 of 290 rows). The
+    other strokes of the characters lie beside such a run; paper lies beside a rule."""
+    from extractors.ocr.grid import runs_clear_beside
+
+    dpi = 200
+    ink = np.zeros((300, 400), np.uint8)
+    vert = np.zeros_like(ink)
+    for y in range(30, 271, 30):  # tight rows, rules crossing every 30 px
+        ink[y:y + 2, 50:352] = 255
+    for x in (50, 350):
+        ink[30:272, x:x + 2] = 255
+        vert[30:272, x:x + 2] = 255
+    ink[30:152, 150:152] = 255  # a stroke run through four rows, rule to rule
+    vert[30:152, 150:152] = 255
+    for y in range(30, 152, 5):  # the characters' other strokes beside it, on 3 rows in 5
+        ink[y:y + 3, 140:162] = 255
+    kept = runs_clear_beside(vert, ink, dpi, side_in=0.03, max_share=GridSettings().rule_side_ink_max)
+    assert not kept[:, 140:162].any()  # the stroke run is gone
+    assert np.array_equal(kept[:, :140], vert[:, :140]) and np.array_equal(kept[:, 162:], vert[:, 162:])
+    assert np.array_equal(runs_clear_beside(vert, ink, dpi, side_in=0.03, max_share=1.0), vert)  # the check off
 
 
 def test_red_seal_over_the_applicant_does_not_wipe_the_field_and_is_kept(tmp_path, truth):

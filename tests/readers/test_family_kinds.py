@@ -3,7 +3,7 @@ and the 项目绩效目标表 (synth/families.py) made into an .xlsx workbook, a
 LibreOffice Calc, a Word table, a web page, PDFs exported by Calc and Writer and a 300-dpi scan
 of the Writer PDF (synth/family_docs.py), each scored against the truth it was made from.
 Targets (issue 15): >= 99 % header fields and >= 98 % indicator rows exact; scans >= 95 % / >= 90 %
-(not reached by OCR today: SCAN_FLOORS).
+(SCAN_FLOORS).
 
 One soffice start makes every family's .xls, one more every PDF. The scan of one Shanghai form
 is in the default run; the other families' scans and the ten-form sets are slow (OCR)."""
@@ -86,18 +86,21 @@ def one_scan(tmp_path_factory):
     return write_family_batch(out, ["shanghai_project"], n=2, seed=24, kinds=("scan",))["shanghai_project"]
 
 
-# What OCR reaches on a scanned Shanghai form today (the OCR engine and its table grid,
-# extractors/ocr/, are being rewritten elsewhere): below the issue's scan targets (>= 95 % /
-# >= 90 %), measured 35/38 header fields and 4/11 rows on these two forms; floors so that a
-# regression shows, to be raised to the targets when the OCR work lands.
-SCAN_FLOORS = (0.90, 0.30)
+# The issue's scan targets (>= 95 % header fields, >= 90 % rows), reached since 2026-12-02 by
+# every family on 20 scanned forms each (README "Form families"): 96.7-99.5 % / 95.3-100 %.
+SCAN_FLOORS = (0.95, 0.90)
+# The two forms of the default run: the second one's indicator header row is printed last on
+# its page, alone, so its column rules are shorter than a rule (grid.rule_vlen_in) and the row
+# is one cell: its table is lost (36/38 header fields, 4/11 rows measured). Left open; a floor
+# so that a regression shows.
+TWO_FORM_SCAN_FLOORS = (0.94, 0.36)
 
 
 @needs_soffice
 def test_shanghai_form_scanned_at_300_dpi(one_scan):
     """Two Writer-exported Shanghai forms through the scanner model (300 dpi gray, skew, noise,
     JPEG) and OCR, against the floors above."""
-    _check(one_scan["scan"], _truths(one_scan["truth"]), "scan", *SCAN_FLOORS)
+    _check(one_scan["scan"], _truths(one_scan["truth"]), "scan", *TWO_FORM_SCAN_FLOORS)
 
 
 @needs_soffice
