@@ -2,7 +2,8 @@
 
     discover -> hash (in the flow's process, retried on I/O) -> skip content already loaded
     with the same settings by the same extractor version -> extract (small text dumps in
-    batches on worker processes or Dask; a big dump in a process of its own, streamed; PDFs
+    batches on worker processes or Dask; a big dump in spans read side by side by the
+    worker processes (one process of its own when it cannot be cut), streamed; PDFs
     and images as tasks cached by sha256 + settings fingerprint + extractor version) ->
     per batch of forms: JSON per source, CSV rows, bulk inserts (whole files per
     transaction, see :class:`flows.db.Loader`) -> manifest lines per commit
