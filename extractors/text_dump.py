@@ -151,18 +151,28 @@ def line_to_row(lineno: int, line: str, delimiter: str = "\t") -> Row | None:
     return Row(cells, None, lineno) if cells else None
 
 
+def _head(lines: Iterator[tuple[int, str]], settings: TextDumpSettings) -> list[tuple[int, str]]:
+    """The first lines that tell a tab-separated dump from copied text, taken from ``lines``:
+    up to the first holding the delimiter, or the ``copied_sniff_lines``-th non-blank one."""
+    head: list[tuple[int, str]] = []
+    seen = 0
+    for lineno, line in lines:
+        head.append((lineno, line))
+        if settings.delimiter in line:
+            break
+        if line.strip():
+            seen += 1
+            if seen >= settings.copied_sniff_lines:
+                break
+    return head
+
+
 def read_text_dump(path: Path, settings: Settings) -> Iterator[Row]:
     """A tab-separated dump's rows; text without a delimiter in its first non-blank lines is
     copied PDF text (:mod:`extractors.copied_text`: cells found between known labels)."""
     delimiter = settings.text.delimiter
     lines = iter_lines(path, settings.text)
-    head: list[tuple[int, str]] = []
-    for lineno, line in lines:
-        head.append((lineno, line))
-        if delimiter in line:
-            break
-        if line.strip() and sum(1 for _, ln in head if ln.strip()) >= settings.text.copied_sniff_lines:
-            break
+    head = _head(lines, settings.text)
     if head and not any(delimiter in ln for _, ln in head):
         from .copied_text import read_copied_text
 
@@ -193,18 +203,11 @@ class DumpSpan:
 
 
 def _is_tab_dump(head: bytes, encoding: str, settings: TextDumpSettings) -> bool:
-    """What :func:`read_text_dump` decides from the first lines: a delimiter within the first
-    ``copied_sniff_lines`` non-blank lines (else copied text, which is read across lines)."""
+    """What :func:`read_text_dump` decides from the first lines (:func:`_head`): a delimiter
+    in them (else copied text, which is read across lines); undecided within ``head``: no."""
     text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=False)
-    seen = 0
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        if settings.delimiter in line:
-            return True
-        if line.strip():
-            seen += 1
-            if seen >= settings.copied_sniff_lines:
-                return False
-    return False
+    lines = enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1)
+    return any(settings.delimiter in line for _, line in _head(lines, settings))
 
 
 def _first_line(text: str) -> str:

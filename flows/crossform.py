@@ -21,7 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-from pipeline.models import HEADER_KEYS, DocumentResult, Finding, Form, decimal_to_json
+from pipeline.models import HEADER_KEYS, DocumentResult, Finding, Form
+
+from .tables import form_record, indicator_records
 
 DUPLICATE_CODE = "DUPLICATE_CODE"
 DUPLICATE_FORM = "DUPLICATE_FORM"
@@ -100,15 +102,10 @@ def where_of(path: str, form_index: int) -> str:
 
 
 def known_of(form: Form) -> Optional[Known]:
-    code = form.header.project_code
-    if not code:
+    """The record a form is compared by: that of its table rows (:func:`known_of_rows`)."""
+    if not form.header.project_code:
         return None
-    header = form.header.model_dump(mode="json")  # the values of the table records (numbers as JSON)
-    digest, n = _indicator_digest(
-        (i.level1, i.level2, i.core, i.level3, i.value, i.explanation, i.target.comparator,
-         None if i.target.number is None else decimal_to_json(i.target.number), i.target.unit)
-        for i in form.indicators)
-    return Known.of(code, header, digest, n, form.source.sha256, form.source.form_index, form.source.path)
+    return known_of_rows(form_record(form), list(indicator_records(form)))
 
 
 def known_of_rows(form_row: dict, indicator_rows: list[dict]) -> Optional[Known]:

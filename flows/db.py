@@ -289,36 +289,36 @@ def insert_rows(conn, rows: dict[str, list[dict]]) -> None:
                 _insert_many(conn, TABLE_OBJECTS[name], rows[name])
 
 
+def _bound(conn, table: Table, rows: list[dict]) -> tuple[list[str], Iterator[list]]:
+    """The columns ``rows`` fill and each row's values in that order, bound as SQLAlchemy
+    binds them (amounts as exact decimals on PostgreSQL, booleans as integers on SQLite)."""
+    names = [c.name for c in table.c if any(c.name in r for r in rows)]
+    procs = [table.c[n].type.bind_processor(conn.dialect) for n in names]
+    if not any(procs):
+        return names, (list(map(r.get, names)) for r in rows)
+    return names, ([proc(r.get(n)) if proc else r.get(n) for n, proc in zip(names, procs)] for r in rows)
+
+
 def _insert_many(conn, table: Table, rows: list[dict]) -> None:
-    """Rows into ``table`` by one DB-API ``executemany`` of positional tuples, each value bound
-    as SQLAlchemy binds it: the same rows as ``conn.execute(table.insert(), rows)``, without its
-    per-row parameter dictionaries (a third of the ingest flow's time on a 100,000-form dump)."""
+    """Rows into ``table`` by one DB-API ``executemany`` of positional rows: the same rows as
+    ``conn.execute(table.insert(), rows)``, without its per-row parameter dictionaries (a
+    third of the ingest flow's time on a 100,000-form dump)."""
     if conn.dialect.paramstyle != "qmark":  # a DB-API other than sqlite3: SQLAlchemy binds by name
         conn.execute(table.insert(), rows)
         return
-    names = [c.name for c in table.c if any(c.name in r for r in rows)]
-    procs = [(i, proc) for i, n in enumerate(names)
-             if (proc := table.c[n].type.bind_processor(conn.dialect)) is not None]
-    data = [tuple(map(r.get, names)) for r in rows]
-    if procs:
-        for k, row in enumerate(data):
-            row = list(row)
-            for i, proc in procs:
-                row[i] = proc(row[i])
-            data[k] = tuple(row)
+    names, values = _bound(conn, table, rows)
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                         data)
+                         [tuple(v) for v in values])
 
 
 def _copy_rows(conn, table: Table, rows: list[dict]) -> None:
     """Rows into ``table`` by psycopg 3's ``COPY`` (several times faster than INSERTs), each
     value bound as SQLAlchemy binds it (amounts as exact decimals), in the same transaction."""
-    names = [c.name for c in table.c if any(c.name in r for r in rows)]
-    procs = [table.c[n].type.bind_processor(conn.dialect) for n in names]
+    names, values = _bound(conn, table, rows)
     raw = conn.connection.driver_connection
     with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
-        for r in rows:
-            copy.write_row([proc(r.get(n)) if proc else r.get(n) for n, proc in zip(names, procs)])
+        for row in values:
+            copy.write_row(row)
 
 
 def _replace(conn, items: list[tuple[str, str]]) -> None:

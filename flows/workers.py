@@ -14,12 +14,17 @@ import queue as queue_mod
 import time
 from collections import Counter, deque
 from concurrent.futures import Executor, ProcessPoolExecutor
+from pathlib import Path
 from typing import Callable, Iterator, NamedTuple, Optional, Union
 
 from extractors import convert, iter_document
+from extractors.text_dump import dump_spans, read_span
 from flows.crossform import known_of_rows
 from flows.db import table_columns, table_rows
-from pipeline.models import DocumentResult, Form
+from pipeline.convert import Document
+from pipeline.errors import Stage
+from pipeline.models import DocumentResult, ErrorItem, Form
+from pipeline.readers import ReadContext
 from pipeline.settings import Settings, resolve
 from flows.writers import csv_lines, form_json
 
@@ -175,12 +180,6 @@ class SpanEnd(NamedTuple):
 def extract_span(path: str, sha: str, settings: Settings, spans: list, k: int) -> tuple[list[Part], SpanEnd]:
     """In a span worker: span ``k`` of a big dump through the pipeline (its forms numbered as
     in the whole file), as parts of ``ingest.batch_forms`` forms."""
-    from pathlib import Path
-
-    from extractors.text_dump import read_span
-    from pipeline.convert import Document
-    from pipeline.readers import ReadContext
-
     settings = resolve(settings)
     try:
         doc = Document(path=Path(path), settings=settings, sha256=sha)
@@ -207,11 +206,6 @@ def span_parts(path: str, sha: str, settings: Settings) -> Iterator[Item]:
     """One big text dump's parts, read in spans (:func:`extractors.text_dump.dump_spans`) by
     ``ingest.workers`` processes side by side, in order, at most ``workers + 1`` spans held;
     a file that cannot be cut is streamed by one process (:func:`streamed_parts`)."""
-    from pathlib import Path
-
-    from extractors.text_dump import dump_spans
-    from pipeline.models import DocumentResult
-
     spans = dump_spans(Path(path), settings, settings.ingest.span_bytes)
     workers = min(worker_count(settings), len(spans))
     if workers < 2:
@@ -235,9 +229,6 @@ def span_parts(path: str, sha: str, settings: Settings) -> Iterator[Item]:
             try:
                 parts, end = running.popleft().result()
             except Exception as exc:  # the span's process died, or its reading raised: the file ends here
-                from pipeline.errors import Stage
-                from pipeline.models import ErrorItem
-
                 errors.append(ErrorItem(stage=Stage.READ, message=f"read failed: {type(exc).__name__}: {exc}"))
                 failed = forms == 0
                 break
