@@ -367,6 +367,18 @@ def _interruptible():
             lg.setLevel(level)
 
 
+def _warm_pool(paths: List[str], out: Path, settings) -> None:
+    """Inputs enough for the flow's worker pool: its fork server started now, beside the
+    flow's own start-up (the flow finds the same files again)."""
+    from flows.discover import discover
+    from flows.workers import pool_pays, warm_fork_server
+
+    found = discover(paths, exclude_dirs=[Path(out).absolute()])
+    n_pdf = sum(str(p).lower().endswith(".pdf") for p in found.files)
+    if pool_pays(len(found.files) - n_pdf, n_pdf, settings):
+        warm_fork_server()
+
+
 def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address: Optional[str],
                ocr_engine: Optional[str], password: Optional[str], debug: bool, refresh: bool,
                stale: str = "reextract", workers: Optional[int] = None,
@@ -381,6 +393,12 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
     settings = make_settings(password=password, ocr_engine=ocr_engine, overrides=overrides)
     if workers is not None:
         settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"workers": workers})})
+    if dask_address:  # the cluster's workers import the tasks' code while this process starts the flow
+        from flows.workers import warm_dask_workers
+
+        warm_dask_workers(dask_address)
+    else:
+        _warm_pool(paths, out, settings)
     flow = ingest
     if dask_address:
         from prefect_dask import DaskTaskRunner

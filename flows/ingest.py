@@ -30,6 +30,7 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -41,8 +42,9 @@ from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
-from flows.workers import (End, Item, batches, extract_parts, file_parts, make_part, pool_results, project_codes,
-                           result_parts, results_in_order, span_parts, start_pool, stop_pool, worker_count)
+from flows.workers import (End, Item, batches, extract_parts, file_parts, make_part, pool_pays, pool_results,
+                           project_codes, result_parts, results_in_order, span_parts, start_pool, stop_pool,
+                           worker_count)
 from flows.discover import discover
 from flows import crossform, db
 from flows.report.run import reviewer_outputs
@@ -259,78 +261,109 @@ class _JsonOut:
     """``<out>/<name>.json`` written as the forms arrive: to a temporary file, renamed into
     place by :meth:`keep` (only a file that gave forms has one), dropped by :meth:`drop`."""
 
-    def __init__(self, out: Path):
-        fd, self.tmp = tempfile.mkstemp(prefix=".ingest.", suffix=".json.tmp", dir=out)
+    def __init__(self, out: Path, prefix: str = ".ingest.", prewritten: Optional[str] = None):
+        if prewritten is not None:  # written by a worker process (closed, not yet made durable)
+            self.tmp, self.f = prewritten, None
+            return
+        fd, self.tmp = tempfile.mkstemp(prefix=prefix, suffix=".json.tmp", dir=out)
         self.f = os.fdopen(fd, "w", encoding="utf-8")
 
     def keep(self, target: Path, durable: Optional["_Durable"] = None) -> None:
         """Flushed to disk and renamed into place — now, or with ``durable``, before the next
         database commit (with the other files of that commit)."""
-        self.f.flush()
+        if self.f is not None:
+            self.f.flush()
         if durable is not None:
             durable.add(self.f, self.tmp, target)
             return
-        os.fsync(self.f.fileno())
-        self.f.close()
+        _fsync(self.f, self.tmp)
+        if self.f is not None:
+            self.f.close()
         os.replace(self.tmp, target)
 
     def drop(self) -> None:
-        self.f.close()
+        if self.f is not None:
+            self.f.close()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.tmp)
+
+
+def _fsync(f, tmp: str) -> None:
+    """A file's data made durable: through its open file, or (written by another process) by its name."""
+    if f is not None:
+        os.fsync(f.fileno())
+        return
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 class _Durable:
     """JSON files written, waiting to be made durable and renamed into place right before the
     database commit that marks their sources as loaded (:class:`flows.db.Loader`
-    ``before_commit``): their ``fsync`` calls run side by side on threads (the file system
-    commits its journal once for many; one after another they cost ~3 ms a file here, the
-    largest cost of the flow on one-form files), then the renames, in order."""
+    ``before_commit``). Each file's ``fsync`` starts on a thread as soon as the file is
+    handed over, while the flow goes on with the next files (the file system commits its
+    journal once for many; one after another, and waited for, they cost ~3 ms a file here,
+    the largest cost of the flow on one-form files); :meth:`flush` waits for them, then
+    renames, in order."""
 
     def __init__(self, threads: int = 16):
         self.threads = threads
-        self.pending: list[tuple] = []
+        self.pool: Optional[ThreadPoolExecutor] = None
+        self.pending: list[tuple] = []  # (open file or None, temporary path, target, fsync future)
 
     def add(self, f, tmp: str, target: Path) -> None:
-        self.pending.append((f, tmp, target))
+        if self.pool is None:
+            self.pool = ThreadPoolExecutor(self.threads, thread_name_prefix="jixiao-fsync")
+        self.pending.append((f, tmp, target, self.pool.submit(_fsync, f, tmp)))
 
     def flush(self) -> None:
         if not self.pending:
             return
         batch, self.pending = self.pending, []
         try:
-            if len(batch) == 1:
-                os.fsync(batch[0][0].fileno())
-            else:
-                with ThreadPoolExecutor(min(self.threads, len(batch))) as pool:
-                    list(pool.map(lambda item: os.fsync(item[0].fileno()), batch))
+            for *_, done in batch:
+                done.result()
         finally:
-            for f, _, _ in batch:
-                f.close()
-        for _, tmp, target in batch:
+            for f, *_ in batch:
+                if f is not None:
+                    f.close()
+        for _, tmp, target, _ in batch:
             os.replace(tmp, target)
 
     def drop(self) -> None:
-        """Files never committed: closed and removed (a run stopped between write and commit)."""
-        for f, tmp, _ in self.pending:
-            f.close()
+        """Files never committed: closed and removed (a run stopped between write and commit);
+        the fsync threads stopped."""
+        for f, tmp, _, done in self.pending:
+            with contextlib.suppress(Exception):
+                done.result()
+            if f is not None:
+                f.close()
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
         self.pending = []
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
 
 
-def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
+def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run", prewritten: Optional[str] = None) -> None:
     """One file's parts (:class:`flows.workers.Part`, then its :class:`~flows.workers.End`) ->
     JSON (streamed), database (batches; see :class:`flows.db.Loader`), CSV rows, and its
     manifest line once its rows are committed.
 
     The database commit comes last of the outputs: it is what marks the file as ingested, so
     a crash before it leaves the file to be done again, and a crash after it leaves nothing
-    missing (the JSON is already in place, written to a temporary name and renamed)."""
+    missing (the JSON is already in place, written to a temporary name and renamed).
+    ``prewritten``: the file's JSON as a worker wrote it (:func:`flows.workers.extract_parts`),
+    taken as it is unless a check across forms changed a part (then written here again)."""
     size = Path(path).stat().st_size if Path(path).exists() else None
     load = ctx.loader.start(path, sha, size)
     codes: Counter = Counter()
-    out = _JsonOut(ctx.out)
+    out: Optional[_JsonOut] = _JsonOut(ctx.out, ctx.tmp_prefix) if prewritten is None else None
+    changed = [False]
     ends: list[End] = []
     read = [0]  # forms in the file's JSON: copies of forms loaded before included, though not loaded
 
@@ -340,7 +373,9 @@ def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
             if isinstance(item, End):
                 ends.append(item)
                 return
-            item = ctx.cross.check_part(item, path, sha)  # DUPLICATE_CODE / DUPLICATE_FORM; copies not loaded
+            checked = ctx.cross.check_part(item, path, sha)  # DUPLICATE_CODE / DUPLICATE_FORM; copies not loaded
+            changed[0] |= checked is not item
+            item = checked
             load.add_rows(item.rows, item.forms)
             ctx.tables_add(item.rows, item.csv)
             codes.update(item.codes)
@@ -348,7 +383,17 @@ def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
             yield from item.json
 
     try:
-        write_json(texts(), out.f)
+        if out is not None:
+            write_json(texts(), out.f)
+        else:
+            texts_read = list(texts())
+            if changed[0]:  # a finding added: the worker's JSON is not this file's
+                out = _JsonOut(ctx.out, ctx.tmp_prefix)
+                write_json(texts_read, out.f)
+                _unlink(prewritten)
+            else:
+                out = _JsonOut(ctx.out, prewritten=prewritten)
+            prewritten = None
         if not ends:
             raise RuntimeError("extraction ended before the end of the file")
         end = ends[0]
@@ -366,10 +411,18 @@ def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run") -> None:
         if load.forms:
             ctx.tables_dirty = True  # its rows may be in the CSV: made again from the database at the end
         load.abort()
-        out.drop()
+        if out is not None:
+            out.drop()
+        if prewritten is not None:
+            _unlink(prewritten)
         if not isinstance(exc, Exception):
             raise
         ctx.record(_failed(path, sha, _reason(exc), ctx))
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
 
 
 def _load_result(result: DocumentResult, path: str, sha: str, ctx: "_Run") -> None:
@@ -386,10 +439,14 @@ def _stream_text(path: str, sha: str, settings: Settings, ctx: "_Run", own_proce
 
 
 @task(name="extract-batch", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only, persist_result=False)
-def extract_batch(paths: list[str], settings: Optional[Settings] = None) -> list[list[Item]]:
+def extract_batch(paths: list[str], settings: Optional[Settings] = None, json_dir: Optional[str] = None,
+                  json_prefix: str = ".ingest.") -> list[list[Item]]:
     """A batch of small text dumps (one task for many files, e.g. on a Dask worker): each
-    file's parts and end (:func:`flows.workers.extract_parts`)."""
-    return extract_parts(paths, settings)
+    file's parts and end (:func:`flows.workers.extract_parts`); their JSON prewritten in
+    ``json_dir`` when the worker sees that folder (the flow checks that it sees the file)."""
+    if json_dir is not None and not os.path.isdir(json_dir):
+        json_dir = None
+    return extract_parts(paths, settings, json_dir, json_prefix)
 
 
 def _small_files(todo: list[tuple[str, "FileId"]], settings: Settings, pdfs: bool) -> dict[str, int]:
@@ -404,13 +461,6 @@ def _small_files(todo: list[tuple[str, "FileId"]], settings: Settings, pdfs: boo
                 if fid.file_type == "pdf" or size <= settings.ingest.stream_bytes:
                     small[path] = size
     return small
-
-
-def _pool_pays(n_text: int, n_pdf: int, settings: Settings) -> bool:
-    """Worker processes pay for their start-up (seconds) from ``ingest.pool_min_files`` small
-    text dumps or ``ingest.pool_min_pdfs`` PDFs (each PDF is far more work than a dump)."""
-    return (worker_count(settings) > 1
-            and (n_text >= settings.ingest.pool_min_files or n_pdf >= settings.ingest.pool_min_pdfs))
 
 
 def _on_own_runner() -> bool:
@@ -457,11 +507,13 @@ def _batched_results(sizes: dict[str, int], settings: Settings, ctx: "_Run", poo
         size = max(settings.ingest.task_files, min(settings.ingest.remote_task_files,
                                                    math.ceil(len(small) / (2 * remote))))
         groups = batches(small, remote, size, sizes, most)
-        return results_in_order(groups, lambda g: extract_batch.submit(g, settings), 2 * remote, ctx.prefetch)
+        return results_in_order(groups, lambda g: extract_batch.submit(g, settings, str(ctx.out), ctx.tmp_prefix),
+                                2 * remote, ctx.prefetch)
     if pool is not None:
         # the pool uses every core already: a short scan's OCR runs inside its worker, no pool of its own
         inner = settings.model_copy(update={"ocr": settings.ocr.model_copy(update={"workers": 1})})
-        return pool_results(small, inner, workers, executor=pool, on_batch=ctx.prefetch, sizes=sizes)
+        return pool_results(small, inner, workers, executor=pool, on_batch=ctx.prefetch, sizes=sizes,
+                            json_dir=str(ctx.out), json_prefix=ctx.tmp_prefix)
     groups = batches(small, 1, settings.ingest.task_files, sizes, most)
     return results_in_order(groups, lambda g: _Later(extract_parts, g, settings), 1, ctx.prefetch)
 
@@ -510,6 +562,7 @@ class _Run:
         self.batch_forms = settings.ingest.batch_forms
         self.tables: Optional[TableWriter] = None  # the run's CSV tables, rows written as they arrive
         self.tables_dirty = False
+        self.tmp_prefix = f".ingest.{uuid.uuid4().hex[:12]}."  # this run's temporary JSON files
         self.durable = _Durable()  # JSON files made durable and renamed right before each commit
         self.loader = db.Loader(engine, self.fingerprint, self.version, settings.ingest.batch_forms,
                                 settings.ingest.batch_files, on_commit=self.committed, on_error=self.lost,
@@ -637,7 +690,7 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
             ctx.record(_failed(arg, None, reason, ctx))
         files = [str(p) for p in found.files]
         n_pdf = sum(p.lower().endswith(".pdf") for p in files)
-        if _on_own_runner() and _pool_pays(len(files) - n_pdf, n_pdf, settings):
+        if _on_own_runner() and pool_pays(len(files) - n_pdf, n_pdf, settings):
             pool = start_pool(worker_count(settings))  # starts while the files are hashed
         ids: dict[str, FileId] = {}
         for path in files:  # in this process: a task per file costs more than the hash
@@ -667,7 +720,7 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
         ctx.tables = TableWriter(out_dir, {name: db.table_columns(name) for name in db.TABLE_OBJECTS})
         n_text = sum(fid.file_type == "text" for _, fid in todo)
         n_pdf = sum(fid.file_type == "pdf" and 0 < fid.pages <= settings.ingest.pool_pdf_pages for _, fid in todo)
-        if pool is not None and not _pool_pays(n_text, n_pdf, settings):
+        if pool is not None and not pool_pays(n_text, n_pdf, settings):
             stop_pool(pool, now=True)  # most files were loaded already
             pool = None
         # many short PDFs go in batches too (in this process without a pool: a cached task per
@@ -697,7 +750,10 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
                 if isinstance(got, BaseException):
                     ctx.record(_failed(path, fid.sha256, _reason(got), ctx))
                 else:
-                    _load_file(path, fid.sha256, iter(got), ctx)
+                    end = got[-1] if got else None
+                    pre = end.json_tmp if isinstance(end, End) else None
+                    _load_file(path, fid.sha256, iter(got), ctx,
+                               prewritten=pre if pre is not None and os.path.exists(pre) else None)
                 continue
             if fid.file_type == "text":  # big dumps (and all, with one worker): streamed
                 big = path not in small_set
@@ -730,12 +786,16 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
         raise
     finally:
         ctx.durable.drop()  # JSON of files whose commit never came: not left behind
-        if ctx.tables is not None:
-            ctx.tables.abort(RuntimeError("ingest did not finish"))
         if batched is not None:
             batched.close()
+            batched = None
         if pool is not None:
             stop_pool(pool)
+            pool = None
+        for left in Path(out_dir).glob(f"{ctx.tmp_prefix}*"):  # prewritten by workers, never taken
+            _unlink(str(left))
+        if ctx.tables is not None:
+            ctx.tables.abort(RuntimeError("ingest did not finish"))
         ctx.write_manifest()
         engine.dispose()
     return ctx.summary

@@ -11,6 +11,8 @@ import math
 import multiprocessing
 import os
 import queue as queue_mod
+import tempfile
+import threading
 import time
 from collections import Counter, deque
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -26,7 +28,7 @@ from pipeline.errors import Stage
 from pipeline.models import DocumentResult, ErrorItem, Form
 from pipeline.readers import ReadContext
 from pipeline.settings import Settings, resolve
-from flows.writers import csv_lines, form_json
+from flows.writers import csv_lines, form_json, write_json
 
 
 class Part(NamedTuple):
@@ -48,6 +50,7 @@ class End(NamedTuple):
     kind: Optional[str]
     error: Optional[str]
     sha256: str
+    json_tmp: Optional[str] = None  # the file's JSON, written by the worker to this temporary file (prewritten)
 
 
 Item = Union[Part, End]
@@ -91,17 +94,47 @@ def extract_files(paths: list[str], settings: Optional[Settings] = None) -> list
     return [convert(p, settings) for p in paths]
 
 
-def extract_parts(paths: list[str], settings: Optional[Settings] = None) -> list[Union[list[Item], Exception]]:
+def extract_parts(paths: list[str], settings: Optional[Settings] = None,
+                  json_dir: Optional[str] = None, json_prefix: str = ".ingest.") -> list[Union[list[Item], Exception]]:
     """A batch of small files through the pipeline: each file's parts and end, or the
-    exception that stopped it (a file gone meanwhile: the others of the batch still count)."""
+    exception that stopped it (a file gone meanwhile: the others of the batch still count).
+    With ``json_dir``, a file that gave forms has its JSON written here too, to a temporary
+    file named in its :class:`End` (``json_tmp``): the flow renames it into place at its
+    commit instead of writing it itself (one process writes the database; the JSON of many
+    small files is written side by side by the workers)."""
     batch = resolve(settings).ingest.batch_forms
     out: list[Union[list[Item], Exception]] = []
     for p in paths:
         try:
-            out.append(list(file_parts(p, settings, batch)))
+            items = list(file_parts(p, settings, batch))
         except Exception as exc:  # noqa: BLE001 - the flow records the file as failed, with the reason
             out.append(exc)
+            continue
+        if json_dir is not None:
+            items = _prewrite_json(items, json_dir, json_prefix)
+        out.append(items)
     return out
+
+
+def _prewrite_json(items: list[Item], json_dir: str, prefix: str) -> list[Item]:
+    """``items`` with their JSON written to a temporary file in ``json_dir`` (not yet made
+    durable: the flow syncs it before its commit), named in the end; unchanged when the file
+    gave no form or the write failed (the flow writes it then)."""
+    end = items[-1] if items else None
+    parts = [i for i in items if isinstance(i, Part)]
+    if not isinstance(end, End) or not any(part.json for part in parts):
+        return items
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=prefix, suffix=".json.tmp", dir=json_dir)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            write_json((text for part in parts for text in part.json), f)
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        return items
+    return [*items[:-1], end._replace(json_tmp=tmp)]
 
 
 def _stream_into(path: str, settings: Optional[Settings], batch: int, q) -> None:
@@ -256,6 +289,54 @@ def _context():
     return ctx
 
 
+def pool_pays(n_text: int, n_pdf: int, settings: Optional[Settings] = None) -> bool:
+    """Worker processes pay for their start-up (seconds) from ``ingest.pool_min_files`` small
+    text dumps or ``ingest.pool_min_pdfs`` PDFs (each PDF is far more work than a dump)."""
+    settings = resolve(settings)
+    return (worker_count(settings) > 1
+            and (n_text >= settings.ingest.pool_min_files or n_pdf >= settings.ingest.pool_min_pdfs))
+
+
+def warm_fork_server() -> threading.Thread:
+    """The workers' fork server started now, on a thread: it imports the pipeline and loads
+    jieba's dictionary (~2 s) while the caller starts its flow, instead of after it."""
+    def start() -> None:
+        from multiprocessing import forkserver
+
+        _context()  # its preload list
+        with contextlib.suppress(Exception):  # the pool starts it itself, and says what is wrong
+            forkserver.ensure_running()
+
+    thread = threading.Thread(target=start, name="jixiao-forkserver", daemon=True)
+    thread.start()
+    return thread
+
+
+def warm_task_imports() -> int:
+    """On a Dask worker (``Client.run``): the ingest tasks' code imported and jieba's
+    dictionary loaded, before the first task needs them."""
+    import flows.ingest  # noqa: F401 - the Prefect tasks the flow submits
+    import flows.worker_warmup  # noqa: F401 - jieba's dictionary, the vocabulary
+
+    return os.getpid()
+
+
+def warm_dask_workers(address: str, timeout_s: float = 30.0) -> threading.Thread:
+    """The workers of the Dask cluster at ``address`` warmed (:func:`warm_task_imports`) on a
+    thread, beside the caller's own start-up; a cluster that cannot be reached is said by
+    the flow's task runner, not here."""
+    def warm() -> None:
+        with contextlib.suppress(Exception):
+            from distributed import Client
+
+            with Client(address, timeout=timeout_s) as client:
+                client.run(warm_task_imports)
+
+    thread = threading.Thread(target=warm, name="jixiao-dask-warm", daemon=True)
+    thread.start()
+    return thread
+
+
 def worker_count(settings: Optional[Settings] = None) -> int:
     """``ingest.workers``, 0 meaning one per core."""
     return resolve(settings).ingest.workers or os.cpu_count() or 1
@@ -296,6 +377,9 @@ def _ready() -> int:
 def stop_pool(pool: ProcessPoolExecutor, now: bool = False) -> None:
     """Shut the pool down; ``now`` (the run is being stopped): its processes are terminated
     instead of finishing their batch (their results would be thrown away)."""
+    starter = getattr(pool, "_jixiao_starter", None)
+    if starter is not None:
+        starter.join()
     if now:
         for proc in list((getattr(pool, "_processes", None) or {}).values()):
             with contextlib.suppress(Exception):
@@ -307,8 +391,14 @@ def start_pool(workers: int) -> ProcessPoolExecutor:
     """A :func:`process_pool` whose processes are being started now (one no-op task each), so
     that the start-up overlaps what the caller does next (hashing, database look-ups)."""
     pool = process_pool(workers)
-    for _ in range(workers):
-        pool.submit(_ready)
+
+    def start() -> None:  # the fork server's start (the pipeline imported, jieba loaded) blocks its caller
+        with contextlib.suppress(RuntimeError):  # shut down before it started
+            for _ in range(workers):
+                pool.submit(_ready)
+
+    pool._jixiao_starter = threading.Thread(target=start, name="jixiao-pool-start", daemon=True)
+    pool._jixiao_starter.start()
     return pool
 
 
@@ -348,18 +438,21 @@ def project_codes(results: list) -> set[str]:
 
 def pool_results(paths: list[str], settings: Settings, workers: int, executor: Optional[Executor] = None,
                  on_batch: Optional[Callable[[list], None]] = None,
-                 sizes: Optional[dict[str, int]] = None) -> Iterator[tuple[str, object]]:
+                 sizes: Optional[dict[str, int]] = None, json_dir: Optional[str] = None,
+                 json_prefix: str = ".ingest.") -> Iterator[tuple[str, object]]:
     """The parts (:func:`extract_parts`) of ``paths`` extracted by ``workers`` processes (a
-    pool of its own unless ``executor`` is given), in order."""
+    pool of its own unless ``executor`` is given), in order; with ``json_dir``, each file's
+    JSON prewritten there by the workers."""
     groups = batches(paths, workers, settings.ingest.task_files, sizes, settings.ingest.stream_bytes)
     own = executor is None
     pool = process_pool(workers) if own else executor
     try:
-        yield from results_in_order(groups, lambda g: pool.submit(extract_parts, g, settings), 2 * workers, on_batch)
+        yield from results_in_order(groups, lambda g: pool.submit(extract_parts, g, settings, json_dir, json_prefix), 2 * workers, on_batch)
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["End", "Part", "batches", "extract_files", "extract_parts", "file_parts", "make_part", "project_codes", "result_parts",
-           "span_parts", "streamed_parts", "pool_results", "process_pool", "results_in_order", "start_pool", "stop_pool", "worker_count"]
+__all__ = ["End", "Part", "batches", "extract_files", "extract_parts", "file_parts", "make_part", "pool_pays", "project_codes", "result_parts",
+           "span_parts", "streamed_parts", "pool_results", "process_pool", "results_in_order", "start_pool", "stop_pool", "warm_dask_workers", "warm_fork_server", "warm_task_imports",
+           "worker_count"]

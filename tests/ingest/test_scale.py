@@ -2,6 +2,8 @@
 own transaction, small files committed together, worker processes, SIGTERM mid-run."""
 from __future__ import annotations
 
+import copy
+import json
 import os
 import signal
 import subprocess
@@ -15,6 +17,8 @@ from flows.ingest import ingest
 from flows import db
 from flows.manifest import read_manifest
 from pipeline.settings import Settings
+from synth.dump import DumpStyle, render_dump
+from synth.truth import random_forms
 
 from .conftest import ROOT, expected_counts, write_dump
 
@@ -69,6 +73,34 @@ def test_worker_processes_give_the_same_rows_as_one_process(tmp_path):
     assert len(runs[2]["forms"]) == sum(len(t) for t in truths)
     assert runs[1] == runs[2]
     assert ((tmp_path / "out1" / "forms.csv").read_bytes() == (tmp_path / "out2" / "forms.csv").read_bytes())
+    # the workers wrote each file's JSON (prewritten), the flow renamed it: the same bytes as one
+    # process writing it, and no temporary file left behind
+    for i in range(9):
+        one, two = (tmp_path / f"out{w}" / f"f{i:02d}.txt.json" for w in (1, 2))
+        assert one.read_bytes() == two.read_bytes()
+        assert len(json.loads(two.read_text(encoding="utf-8"))) == len(truths[i])
+    assert [p.name for p in (tmp_path / "out2").iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_worker_written_json_gains_the_finding_of_a_check_across_files(tmp_path):
+    """A file's JSON is written by a worker before the flow checks its forms against earlier
+    files: a form that then gains DUPLICATE_CODE has its JSON written again by the flow."""
+    forms = list(random_forms(61, 3))
+    reused = copy.deepcopy(forms[2])
+    reused["header"]["project_code"] = forms[0]["header"]["project_code"]
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for name, truths in (("a.txt", [forms[0]]), ("b.txt", [forms[1]]), ("c.txt", [reused])):
+        (inbox / name).write_text(render_dump(truths, DumpStyle()), encoding="utf-8")
+    out = tmp_path / "out"
+    summary = ingest([str(inbox)], out=str(out), db_url=f"sqlite:///{tmp_path / 'x.db'}",
+                     settings=small_batches(workers=2, task_files=1, pool_min_files=1))
+    assert summary.by_status() == {"ok": 3}
+    codes = {name: [f["code"] for form in json.loads((out / f"{name}.json").read_text(encoding="utf-8"))
+                    for f in form["findings"] if f["code"].startswith("DUPLICATE")]
+             for name in ("a.txt", "b.txt", "c.txt")}
+    assert codes == {"a.txt": [], "b.txt": [], "c.txt": ["DUPLICATE_CODE"]}
+    assert [p.name for p in out.iterdir() if p.name.startswith(".")] == []
 
 
 @pytest.mark.timeout(600)
@@ -98,6 +130,7 @@ def test_sigterm_mid_run_prints_one_line_and_leaves_whole_files_then_a_rerun_com
     engine = db.connect(db_url)
     counts = db.counts(engine)
     assert counts["sources"] == 12 and counts["forms"] == 12  # the big dump not half-loaded
+    assert [p.name for p in out.iterdir() if p.name.startswith(".ingest.")] == []  # no temporary JSON left
     engine.dispose()
     rerun = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, timeout=400)
     assert rerun.returncode == 0, rerun.stderr.decode()[-2000:]
