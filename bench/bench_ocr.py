@@ -87,7 +87,8 @@ def _measure(pdf: Path, settings: Settings, workers: int) -> dict:
 
 
 def run(quick: bool = False) -> list[dict]:
-    settings = Settings()
+    # BENCH_OCR_SET="ocr.cell_lines=true ...": settings overrides, to compare code paths in one session
+    settings = Settings().with_overrides(os.environ.get("BENCH_OCR_SET", "").split())
     workers = 2
     forms = 4 if quick else 12
     out = []

@@ -182,6 +182,26 @@ class OcrSettings(_Settings):
                                       "read with at least this confidence")
     orientation_lines: int = Field(default=12, ge=1, description="longest text lines the angle classifier "
                                    "reads to tell an upside-down page")
+    # --- cell lines (extractors/ocr/cell_lines.py): text lines of grid cells from ink projection
+    cell_lines: bool = Field(default=False, description="on a page with a trusted grid, each cell's text lines "
+                             "found from the horizontal ink projection of its interior instead of the detector; "
+                             "the detector runs only on the page outside the grid (and on the whole page when a "
+                             "cell's projection is not clean)")
+    cell_lines_ink_level: int = Field(default=170, ge=1, le=255, description="darker pixels are ink in a cell")
+    cell_lines_inset_in: float = Field(default=0.02, ge=0, description="cell interior: this far inside its rules, inches")
+    cell_lines_line_in: float = Field(default=0.16, gt=0, description="one text line's height, inches (11 pt ~0.15)")
+    cell_lines_max_band_lines: float = Field(default=1.8, gt=0, description="a band taller than this many line "
+                                             "heights is not clean (touching lines, a seal): the detector")
+    cell_lines_min_band_lines: float = Field(default=0.25, ge=0, description="bands lower than this many line "
+                                             "heights are specks")
+    cell_lines_max_specks: int = Field(default=1, ge=0, description="more specks in a cell: not clean")
+    cell_lines_min_row_pixels: int = Field(default=1, ge=1, description="ink pixels a row needs to be in a band")
+    cell_lines_edge_px: int = Field(default=1, ge=0, description="ink within this many pixels of the interior's "
+                                    "edge (touching the rules): not clean")
+    cell_lines_pad_lines: float = Field(default=0.2, ge=0, description="a band's box grown by this many line "
+                                        "heights up and down (within the cell)")
+    cell_lines_strip_margin_in: float = Field(default=0.1, ge=0, description="the page outside the grid is "
+                                              "detected with this margin over the grid's edge, inches")
     tesseract_lang: str = Field(default="chi_sim", description="Tesseract language of page text")
     tesseract_psm: int = Field(default=6, ge=0, le=13, description="Tesseract page segmentation mode of a page")
     tesseract_gap: int = Field(default=24, ge=0, description="blank pixels between cells stacked for Tesseract")

@@ -26,12 +26,13 @@ from pipeline.labels import load_vocabulary
 from pipeline.models import Row
 from pipeline.settings import GridSettings, Settings
 
+from .cell_lines import grid_lines, outside_strips
 from .colour import masks_to_stamps, separate_ink
 from .correct import correct_cells
 from .engines import create_engine
 from .engines.base import EngineSpec, OcrEngine, clean_word_text
 from ..geometry import lines_to_rows
-from .grid import gray_to_line_masks, masks_to_tables, remove_lines
+from .grid import Box, gray_to_line_masks, masks_to_tables, remove_lines
 from .preprocess import find_page_quad, flatten_light, lines_are_sideways, prepare, rotate_mask, turn, unwarp
 from .render import PageImage, image_frame, pdf_page_image
 from .words_to_cells import PageGeometry, assign_words, tables_to_rows, words_to_lines
@@ -174,6 +175,8 @@ def orient(p: OcrPage) -> None:
     """Text lines detected; a page fed sideways or upside down turned upright and its rules
     found again (``grid.orientation``)."""
     detect = getattr(p.engine, "detect", None)
+    if detect is not None and _cell_lines(p):
+        return
     if detect is not None:
         p.boxes = detect(p.clean, p.dpi)
         if p.grid.orientation:
@@ -186,6 +189,36 @@ def orient(p: OcrPage) -> None:
         p.red, p.blue = _warp_mask(p.red, lambda m: turn(m, t)), _warp_mask(p.blue, lambda m: turn(m, t))
         p.tables, p.clean = _grid_of(p.gray, p.ink, p.raw, p.dpi, p.grid)
         p.boxes = detect(p.clean, p.dpi) if detect is not None else None
+
+
+def _cell_lines(p: OcrPage) -> bool:
+    """``ocr.cell_lines``: on a page with a trusted grid, each cell's text lines from its ink
+    projection (:mod:`.cell_lines`) and the detector run only on the page's strips outside the
+    tables. False (the detector on the whole page) when it is off, the grid is not trusted, a
+    cell's projection is not clean, or the page is not upright."""
+    s = getattr(p.engine, "settings", None)
+    if not getattr(s, "cell_lines", False):
+        return False
+    cells = [c.box for t in p.tables for c in t.cells]
+    if len(cells) < p.grid.min_grid_cells:
+        return False
+    lines = grid_lines(p.clean, cells, p.dpi, s)
+    if lines is None:
+        return False
+    boxes = []
+    margin = int(round(s.cell_lines_strip_margin_in * p.dpi))
+    tboxes = [t.box for t in p.tables]
+    for y0, y1 in outside_strips(p.clean.shape, tboxes, margin):
+        for b in p.engine.detect(p.clean[y0:y1], p.dpi, limit=False):
+            b = Box(b.x0, b.y0 + y0, b.x1, b.y1 + y0)
+            cx, cy = (b.x0 + b.x1) // 2, (b.y0 + b.y1) // 2
+            if not any(t.x0 <= cx < t.x1 and t.y0 <= cy < t.y1 for t in tboxes):
+                boxes.append(b)
+    boxes = sorted(boxes + lines, key=lambda b: (b.y0, b.x0))
+    if p.grid.orientation and page_turn(p.engine, p.clean, boxes, p.dpi):
+        return False
+    p.boxes = boxes
+    return True
 
 
 def trust_grid(p: OcrPage) -> None:

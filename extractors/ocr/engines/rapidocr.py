@@ -76,17 +76,18 @@ class RapidOcrEngine:
 
     # ------------------------------------------------------------------ detection
 
-    def detect(self, gray: np.ndarray, dpi: float) -> list[Box]:
+    def detect(self, gray: np.ndarray, dpi: float, limit: bool = True) -> list[Box]:
         """Axis-aligned text-line boxes in page pixels.
 
         The page is scaled straight to the detector's input (``det_dpi``, sides multiples of
         32, the shorter at least ``det_limit_side_len``) and normalised on its one gray
         channel; the detector's boxes come back in page pixels (its post-processing maps
-        them to the shape it is given)."""
+        them to the shape it is given). ``limit=False`` (a strip of the page, ``ocr.cell_lines``):
+        no upscaling to ``det_limit_side_len``."""
         s = self.settings
         h, w = gray.shape
         scale = min(1.0, s.det_dpi / dpi)
-        if min(h, w) * scale < s.det_limit_side_len:
+        if limit and min(h, w) * scale < s.det_limit_side_len:
             scale = s.det_limit_side_len / min(h, w)
         th, tw = max(32, int(round(h * scale / 32)) * 32), max(32, int(round(w * scale / 32)) * 32)
         small = cv2.resize(gray, (tw, th), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
