@@ -257,6 +257,11 @@ def json_target(out: Path, path: str, sha256: str, used: set[str]) -> Path:
 ProgressHook = Callable[[ManifestEntry], None]
 
 
+def _unlink(path: str) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+
+
 class _JsonOut:
     """``<out>/<name>.json`` written as the forms arrive: to a temporary file, renamed into
     place by :meth:`keep` (only a file that gave forms has one), dropped by :meth:`drop`."""
@@ -284,8 +289,7 @@ class _JsonOut:
     def drop(self) -> None:
         if self.f is not None:
             self.f.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.tmp)
+        _unlink(self.tmp)
 
 
 def _fsync(f, tmp: str) -> None:
@@ -341,8 +345,7 @@ class _Durable:
                 done.result()
             if f is not None:
                 f.close()
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
+            _unlink(tmp)
         self.pending = []
         if self.pool is not None:
             self.pool.shutdown(wait=True)
@@ -418,11 +421,6 @@ def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run", prewritt
         if not isinstance(exc, Exception):
             raise
         ctx.record(_failed(path, sha, _reason(exc), ctx))
-
-
-def _unlink(path: str) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(path)
 
 
 def _load_result(result: DocumentResult, path: str, sha: str, ctx: "_Run") -> None:
