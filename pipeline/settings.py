@@ -183,10 +183,11 @@ class OcrSettings(_Settings):
     orientation_lines: int = Field(default=12, ge=1, description="longest text lines the angle classifier "
                                    "reads to tell an upside-down page")
     # --- cell lines (extractors/ocr/cell_lines.py): text lines of grid cells from ink projection
-    cell_lines: bool = Field(default=False, description="on a page with a trusted grid, each cell's text lines "
+    cell_lines: bool = Field(default=True, description="on a page with a trusted grid, each cell's text lines "
                              "found from the horizontal ink projection of its interior instead of the detector; "
-                             "the detector runs only on the page outside the grid (and on the whole page when a "
-                             "cell's projection is not clean)")
+                             "the detector runs only on the page outside the grid and on the cells whose "
+                             "projection is not clean (on the whole page when those cover too much of it or the "
+                             "text is not upright)")
     cell_lines_ink_level: int = Field(default=170, ge=1, le=255, description="darker pixels are ink in a cell")
     cell_lines_inset_in: float = Field(default=0.02, ge=0, description="cell interior: this far inside its rules, inches")
     cell_lines_line_in: float = Field(default=0.16, gt=0, description="one text line's height, inches (11 pt ~0.15)")
@@ -194,6 +195,18 @@ class OcrSettings(_Settings):
                                              "heights is not clean (touching lines, a seal): the detector")
     cell_lines_min_band_lines: float = Field(default=0.25, ge=0, description="bands lower than this many line "
                                              "heights are specks")
+    cell_lines_speck_join_lines: float = Field(default=0.45, ge=0, description="specks this many line heights "
+                                               "apart or closer, overlapping in x, are one band (a colon's dots, a faint glyph's pieces)")
+    cell_lines_glyph_gap_lines: float = Field(default=0.1, ge=0, description="bands this many line heights "
+                                              "apart or closer are one band (a glyph a faint stroke cut in two)")
+    cell_lines_glyph_piece_lines: float = Field(default=0.5, ge=0, description="...when one of them is lower "
+                                                "than this many line heights")
+    cell_lines_glyph_max_lines: float = Field(default=1.2, gt=0, description="...and together no taller than this")
+    cell_lines_detect_share: float = Field(default=0.3, ge=0, le=1, description="cells not clean covering more "
+                                           "than this share of the grid's area: the detector on the whole page, "
+                                           "else on each such cell alone")
+    cell_lines_min_wide_share: float = Field(default=0.5, ge=0, le=1, description="fewer of a page's bands "
+                                             "twice as wide as tall: its text is not upright, the detector decides")
     cell_lines_max_specks: int = Field(default=1, ge=0, description="more specks in a cell: not clean")
     cell_lines_min_row_pixels: int = Field(default=1, ge=1, description="ink pixels a row needs to be in a band")
     cell_lines_edge_px: int = Field(default=1, ge=0, description="ink within this many pixels of the interior's "

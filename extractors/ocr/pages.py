@@ -26,7 +26,7 @@ from pipeline.labels import load_vocabulary
 from pipeline.models import Row
 from pipeline.settings import GridSettings, Settings
 
-from .cell_lines import grid_lines, outside_strips
+from .cell_lines import grid_line_boxes, outside_strips
 from .colour import masks_to_stamps, separate_ink
 from .correct import correct_cells
 from .engines import create_engine
@@ -192,21 +192,35 @@ def orient(p: OcrPage) -> None:
 
 
 def _cell_lines(p: OcrPage) -> bool:
-    """``ocr.cell_lines``: on a page with a trusted grid, each cell's text lines from its ink
-    projection (:mod:`.cell_lines`) and the detector run only on the page's strips outside the
-    tables. False (the detector on the whole page) when it is off, the grid is not trusted, a
-    cell's projection is not clean, or the page is not upright."""
+    """``ocr.cell_lines``: on a page with a trusted grid, each clean cell's text lines from its
+    ink projection (:mod:`.cell_lines`), the detector run on each cell that is not clean (a
+    seal, text touching a rule, noise; its crop grown by ``cell_lines_strip_margin_in``, the
+    lines whose centre it holds) and on the page's strips outside the tables. False (the
+    detector on the whole page) when it is off, the grid is not trusted, the cells not clean
+    cover more than ``cell_lines_detect_share`` of the grid, fewer than
+    ``cell_lines_min_wide_share`` of the bands are twice as wide as tall (a page fed sideways:
+    its text runs down the page, each band one glyph; measured 0.02-0.06 sideways, 0.82-0.92
+    upright), or the page is not upright."""
     s = getattr(p.engine, "settings", None)
     if not getattr(s, "cell_lines", False):
         return False
     cells = [c.box for t in p.tables for c in t.cells]
     if len(cells) < p.grid.min_grid_cells:
         return False
-    lines = grid_lines(p.clean, cells, p.dpi, s)
-    if lines is None:
+    lines, unclean = grid_line_boxes(p.clean, cells, p.dpi, s)
+    if unclean and sum(_area(c) for c in unclean) > s.cell_lines_detect_share * sum(_area(c) for c in cells):
         return False
-    boxes = []
+    if lines and sum(b.width >= 2 * b.height for b in lines) < s.cell_lines_min_wide_share * len(lines):
+        return False  # bands one glyph wide: the text runs down the page (fed sideways)
     margin = int(round(s.cell_lines_strip_margin_in * p.dpi))
+    h, w = p.clean.shape[:2]
+    boxes = []
+    for c in unclean:
+        x0, y0, x1, y1 = max(0, c.x0 - margin), max(0, c.y0 - margin), min(w, c.x1 + margin), min(h, c.y1 + margin)
+        for b in p.engine.detect(p.clean[y0:y1, x0:x1], p.dpi, limit=False):
+            b = Box(b.x0 + x0, b.y0 + y0, b.x1 + x0, b.y1 + y0)
+            if c.x0 <= (b.x0 + b.x1) // 2 < c.x1 and c.y0 <= (b.y0 + b.y1) // 2 < c.y1:
+                boxes.append(b)
     tboxes = [t.box for t in p.tables]
     for y0, y1 in outside_strips(p.clean.shape, tboxes, margin):
         for b in p.engine.detect(p.clean[y0:y1], p.dpi, limit=False):
@@ -219,6 +233,10 @@ def _cell_lines(p: OcrPage) -> bool:
         return False
     p.boxes = boxes
     return True
+
+
+def _area(b: Box) -> int:
+    return max(0, b.x1 - b.x0) * max(0, b.y1 - b.y0)
 
 
 def trust_grid(p: OcrPage) -> None:

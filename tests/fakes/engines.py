@@ -57,10 +57,10 @@ def marked(gray: np.ndarray) -> bool:
 class KillerEngine(RapidOcrEngine):
     name = "fake-killer"
 
-    def detect(self, gray: np.ndarray, dpi: float) -> list[Box]:
+    def detect(self, gray: np.ndarray, dpi: float, limit: bool = True) -> list[Box]:
         if marked(gray):
             os._exit(3)  # no exception, no cleanup: the process is gone
-        return super().detect(gray, dpi)
+        return super().detect(gray, dpi, limit)
 
 
 class BadUtf8Engine(RapidOcrEngine):
@@ -83,7 +83,7 @@ class ReplayEngine(RapidOcrEngine):
         random.Random(type(self).seed).shuffle(words)
         return words
 
-    def detect(self, gray: np.ndarray, dpi: float) -> list[Box]:
+    def detect(self, gray: np.ndarray, dpi: float, limit: bool = True) -> list[Box]:
         return [w.box for w in self._words()]
 
     def upside_down(self, crops) -> float:

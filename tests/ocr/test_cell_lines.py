@@ -3,10 +3,17 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
+from helpers import rows_to_forms, settings
+from layout import draw_form
 from PIL import Image, ImageDraw, ImageFont
 
 from extractors.ocr.cell_lines import cell_line_boxes, grid_lines, outside_strips
+from extractors.ocr.engines import create_engine, engine_available
 from extractors.ocr.grid import Box
+from extractors.ocr.pages import page_to_rows
+from extractors.ocr.render import PageImage
+from flows.evaluate import score
 from pipeline.settings import OcrSettings
 from synth.fonts import font_file
 
@@ -64,3 +71,106 @@ def test_cell_lines_seal_is_not_clean_and_falls_back():
 def test_outside_strips_leave_out_the_tables():
     assert outside_strips((1000, 800), [Box(0, 200, 800, 500), Box(0, 600, 800, 900)], 10) == [
         (0, 210), (490, 610), (890, 1000)]
+
+
+def _cell_with(lines: list[tuple[int, int, str]], dots: tuple = ()):
+    """One ruled cell holding ``lines`` (x, y, text) in the font at 11 pt, and round specks
+    ``dots`` (x, y); the drawn text's boxes."""
+    im = Image.new("L", (700, 300), 255)
+    d = ImageDraw.Draw(im)
+    font = ImageFont.truetype(font_file("wqy").path, SIZE)
+    drawn = []
+    for x, y, t in lines:
+        d.text((x, y), t, fill=0, font=font)
+        one = Image.new("L", im.size, 255)
+        ImageDraw.Draw(one).text((x, y), t, fill=0, font=font)
+        ys, xs = np.nonzero(np.array(one) < 170)  # the line's ink (a full-width colon's box is mostly blank)
+        drawn.append(Box(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
+    for x, y in dots:
+        d.ellipse((x, y, x + 3, y + 3), fill=0)
+    a = np.array(im)
+    cell = Box(50, 50, 650, 250)
+    cv2.rectangle(a, (cell.x0, cell.y0), (cell.x1, cell.y1), 0, 2)
+    return a, cell, drawn
+
+
+def test_cell_lines_a_colon_wrapped_onto_a_line_of_its_own_is_a_line():
+    """A narrow label cell wraps 项目编码： as 项目编码 / ： (the office scans' header cells):
+    the colon's two dots are two bands each lower than a speck, one line together."""
+    gray, cell, drawn = _cell_with([(80, 80, "项目编码"), (80, 80 + 40, "：")])
+    got = cell_line_boxes(gray, cell, DPI, OcrSettings())
+    assert got is not None and len(got) == 2
+    assert _contains(got[0], drawn[0]) and _contains(got[1], drawn[1])
+    assert got[0].y1 <= got[1].y0  # two lines, not one band
+
+
+def test_cell_lines_specks_apart_in_x_are_not_joined():
+    """Two noise specks one above the other's row but far apart in x are no glyph: not joined
+    into a line, so the cell (more specks than ``cell_lines_max_specks``) is not clean."""
+    gray, cell, _ = _cell_with([(80, 80, "项目编码")], dots=((200, 150), (400, 158)))
+    assert cell_line_boxes(gray, cell, DPI, OcrSettings()) is None
+    gray, cell, _ = _cell_with([(80, 80, "项目编码")], dots=((200, 150), (200, 158)))
+    assert cell_line_boxes(gray, cell, DPI, OcrSettings()) is not None
+
+
+@pytest.mark.skipif(not engine_available("rapidocr"), reason="rapidocr not installed")
+def test_a_cell_a_blot_covers_is_detected_alone_and_the_page_reads_as_without_cell_lines(truth):
+    """One cell not clean (a ring beside its text touching the cell's rules, as a seal's in
+    gray) no longer sends the whole page to the detector: the detector runs on that cell's
+    crop and on the strips outside the table, and the page reads the blotted cell's field and as
+    many header fields and indicator rows of its truth as with the detector on the whole page."""
+    page, words = draw_form(truth, dpi=DPI, text=True)
+    code = next(w for w in words if w.text == truth["header"]["project_code"])  # a wide value cell
+    cx, cy = code.box.x1 + 120, (code.box.y0 + code.box.y1) // 2
+    cv2.ellipse(page, (cx, cy), (29, 29), 0, 0, 360, 150, 3)  # a ring from rule to rule: ink at the edge
+    image = PageImage(gray=page, dpi=DPI, scale=1.0)
+    calls: list[tuple[int, int]] = []
+
+    def counting(engine):
+        real = engine.detect
+
+        def detect(gray, dpi, limit=True):
+            calls.append(gray.shape[:2])
+            return real(gray, dpi, limit)
+        engine.detect = detect
+        return engine
+
+    on = page_to_rows(image, 1, counting(create_engine("rapidocr", OcrSettings(cell_lines=True))))
+    full = [c for c in calls if c == page.shape[:2]]
+    crops = [c for c in calls if c[0] < 200 and c[1] < page.shape[1] // 2]
+    assert not full, calls  # never the whole page
+    assert len(crops) == 1, calls  # the blotted cell alone (the rest are full-width strips)
+    off = page_to_rows(image, 1, create_engine("rapidocr", OcrSettings(cell_lines=False)))
+    s = settings()
+    got, whole = score([truth], rows_to_forms(on.rows, s)), score([truth], rows_to_forms(off.rows, s))
+    print(got.summary(), whole.summary())
+    assert got.forms_found == 1 and got.header_accuracy >= whole.header_accuracy, got.misses
+    assert "header.project_code" not in {m.field for m in got.misses}  # the blotted cell's own field
+    assert got.indicator_accuracy >= whole.indicator_accuracy, got.misses
+
+
+def test_cell_lines_a_glyph_a_blank_row_cuts_is_one_line():
+    """是 printed faint: its middle stroke lighter than the ink level leaves one blank row
+    across the glyph (the synthetic 200-dpi scans' 是否新增项目 value): one line, not two
+    (read twice, 是是, the field was lost)."""
+    gray, cell, drawn = _cell_with([(80, 80, "是")])
+    mid = (drawn[0].y0 + drawn[0].y1) // 2
+    gray[mid] = 255
+    got = cell_line_boxes(gray, cell, DPI, OcrSettings())
+    assert got is not None and len(got) == 1 and _contains(got[0], drawn[0])
+
+
+@pytest.mark.skipif(not engine_available("rapidocr"), reason="rapidocr not installed")
+@pytest.mark.parametrize("rotation", [90, 270])
+def test_a_page_fed_sideways_is_turned_with_cell_lines_on(truth, rotation):
+    """A sideways page's cells hold text running down the page: each band of their
+    projection is one glyph (office rotated_90 scans: every band square, no cell unclean
+    enough to send the page to the detector, so the path went on and read the page as
+    upright: 0 forms). The page goes to the detector, which turns it upright."""
+    page, _ = draw_form(truth, dpi=DPI, text=True)
+    fed = np.ascontiguousarray(np.rot90(page, k={90: 1, 270: 3}[rotation]))  # counter-clockwise
+    read = page_to_rows(PageImage(gray=fed, dpi=DPI, scale=1.0), 1,
+                        create_engine("rapidocr", OcrSettings(cell_lines=True)))
+    assert read.turned == rotation
+    got = score([truth], rows_to_forms(read.rows, settings()))  # upright, the same page reads 13/15, 11/11
+    assert got.forms_found == 1 and got.header_accuracy >= 0.8 and got.indicator_accuracy >= 0.9, got.misses
