@@ -17,8 +17,10 @@ not be read at all).
 
 Tasks are thin wrappers over :mod:`pipeline`; the database is written only from the flow's
 own process, one source at a time, so SQLite never sees two writers. With
-``DaskTaskRunner`` the hash and extract tasks run on the Dask workers (they must see the
-same files, e.g. a shared mount).
+``DaskTaskRunner`` the extraction runs on the Dask workers (they must see the same files,
+e.g. a shared mount): the batches of small files handed over by the runner's
+``distributed.Client`` (no Prefect task per batch), the other files as Prefect tasks; files
+are hashed in the flow's process either way.
 """
 from __future__ import annotations
 
@@ -516,8 +518,10 @@ def _batched_results(sizes: dict[str, int], settings: Settings, ctx: "_Run", poo
         # the flow writing while they read; at most ``ingest.dask_ahead`` batches per worker held
         remote = _runner_workers(client) or workers
         groups = batches(small, remote, settings.ingest.task_files, sizes, most)
+        live = ctx.out / f"{ctx.tmp_prefix}live"  # removed when the run ends: the workers stop writing JSON
+        live.touch()
         return results_in_order(groups, lambda g: client.submit(remote_extract_parts, g, settings, str(ctx.out),
-                                                                ctx.tmp_prefix, pure=False),
+                                                                ctx.tmp_prefix, live=str(live), pure=False),
                                 settings.ingest.dask_ahead * remote, ctx.prefetch)
     if small and not _on_own_runner():
         # a task on another runner costs its API round trips and a submission: fewer, bigger
@@ -811,6 +815,7 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
         if pool is not None:
             stop_pool(pool)
             pool = None
+        _unlink(str(out_dir / f"{ctx.tmp_prefix}live"))  # first: a Dask worker writes no JSON after it
         for left in Path(out_dir).glob(f"{ctx.tmp_prefix}*"):  # prewritten by workers, never taken
             _unlink(str(left))
         if ctx.tables is not None:

@@ -117,24 +117,50 @@ def extract_parts(paths: list[str], settings: Optional[Settings] = None,
 
 
 def remote_extract_parts(paths: list[str], settings: Optional[Settings] = None, json_dir: Optional[str] = None,
-                         json_prefix: str = ".ingest.", retries: int = 2, delay_s: float = 1.0
-                         ) -> list[Union[list[Item], Exception]]:
+                         json_prefix: str = ".ingest.", retries: int = 2, delay_s: float = 1.0,
+                         live: Optional[str] = None) -> list[Union[list[Item], Exception]]:
     """:func:`extract_parts` on a worker of another machine or cluster (a Dask worker, handed
     the batch by the flow's ``distributed.Client``, or the ``extract-batch`` task): the JSON
     prewritten only when this worker sees ``json_dir`` (the flow checks that it sees each
     file, else writes it), and the batch tried again on an I/O error only, ``retries`` times
     after ``delay_s`` (as the Prefect tasks are: ``io_only``; Dask's own ``retries`` would
-    repeat any error)."""
+    repeat any error).
+
+    ``live``: a file in ``json_dir`` that exists while the flow runs. A worker cannot be
+    stopped mid-batch as the pool's processes are: once the file is gone (the run was stopped,
+    and removes its temporary files right after removing it) the batch's other files are not
+    read and a JSON file written meanwhile is removed here, so none is left behind."""
     if json_dir is not None and not os.path.isdir(json_dir):
-        json_dir = None
+        json_dir = live = None
+
+    def over() -> bool:
+        return live is not None and not os.path.exists(live)
+
     for attempt in range(retries + 1):
         try:
-            return extract_parts(paths, settings, json_dir, json_prefix)
+            if live is None:
+                return extract_parts(paths, settings, json_dir, json_prefix)
+            out: list[Union[list[Item], Exception]] = []
+            for path in paths:
+                if over():
+                    break
+                got = extract_parts([path], settings, json_dir, json_prefix)[0]
+                if over():  # written after the flow's clean-up, or just before it: never taken
+                    _drop_prewritten(got)
+                out.append(got)
+            return out + [RuntimeError("the run stopped")] * (len(paths) - len(out))
         except OSError:
             if attempt == retries:
                 raise
             time.sleep(delay_s)
     raise AssertionError("unreachable")
+
+
+def _drop_prewritten(items) -> None:
+    end = items[-1] if isinstance(items, list) and items else None
+    if isinstance(end, End) and end.json_tmp is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(end.json_tmp)
 
 
 def _prewrite_json(items: list[Item], json_dir: str, prefix: str) -> list[Item]:

@@ -110,6 +110,39 @@ def test_small_dumps_go_to_a_process_cluster_by_its_client_with_the_rows_and_jso
     assert [p.name for p in out_dask.iterdir() if p.name.startswith(".")] == []
 
 
+def test_a_cluster_worker_stops_writing_json_once_the_run_has_ended(tmp_path, monkeypatch):
+    """A Dask worker cannot be stopped mid-batch (the pool's processes are terminated): once
+    the run's ``live`` file is gone (removed by the flow right before it removes its
+    temporary files), the worker reads no more of the batch and removes a JSON file it wrote
+    meanwhile (found left behind after a SIGTERM on a 2-worker cluster before this)."""
+    from flows import workers
+    from flows.workers import End, remote_extract_parts
+
+    paths = [str(tmp_path / "in" / f"f{i}.txt") for i in range(3)]
+    for i, path in enumerate(paths):
+        write_dump(Path(path), seed=120 + i, n=1)
+    out = tmp_path / "out"
+    out.mkdir()
+    live = out / ".ingest.run1.live"
+    live.touch()
+    got = remote_extract_parts(paths[:1], None, str(out), ".ingest.run1.", live=str(live))
+    end = got[0][-1]
+    assert isinstance(end, End) and end.json_tmp and os.path.exists(end.json_tmp)  # prewritten while live
+    os.unlink(end.json_tmp)
+    real, read = workers.extract_parts, []
+
+    def stop_after_first(batch, *args):
+        read.extend(batch)
+        result = real(batch, *args)
+        live.unlink()  # the flow stops while the worker writes this file's JSON
+        return result
+
+    monkeypatch.setattr(workers, "extract_parts", stop_after_first)
+    got = remote_extract_parts(paths, None, str(out), ".ingest.run1.", live=str(live))
+    assert read == paths[:1] and len(got) == 3 and all(isinstance(g, RuntimeError) for g in got[1:])
+    assert list(out.iterdir()) == []
+
+
 @pytest.mark.usefixtures("prefect_api")
 def test_cli_ingest_one_line_per_bad_file_and_a_clean_stderr(tmp_path):
     """The real command in a fresh process, against the session's Prefect server (`make run`
