@@ -386,6 +386,13 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
     prefect_env(debug)
 
     setup_logging(debug)
+    if dask_address:
+        # the cluster's workers import the extraction and load jieba while this process imports
+        # Prefect and starts the flow: begun first, so that a fresh cluster is warm sooner (the
+        # worker pool, which Dask replaces, is neither started nor warmed)
+        from flows.workers import warm_dask_workers
+
+        warm_dask_workers(dask_address)
     from rich.console import Console
 
     from flows.ingest import ingest, without_heartbeats
@@ -393,11 +400,7 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
     settings = make_settings(password=password, ocr_engine=ocr_engine, overrides=overrides)
     if workers is not None:
         settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"workers": workers})})
-    if dask_address:  # the cluster's workers import the tasks' code while this process starts the flow
-        from flows.workers import warm_dask_workers
-
-        warm_dask_workers(dask_address)
-    else:
+    if not dask_address:
         _warm_pool(paths, out, settings)
     flow = ingest
     if dask_address:

@@ -17,8 +17,10 @@ not be read at all).
 
 Tasks are thin wrappers over :mod:`pipeline`; the database is written only from the flow's
 own process, one source at a time, so SQLite never sees two writers. With
-``DaskTaskRunner`` the hash and extract tasks run on the Dask workers (they must see the
-same files, e.g. a shared mount).
+``DaskTaskRunner`` the extraction runs on the Dask workers (they must see the same files,
+e.g. a shared mount): the batches of small files handed over by the runner's
+``distributed.Client`` (no Prefect task per batch), the other files as Prefect tasks; files
+are hashed in the flow's process either way.
 """
 from __future__ import annotations
 
@@ -43,8 +45,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from flows.workers import (End, Item, batches, extract_parts, file_parts, make_part, pool_pays, pool_results,
-                           project_codes, result_parts, results_in_order, span_parts, start_pool, stop_pool,
-                           worker_count)
+                           project_codes, remote_extract_parts, result_parts, results_in_order, span_parts, start_pool,
+                           stop_pool, worker_count)
 from flows.discover import discover
 from flows import crossform, db
 from flows.report.run import reviewer_outputs
@@ -439,12 +441,11 @@ def _stream_text(path: str, sha: str, settings: Settings, ctx: "_Run", own_proce
 @task(name="extract-batch", retries=2, retry_delay_seconds=1, retry_condition_fn=io_only, persist_result=False)
 def extract_batch(paths: list[str], settings: Optional[Settings] = None, json_dir: Optional[str] = None,
                   json_prefix: str = ".ingest.") -> list[list[Item]]:
-    """A batch of small text dumps (one task for many files, e.g. on a Dask worker): each
-    file's parts and end (:func:`flows.workers.extract_parts`); their JSON prewritten in
+    """A batch of small text dumps (one task for many files, on a task runner other than the
+    flow's threads and Dask, which gets its batches straight from its client): each file's
+    parts and end (:func:`flows.workers.extract_parts`); their JSON prewritten in
     ``json_dir`` when the worker sees that folder (the flow checks that it sees the file)."""
-    if json_dir is not None and not os.path.isdir(json_dir):
-        json_dir = None
-    return extract_parts(paths, settings, json_dir, json_prefix)
+    return remote_extract_parts(paths, settings, json_dir, json_prefix, retries=0)
 
 
 def _small_files(todo: list[tuple[str, "FileId"]], settings: Settings, pdfs: bool) -> dict[str, int]:
@@ -469,12 +470,23 @@ def _on_own_runner() -> bool:
     return run is None or isinstance(run.task_runner, ThreadPoolTaskRunner)
 
 
-def _runner_workers() -> int:
-    """The number of workers of the flow's Dask cluster (0 when not on Dask or not known)."""
+def _dask_client():
+    """The ``distributed.Client`` of the flow's Dask task runner (connected now if it was not
+    yet), or None when the flow does not run on Dask."""
     from prefect.context import FlowRunContext
 
-    run = FlowRunContext.get()
-    client = getattr(getattr(run, "task_runner", None), "_client", None)
+    runner = getattr(FlowRunContext.get(), "task_runner", None)
+    if runner is None or not type(runner).__module__.startswith("prefect_dask"):
+        return None
+    return runner.client  # a cluster that cannot be reached raises here, as its first task would
+
+
+def _runner_workers(client=None) -> int:
+    """The number of workers of the flow's Dask cluster (0 when not on Dask or not known)."""
+    if client is None:
+        from prefect.context import FlowRunContext
+
+        client = getattr(getattr(FlowRunContext.get(), "task_runner", None), "_client", None)
     try:
         return len(client.scheduler_info().get("workers", {})) if client is not None else 0
     except Exception:  # noqa: BLE001 - a guess is enough: the batch size only
@@ -494,10 +506,23 @@ class _Later:
 def _batched_results(sizes: dict[str, int], settings: Settings, ctx: "_Run", pool=None):
     """(path, parts) of the small files, in order, extracted in batches of ``ingest.task_files``
     files (each batch's 项目编码 then looked up in the database in one query): by the worker
-    processes of ``pool``, by batch tasks when the flow runs on another task runner (e.g.
-    Dask), else in this process."""
+    processes of ``pool``, by the workers of the flow's Dask cluster (handed over by its
+    ``distributed.Client``, as the pool is: no Prefect task per batch), by batch tasks on
+    another task runner, else in this process."""
     workers = worker_count(settings)
     small, most = list(sizes), settings.ingest.stream_bytes
+    client = _dask_client() if small and not _on_own_runner() else None
+    if client is not None:
+        # a batch handed to the cluster costs milliseconds, not a Prefect submission and its API
+        # round trips: batches as small as the pool's keep every worker busy from the start and
+        # the flow writing while they read; at most ``ingest.dask_ahead`` batches per worker held
+        remote = _runner_workers(client) or workers
+        groups = batches(small, remote, settings.ingest.task_files, sizes, most)
+        live = ctx.out / f"{ctx.tmp_prefix}live"  # removed when the run ends: the workers stop writing JSON
+        live.touch()
+        return results_in_order(groups, lambda g: client.submit(remote_extract_parts, g, settings, str(ctx.out),
+                                                                ctx.tmp_prefix, live=str(live), pure=False),
+                                settings.ingest.dask_ahead * remote, ctx.prefetch)
     if small and not _on_own_runner():
         # a task on another runner costs its API round trips and a submission: fewer, bigger
         # batches, about two per worker of the cluster, at most ``ingest.remote_task_files`` files
@@ -790,6 +815,7 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
         if pool is not None:
             stop_pool(pool)
             pool = None
+        _unlink(str(out_dir / f"{ctx.tmp_prefix}live"))  # first: a Dask worker writes no JSON after it
         for left in Path(out_dir).glob(f"{ctx.tmp_prefix}*"):  # prewritten by workers, never taken
             _unlink(str(left))
         if ctx.tables is not None:

@@ -116,6 +116,53 @@ def extract_parts(paths: list[str], settings: Optional[Settings] = None,
     return out
 
 
+def remote_extract_parts(paths: list[str], settings: Optional[Settings] = None, json_dir: Optional[str] = None,
+                         json_prefix: str = ".ingest.", retries: int = 2, delay_s: float = 1.0,
+                         live: Optional[str] = None) -> list[Union[list[Item], Exception]]:
+    """:func:`extract_parts` on a worker of another machine or cluster (a Dask worker, handed
+    the batch by the flow's ``distributed.Client``, or the ``extract-batch`` task): the JSON
+    prewritten only when this worker sees ``json_dir`` (the flow checks that it sees each
+    file, else writes it), and the batch tried again on an I/O error only, ``retries`` times
+    after ``delay_s`` (as the Prefect tasks are: ``io_only``; Dask's own ``retries`` would
+    repeat any error).
+
+    ``live``: a file in ``json_dir`` that exists while the flow runs. A worker cannot be
+    stopped mid-batch as the pool's processes are: once the file is gone (the run was stopped,
+    and removes its temporary files right after removing it) the batch's other files are not
+    read and a JSON file written meanwhile is removed here, so none is left behind."""
+    if json_dir is not None and not os.path.isdir(json_dir):
+        json_dir = live = None
+
+    def over() -> bool:
+        return live is not None and not os.path.exists(live)
+
+    for attempt in range(retries + 1):
+        try:
+            if live is None:
+                return extract_parts(paths, settings, json_dir, json_prefix)
+            out: list[Union[list[Item], Exception]] = []
+            for path in paths:
+                if over():
+                    break
+                got = extract_parts([path], settings, json_dir, json_prefix)[0]
+                if over():  # written after the flow's clean-up, or just before it: never taken
+                    _drop_prewritten(got)
+                out.append(got)
+            return out + [RuntimeError("the run stopped")] * (len(paths) - len(out))
+        except OSError:
+            if attempt == retries:
+                raise
+            time.sleep(delay_s)
+    raise AssertionError("unreachable")
+
+
+def _drop_prewritten(items) -> None:
+    end = items[-1] if isinstance(items, list) and items else None
+    if isinstance(end, End) and end.json_tmp is not None:
+        with contextlib.suppress(OSError):
+            os.unlink(end.json_tmp)
+
+
 def _prewrite_json(items: list[Item], json_dir: str, prefix: str) -> list[Item]:
     """``items`` with their JSON written to a temporary file in ``json_dir`` (not yet made
     durable: the flow syncs it before its commit), named in the end; unchanged when the file
@@ -313,9 +360,13 @@ def warm_fork_server() -> threading.Thread:
 
 
 def warm_task_imports() -> int:
-    """On a Dask worker (``Client.run``): the ingest tasks' code imported and jieba's
-    dictionary loaded, before the first task needs them."""
-    import flows.ingest  # noqa: F401 - the Prefect tasks the flow submits
+    """On a Dask worker (``Client.run``): the small files' extraction (:func:`extract_parts`,
+    handed over by the flow's ``distributed.Client``) imported and jieba's dictionary loaded,
+    before the first batch needs them. Not Prefect (``flows.ingest``): small files never run
+    as Prefect tasks on the cluster, and its import (seconds of CPU, on the worker's event
+    loop, which ``Client.run`` blocks) would hold the first batches back; the first Prefect
+    task (a long PDF, an image) imports it."""
+    import flows.workers  # noqa: F401 - extract_parts
     import flows.worker_warmup  # noqa: F401 - jieba's dictionary, the vocabulary
 
     return os.getpid()
@@ -412,22 +463,27 @@ def results_in_order(groups: list[list[str]], submit: Submit, ahead: int,
     that raised. ``on_batch`` is told each batch's results before they are yielded."""
     queue: deque = deque()
     todo = iter(groups)
-    for group in todo:
-        queue.append((group, submit(group)))
-        if len(queue) >= ahead:
-            break
-    while queue:
-        group, fut = queue.popleft()
-        try:
-            results = fut.result()
-        except Exception as exc:  # the batch was lost (a worker died): each file says why
-            results = [exc] * len(group)
-        if on_batch is not None:
-            on_batch(results)
-        nxt = next(todo, None)
-        if nxt is not None:
-            queue.append((nxt, submit(nxt)))
-        yield from zip(group, results)
+    try:
+        for group in todo:
+            queue.append((group, submit(group)))
+            if len(queue) >= ahead:
+                break
+        while queue:
+            group, fut = queue.popleft()
+            try:
+                results = fut.result()
+            except Exception as exc:  # the batch was lost (a worker died): each file says why
+                results = [exc] * len(group)
+            if on_batch is not None:
+                on_batch(results)
+            nxt = next(todo, None)
+            if nxt is not None:
+                queue.append((nxt, submit(nxt)))
+            yield from zip(group, results)
+    finally:  # stopped early (SIGTERM, a failed load): batches not yet started are not run
+        for _, fut in queue:
+            with contextlib.suppress(Exception):
+                fut.cancel()
 
 
 def project_codes(results: list) -> set[str]:
@@ -454,5 +510,5 @@ def pool_results(paths: list[str], settings: Settings, workers: int, executor: O
 
 
 __all__ = ["End", "Part", "batches", "extract_files", "extract_parts", "file_parts", "make_part", "pool_pays", "project_codes", "result_parts",
-           "span_parts", "streamed_parts", "pool_results", "process_pool", "results_in_order", "start_pool", "stop_pool", "warm_dask_workers", "warm_fork_server", "warm_task_imports",
+           "span_parts", "streamed_parts", "pool_results", "process_pool", "remote_extract_parts", "results_in_order", "start_pool", "stop_pool", "warm_dask_workers", "warm_fork_server", "warm_task_imports",
            "worker_count"]

@@ -349,9 +349,13 @@ class IngestSettings(_Settings):
     stream_bytes: int = Field(default=4 * 1024**2, ge=0, description="text dumps over this size are streamed "
                               "in the flow's process; smaller ones go to the worker processes in batches")
     task_files: int = Field(default=64, ge=1, description="small files per worker task")
-    remote_task_files: int = Field(default=500, ge=1, description="on Dask, small files per task: about two "
-                                   "tasks per cluster worker, at most this many files (each task is a round "
-                                   "trip to the Prefect API and the cluster)")
+    remote_task_files: int = Field(default=500, ge=1, description="on a task runner other than the flow's own "
+                                   "and Dask, small files per Prefect task: about two tasks per worker, at most "
+                                   "this many files (each task is a round trip to the Prefect API); on Dask the "
+                                   "batches are task_files files, handed to the cluster by its client")
+    dask_ahead: int = Field(default=2, ge=1, description="on Dask, batches of small files handed to the cluster "
+                            "and not yet loaded, per cluster worker (their forms are held in the flow's "
+                            "process until loaded: memory; more hides a slower network)")
     pool_min_files: int = Field(default=1000, ge=1, description="fewer small text dumps than this (and fewer PDFs "
                                 "than pool_min_pdfs) are read in the flow's process: starting the worker "
                                 "processes costs seconds")
