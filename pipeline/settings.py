@@ -259,6 +259,9 @@ class GridSettings(_Settings):
     rule_side_ink_max: float = Field(default=0.3, gt=0, le=1, description="a vertical run with ink beside it "
                                      "on more than this share of its rows is characters' strokes, not a rule "
                                      "(1: no check)")
+    rule_side_touch_max: float = Field(default=0.15, gt=0, le=1, description="...unless the ink beside it lies "
+                                       "on both sides or joins it on at most this share of its rows (text set "
+                                       "tight against a rule on one side; 1 turns this off)")
     orientation: bool = Field(default=True, description="pages fed sideways or upside down turned upright")
     separate_ink: bool = Field(default=True, description="colour scans: red seals and blue ink taken out "
                                "before recognition, each seal kept as a stamp on the form")
