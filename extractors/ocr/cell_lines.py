@@ -5,7 +5,8 @@ interior gives its text lines as bands of inked rows; each band's inked columns 
 extent. A cell whose projection is not clean — a band taller than
 ``cell_lines_max_band_lines`` line heights (lines touching, a seal, a picture), ink at the
 interior's edge (text touching the rules), more than ``cell_lines_max_specks`` tiny bands —
-gives ``None``: the page falls back to the detector. Every tolerance is a field of
+gives ``None``: that cell goes to the detector (``extractors.ocr.pages._cell_lines``; the whole
+page when such cells cover too much of it). Every tolerance is a field of
 :class:`~pipeline.settings.OcrSettings`.
 """
 from __future__ import annotations
@@ -82,18 +83,15 @@ def join_specks(bands: list[Band], line: float, s: OcrSettings) -> list[Band]:
     prev_speck = False
     for a, b, c0, c1 in bands:
         speck = b - a < low
-        if (out and a - out[-1][1] <= glyph_gap and min(b - a, out[-1][1] - out[-1][0]) < piece
-                and b - out[-1][0] <= glyph_max):  # a faint stroke left a row or two blank inside a glyph
+        glyph = (out and a - out[-1][1] <= glyph_gap and min(b - a, out[-1][1] - out[-1][0]) < piece
+                 and b - out[-1][0] <= glyph_max)  # a faint stroke left a row or two blank inside a glyph
+        if glyph or (speck and prev_speck and a - out[-1][1] <= gap and c0 < out[-1][3] and out[-1][2] < c1):
             pa, _, p0, p1 = out[-1]
             out[-1] = (pa, b, min(p0, c0), max(p1, c1))
-            prev_speck = out[-1][1] - out[-1][0] < low
-            continue
-        if speck and prev_speck and a - out[-1][1] <= gap and c0 < out[-1][3] and out[-1][2] < c1:
-            pa, _, p0, p1 = out[-1]
-            out[-1] = (pa, b, min(p0, c0), max(p1, c1))
+            prev_speck = out[-1][1] - out[-1][0] < low if glyph else speck
         else:
             out.append((a, b, c0, c1))
-        prev_speck = speck
+            prev_speck = speck
     return out
 
 

@@ -208,26 +208,19 @@ def _cell_lines(p: OcrPage) -> bool:
     if len(cells) < p.grid.min_grid_cells:
         return False
     lines, unclean = grid_line_boxes(p.clean, cells, p.dpi, s)
-    if unclean and sum(_area(c) for c in unclean) > s.cell_lines_detect_share * sum(_area(c) for c in cells):
+    if unclean and sum(c.area() for c in unclean) > s.cell_lines_detect_share * sum(c.area() for c in cells):
         return False
     if lines and sum(b.width >= 2 * b.height for b in lines) < s.cell_lines_min_wide_share * len(lines):
         return False  # bands one glyph wide: the text runs down the page (fed sideways)
     margin = int(round(s.cell_lines_strip_margin_in * p.dpi))
     h, w = p.clean.shape[:2]
     boxes = []
-    for c in unclean:
-        x0, y0, x1, y1 = max(0, c.x0 - margin), max(0, c.y0 - margin), min(w, c.x1 + margin), min(h, c.y1 + margin)
-        for b in p.engine.detect(p.clean[y0:y1, x0:x1], p.dpi, limit=False):
-            b = Box(b.x0 + x0, b.y0 + y0, b.x1 + x0, b.y1 + y0)
-            if c.x0 <= (b.x0 + b.x1) // 2 < c.x1 and c.y0 <= (b.y0 + b.y1) // 2 < c.y1:
-                boxes.append(b)
+    for c in unclean:  # the lines whose centre the cell holds, from its crop grown by the margin
+        boxes += [b for b in _detect_in(p, max(0, c.x0 - margin), max(0, c.y0 - margin), min(w, c.x1 + margin),
+                                        min(h, c.y1 + margin)) if _holds(c, b)]
     tboxes = [t.box for t in p.tables]
     for y0, y1 in outside_strips(p.clean.shape, tboxes, margin):
-        for b in p.engine.detect(p.clean[y0:y1], p.dpi, limit=False):
-            b = Box(b.x0, b.y0 + y0, b.x1, b.y1 + y0)
-            cx, cy = (b.x0 + b.x1) // 2, (b.y0 + b.y1) // 2
-            if not any(t.x0 <= cx < t.x1 and t.y0 <= cy < t.y1 for t in tboxes):
-                boxes.append(b)
+        boxes += [b for b in _detect_in(p, 0, y0, w, y1) if not any(_holds(t, b) for t in tboxes)]
     boxes = sorted(boxes + lines, key=lambda b: (b.y0, b.x0))
     if p.grid.orientation and page_turn(p.engine, p.clean, boxes, p.dpi):
         return False
@@ -235,8 +228,15 @@ def _cell_lines(p: OcrPage) -> bool:
     return True
 
 
-def _area(b: Box) -> int:
-    return max(0, b.x1 - b.x0) * max(0, b.y1 - b.y0)
+def _detect_in(p: OcrPage, x0: int, y0: int, x1: int, y1: int) -> list[Box]:
+    """The detector's lines in one window of the page (no upscaling), in page pixels."""
+    return [Box(b.x0 + x0, b.y0 + y0, b.x1 + x0, b.y1 + y0)
+            for b in p.engine.detect(p.clean[y0:y1, x0:x1], p.dpi, limit=False)]
+
+
+def _holds(outer: Box, b: Box) -> bool:
+    """``outer`` holds the centre of ``b``."""
+    return outer.x0 <= (b.x0 + b.x1) // 2 < outer.x1 and outer.y0 <= (b.y0 + b.y1) // 2 < outer.y1
 
 
 def trust_grid(p: OcrPage) -> None:
