@@ -36,7 +36,14 @@ _DIFF_KEYS = (*_DIFF_ORDER, *(k for k in HEADER_KEYS if k not in _DIFF_ORDER))
 
 def _norm(value):
     """Record values as compared: 30 and 30.0 alike (SQLite gives REAL back), None and ""."""
-    if isinstance(value, bool) or value is None:
+    kind = type(value)  # the usual kinds first: ~100 values a form, in the worker processes
+    if kind is str:
+        return value.strip()
+    if value is None or kind is bool:
+        return value
+    if kind is int or kind is float:
+        return repr(float(value))
+    if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
         return repr(float(value))
