@@ -16,6 +16,9 @@ and a row read back from SQLite or PostgreSQL compare alike.
 from __future__ import annotations
 
 import hashlib
+import operator
+import pickle
+import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,8 +103,19 @@ _KEY_INDEX = {k: i for i, k in enumerate(HEADER_KEYS)}
 
 
 def _indicator_digest(rows: Iterable[tuple]) -> tuple[bytes, int]:
-    items = [tuple(_norm(v) for v in r) for r in rows]
+    # _norm inlined for text, most of the ~100 values a form (the same items: one recipe on both sides)
+    items = [tuple([v.strip() if v.__class__ is str else _norm(v) for v in r]) for r in rows]
     return hashlib.blake2b(repr(items).encode(), digest_size=16).digest(), len(items)
+
+
+_INDICATOR_VALUES = operator.itemgetter(*INDICATOR_KEYS)
+
+
+def _indicator_values(row: dict) -> tuple:
+    try:
+        return _INDICATOR_VALUES(row)
+    except KeyError:  # a record without some key (read back from an older table): as None
+        return tuple(row.get(k) for k in INDICATOR_KEYS)
 
 
 def where_of(path: str, form_index: int) -> str:
@@ -122,7 +136,7 @@ def known_of_rows(form_row: dict, indicator_rows: list[dict]) -> Optional[Known]
     code = form_row.get("project_code")
     if not code:
         return None
-    digest, n = _indicator_digest(tuple(row.get(k) for k in INDICATOR_KEYS) for row in indicator_rows)
+    digest, n = _indicator_digest(map(_indicator_values, indicator_rows))
     return Known.of(code, form_row, digest, n, form_row["source_sha256"], form_row["form_index"],
                     form_row.get("source_path") or "")
 
@@ -160,16 +174,80 @@ def findings_for(me: Known, others: Iterable[Known]) -> list[Finding]:
     return out
 
 
+class SpillingSeen:
+    """The forms seen so far, by 项目编码: in memory up to ``memory_forms`` forms, then moved to a
+    private temporary SQLite file (deleted when closed), so a run's memory stays flat however
+    many forms it checks (~1.4 kB a form in memory: 140 MB at 100,000). A part's codes are
+    brought back to memory before its forms are checked (:meth:`load`, one query), as the
+    ingest flow does for each part; without it, :meth:`get` looks a code up on its own."""
+
+    def __init__(self, memory_forms: Optional[int] = None):
+        self.memory_forms = memory_forms
+        self.hot: dict[str, list[Known]] = {}
+        self.hot_forms = 0
+        self._db: Optional[sqlite3.Connection] = None
+        self.spilled = 0  # forms held on disk
+
+    def get(self, code: str) -> list[Known]:
+        """The forms seen with this code."""
+        got = self.hot.get(code)
+        if got is None:
+            if self._db is not None:
+                self.load((code,))
+            got = self.hot.setdefault(code, [])
+        return got
+
+    def add(self, known: Known) -> None:
+        self.get(known.code).append(known)
+        self.hot_forms += 1
+
+    def load(self, codes: Iterable[str]) -> None:
+        """These codes' forms from disk into memory (where they stay until the next spill)."""
+        if self._db is None:
+            return
+        want = sorted({c for c in codes if c and c not in self.hot})
+        for i in range(0, len(want), 500):
+            part = want[i:i + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(f"SELECT code, knowns FROM seen WHERE code IN ({marks})", part).fetchall()
+            if rows:
+                self._db.execute(f"DELETE FROM seen WHERE code IN ({marks})", part)
+            for code, blob in rows:
+                knowns = pickle.loads(blob)
+                self.hot.setdefault(code, []).extend(knowns)
+                self.hot_forms += len(knowns)
+                self.spilled -= len(knowns)
+
+    def settle(self) -> None:
+        """Past the memory budget: every form in memory goes to disk."""
+        if self.memory_forms is None or self.hot_forms <= self.memory_forms:
+            return
+        if self._db is None:
+            self._db = sqlite3.connect("", check_same_thread=False)  # "": a private temporary file
+            self._db.execute("CREATE TABLE seen (code TEXT PRIMARY KEY, knowns BLOB) WITHOUT ROWID")
+        self._db.executemany("INSERT INTO seen VALUES (?, ?)",
+                             ((code, pickle.dumps(knowns, pickle.HIGHEST_PROTOCOL))
+                              for code, knowns in self.hot.items() if knowns))
+        self.spilled += self.hot_forms
+        self.hot, self.hot_forms = {}, 0
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+
 @dataclass
 class BatchChecker:
     """Forms of one batch, checked as they stream by: each against the earlier ones (and
-    against ``known`` forms, e.g. read from the database). Memory: one small record per code."""
+    against ``known`` forms, e.g. read from the database). Memory: one small record per form
+    (in a :class:`SpillingSeen` with a budget, flat)."""
 
-    seen: dict[str, list[Known]] = field(default_factory=dict)
+    seen: SpillingSeen = field(default_factory=SpillingSeen)
 
     def add_known(self, known: Iterable[Known]) -> None:
         for k in known:
-            self.seen.setdefault(k.code, []).append(k)
+            self.seen.add(k)
 
     def check(self, form: Form) -> Form:
         me = known_of(form)
@@ -180,10 +258,9 @@ class BatchChecker:
 
     def check_known(self, me: Known) -> list[Finding]:
         """The findings of the form ``me`` stands for (:func:`known_of`), which is then seen."""
-        earlier = self.seen.setdefault(me.code, [])
-        found = findings_for(me, earlier)
+        found = findings_for(me, self.seen.get(me.code))
         if not any(f.code == DUPLICATE_FORM for f in found):
-            earlier.append(me)  # a copy adds nothing: the first of its kind speaks for it
+            self.seen.add(me)  # a copy adds nothing: the first of its kind speaks for it
         return found
 
     def check_all(self, forms: Iterable[Form]) -> Iterator[Form]:
@@ -231,8 +308,7 @@ def known_in_db(engine, codes: Iterable[str], exclude_path: str = "", exclude_sh
                                                                                              ind.c.row_index)):
                 by_form.setdefault(r.form_id, []).append(dict(r._mapping))
             for r in rows:
-                digest, n = _indicator_digest(tuple(row.get(k) for k in INDICATOR_KEYS)
-                                              for row in by_form.get(r["id"], []))
+                digest, n = _indicator_digest(map(_indicator_values, by_form.get(r["id"], [])))
                 out.append(Known.of(r["project_code"], {k: r.get(k) for k in HEADER_KEYS}, digest, n,
                                     r["source_sha256"], r["form_index"], r["source_path"] or ""))
     return out
@@ -260,11 +336,14 @@ class RunChecker:
     finding; such a part is made again: its JSON keeps every form, its table rows leave out
     the copies (loaded once)."""
 
-    def __init__(self, engine, make_part):
+    def __init__(self, engine, make_part, memory_forms: Optional[int] = None):
         self.engine, self.make_part = engine, make_part
-        self.checker = BatchChecker()
+        self.checker = BatchChecker(SpillingSeen(memory_forms))
         self.queried: set[str] = set()
         self.fetched: dict[str, list[Known]] = {}  # prefetched, not yet needed: code -> database forms
+
+    def close(self) -> None:
+        self.checker.seen.close()
 
     def prefetch(self, codes: Iterable[str]) -> None:
         """The database's forms of these 项目编码 in one query (e.g. for a batch of small
@@ -297,8 +376,11 @@ class RunChecker:
         if knowns is None:
             forms = [Form.model_validate_json(text) for text in part.json]
             knowns = [known_of(f) for f in forms]
-        self._need({k.code for k in knowns if k is not None}, path, sha)
+        codes = {k.code for k in knowns if k is not None}
+        self.checker.seen.load(codes)
+        self._need(codes, path, sha)
         found = [self.checker.check_known(k) if k is not None else [] for k in knowns]
+        self.checker.seen.settle()
         if not any(found):
             return part
         if forms is None:
@@ -311,5 +393,5 @@ class RunChecker:
         return whole._replace(rows=loaded.rows, forms=loaded.forms, csv=getattr(loaded, "csv", None))
 
 
-__all__ = ["DUPLICATE_CODE", "RunChecker", "DUPLICATE_FORM", "BatchChecker", "Known", "check_result", "differences",
+__all__ = ["DUPLICATE_CODE", "RunChecker", "DUPLICATE_FORM", "BatchChecker", "SpillingSeen", "Known", "check_result", "differences",
            "findings_for", "is_copy", "known_in_db", "known_of", "known_of_rows", "loadable"]

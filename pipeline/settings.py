@@ -371,6 +371,9 @@ class IngestSettings(_Settings):
     span_bytes: int = Field(default=1024**2, ge=0, description="a text dump over stream_bytes is cut into spans "
                             "of about this size at title rows, read by the worker processes side by side "
                             "(0: one process reads it whole); each span's forms are held until loaded")
+    check_memory_forms: int = Field(default=20_000, ge=0, description="forms the checks across forms "
+                                    "(DUPLICATE_CODE) hold in memory, ~1.4 kB each; past this many they move "
+                                    "to a private temporary SQLite file, so memory stays flat in the run's forms")
     span_wait_s: float = Field(default=600.0, gt=0, description="how long a span's reader waits for the spans "
                                "before it to be drafted (their forms number its forms)")
 

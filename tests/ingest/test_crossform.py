@@ -109,3 +109,35 @@ def test_annual_amount_above_the_mid_term_total(db_url, tmp_path):
     assert f"{annual - 1:,f}".rstrip("0").rstrip(".") in rows[0]["message"]
     assert "by 1 万元" in rows[0]["message"]
     engine.dispose()
+
+
+def test_a_duplicate_is_found_after_the_forms_before_it_moved_to_disk(db_url, tmp_path):
+    """Forms past ``ingest.check_memory_forms`` wait in a temporary file (memory flat on a big
+    dump): a 项目编码 declared again after that is still found, with the earlier form's values."""
+    from pipeline.settings import Settings
+
+    t = list(random_forms(44, 5))
+    renamed = copy.deepcopy(t[0])
+    renamed["header"]["project_name"] = "另一个项目名称"
+    truths = [*t, renamed, copy.deepcopy(t[1])]  # t[0]'s code again, then a copy of t[1]
+    findings = {}
+    for memory in (1, 20_000):  # every part's forms spilled; none
+        inbox, out = tmp_path / f"in{memory}", tmp_path / f"out{memory}"
+        dump(inbox / "a.txt", truths)
+        settings = Settings().with_overrides([f"ingest.check_memory_forms={memory}", "ingest.batch_forms=1",
+                                              "ingest.workers=1"])
+        assert ingest([str(inbox)], out=str(out), db_url=db_url, settings=settings).by_status() == {"ok": 1}
+        forms = json_forms(out, "a.txt")
+        findings[memory] = [[(f["code"], f["message"]) for f in form["findings"] if f["code"].startswith("DUPLICATE")]
+                            for form in forms]
+        engine = db.connect(db_url)
+        with engine.begin() as conn:  # the next round loads the same content again: a fresh database
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        engine.dispose()
+    spilled = findings[1]
+    assert [[code for code, _ in got] for got in spilled] == [[]] * 5 + [["DUPLICATE_CODE"], ["DUPLICATE_FORM"]]
+    code_message = spilled[5][0][1]
+    assert "a.txt form 1" in code_message and t[0]["header"]["project_name"][:20] in code_message
+    assert "a.txt form 2" in spilled[6][0][1]
+    assert spilled == findings[20_000]
