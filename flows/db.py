@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import operator
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
@@ -141,6 +142,7 @@ TABLE_OBJECTS: dict[str, Table] = {"forms": forms, "indicators": indicators,
                                    "calc_terms": calc_terms, "findings": findings}
 ALL_TABLES = ("sources", *TABLES)
 _COLUMN_SETS = {name: frozenset(t.c.keys()) for name, t in TABLE_OBJECTS.items()}
+_COLUMN_GETTERS = {name: operator.itemgetter(*t.c.keys()) for name, t in TABLE_OBJECTS.items()}
 assert all("extra" in cols for cols in _COLUMN_SETS.values())
 
 
@@ -278,9 +280,10 @@ def table_rows(forms_: Iterable) -> dict[str, list[dict]]:
 
 
 
-def insert_rows(conn, rows: dict[str, list[dict]]) -> None:
-    """Bulk insert of table rows, parents first: ``COPY … FROM STDIN`` on PostgreSQL (in the
-    connection's transaction), one executemany per table elsewhere."""
+def insert_rows(conn, rows: dict[str, list]) -> None:
+    """Bulk insert of table rows (records, or tuples: :func:`table_tuples`), parents first:
+    ``COPY … FROM STDIN`` on PostgreSQL (in the connection's transaction), one executemany per
+    table elsewhere."""
     for name in TABLES:
         if rows.get(name):
             if conn.dialect.name == "postgresql":
@@ -289,29 +292,50 @@ def insert_rows(conn, rows: dict[str, list[dict]]) -> None:
                 _insert_many(conn, TABLE_OBJECTS[name], rows[name])
 
 
-def _bound(conn, table: Table, rows: list[dict]) -> tuple[list[str], Iterator[list]]:
-    """The columns ``rows`` fill and each row's values in that order, bound as SQLAlchemy
-    binds them (amounts as exact decimals on PostgreSQL, booleans as integers on SQLite)."""
-    names = [c.name for c in table.c if any(c.name in r for r in rows)]
-    procs = [table.c[n].type.bind_processor(conn.dialect) for n in names]
-    if not any(procs):
-        return names, (list(map(r.get, names)) for r in rows)
-    return names, ([proc(r.get(n)) if proc else r.get(n) for n, proc in zip(names, procs)] for r in rows)
+def table_tuples(name: str, records: list[dict]) -> list[tuple]:
+    """Records of :func:`table_rows` as tuples in the table's column order (a missing key: None)."""
+    get = _COLUMN_GETTERS[name]
+    try:
+        return [get(r) for r in records]
+    except KeyError:
+        cols = table_columns(name)
+        return [tuple(map(r.get, cols)) for r in records]
 
 
-def _insert_many(conn, table: Table, rows: list[dict]) -> None:
+def _bound(conn, table: Table, rows: list) -> tuple[list[str], Iterator]:
+    """The table's columns and each row's values in that order, bound as SQLAlchemy binds
+    them (amounts as exact decimals on PostgreSQL, booleans as integers on SQLite). A row is
+    a tuple in the table's column order (:func:`table_tuples`) or a record (missing keys: None)."""
+    names = table_columns(table.name)
+    procs = [(i, proc) for i, proc in enumerate(table.c[n].type.bind_processor(conn.dialect) for n in names) if proc]
+
+    def bound(row):
+        if row.__class__ is not tuple:
+            row = tuple(map(row.get, names))
+        if not procs:
+            return row
+        out = list(row)
+        for i, proc in procs:
+            out[i] = proc(out[i])
+        return tuple(out)
+
+    return names, map(bound, rows)
+
+
+def _insert_many(conn, table: Table, rows: list) -> None:
     """Rows into ``table`` by one DB-API ``executemany`` of positional rows: the same rows as
     ``conn.execute(table.insert(), rows)``, without its per-row parameter dictionaries (a
     third of the ingest flow's time on a 100,000-form dump)."""
     if conn.dialect.paramstyle != "qmark":  # a DB-API other than sqlite3: SQLAlchemy binds by name
-        conn.execute(table.insert(), rows)
+        names = table_columns(table.name)
+        conn.execute(table.insert(), [dict(zip(names, r)) if r.__class__ is tuple else r for r in rows])
         return
     names, values = _bound(conn, table, rows)
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-                         [tuple(v) for v in values])
+                         list(values))
 
 
-def _copy_rows(conn, table: Table, rows: list[dict]) -> None:
+def _copy_rows(conn, table: Table, rows: list) -> None:
     """Rows into ``table`` by psycopg 3's ``COPY`` (several times faster than INSERTs), each
     value bound as SQLAlchemy binds it (amounts as exact decimals), in the same transaction."""
     names, values = _bound(conn, table, rows)
@@ -322,11 +346,17 @@ def _copy_rows(conn, table: Table, rows: list[dict]) -> None:
 
 
 def _replace(conn, items: list[tuple[str, str]]) -> None:
-    """Delete the rows of these (path, sha256): the content's own and those loaded before from the path."""
+    """Delete the rows of these (path, sha256): the content's own and those loaded before from the path.
+
+    Only sources that are there are deleted (a form's rows go in with its ``sources`` row, in
+    one transaction): new files, most of an archive run, cost one query per 500, not five
+    deletes."""
     paths = sorted({p for p, _ in items})
-    stale: set[str] = {sha for _, sha in items}
+    stale: set[str] = set()
     for part in _chunks(paths):
         stale.update(conn.execute(select(sources.c.sha256).where(sources.c.path.in_(part))).scalars().all())
+    for part in _chunks(sorted({sha for _, sha in items} - stale)):
+        stale.update(conn.execute(select(sources.c.sha256).where(sources.c.sha256.in_(part))).scalars().all())
     for part in _chunks(sorted(stale)):
         _delete_sources(conn, part)
 
@@ -347,8 +377,9 @@ class FileLoad:
     def add(self, form) -> None:
         self.add_rows(table_rows([form]), 1)
 
-    def add_rows(self, rows: dict[str, list[dict]], n_forms: int) -> None:
-        """The rows of the file's next ``n_forms`` forms (:func:`table_rows`)."""
+    def add_rows(self, rows: dict[str, list], n_forms: int) -> None:
+        """The rows of the file's next ``n_forms`` forms (:func:`table_rows`, or as tuples:
+        :func:`table_tuples`)."""
         for name in TABLES:
             self.held.setdefault(name, []).extend(rows.get(name) or ())
         self.held_forms += n_forms
@@ -609,5 +640,5 @@ def table_columns(name: str) -> list[str]:
     return list(TABLE_OBJECTS[name].c.keys())
 
 
-__all__ = ["ALL_TABLES", "Loaded", "connect", "counts", "default_url", "export_tables", "FileLoad", "ingested", "insert_rows", "iter_table", "Loader", "load_result",
+__all__ = ["ALL_TABLES", "Loaded", "connect", "counts", "default_url", "export_tables", "FileLoad", "ingested", "insert_rows", "iter_table", "Loader", "load_result", "table_tuples",
            "loaded", "metadata", "migrate", "path_key", "record_unread", "source_record", "table_columns", "table_rows"]

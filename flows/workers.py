@@ -22,13 +22,13 @@ from typing import Callable, Iterator, NamedTuple, Optional, Union
 from extractors import convert, iter_document
 from extractors.text_dump import dump_spans, read_span
 from flows.crossform import known_of_rows
-from flows.db import table_columns, table_rows
+from flows.db import table_rows, table_tuples
 from pipeline.convert import Document
 from pipeline.errors import Stage
 from pipeline.models import DocumentResult, ErrorItem, Form
 from pipeline.readers import ReadContext
 from pipeline.settings import Settings, resolve
-from flows.writers import csv_lines, form_json, write_json
+from flows.writers import csv_value_lines, form_json, write_json
 
 
 class Part(NamedTuple):
@@ -36,11 +36,11 @@ class Part(NamedTuple):
     texts, their table rows and their finding codes (cheap to send between processes)."""
 
     json: list[str]
-    rows: dict[str, list[dict]]
+    rows: dict[str, list[tuple]]  # per table, each row's values in the table's column order (flows.db.table_tuples)
     forms: int
     codes: dict[str, int]
     known: Optional[list] = None  # per form its crossform.Known (None without a 项目编码): checked unparsed
-    csv: Optional[dict[str, str]] = None  # the rows as CSV lines per table (flows.writers.csv_lines)
+    csv: Optional[dict[str, str]] = None  # the rows as CSV lines per table (flows.writers.csv_value_lines)
 
 
 class End(NamedTuple):
@@ -57,14 +57,18 @@ Item = Union[Part, End]
 
 
 def make_part(forms: list[Form]) -> Part:
+    """The forms' JSON texts, table rows (tuples in the tables' column order: cheap to send
+    between processes, bound as they are), 项目编码 records for the checks across forms, and
+    the rows' CSV lines."""
     codes = Counter(f.code for form in forms for f in form.findings)
-    rows = table_rows(forms)
+    records = table_rows(forms)
     by_form: dict[str, list[dict]] = {}
-    for r in rows["indicators"]:
+    for r in records["indicators"]:
         by_form.setdefault(r["form_id"], []).append(r)
-    known = [known_of_rows(r, by_form.get(r["id"], [])) for r in rows["forms"]]
+    known = [known_of_rows(r, by_form.get(r["id"], [])) for r in records["forms"]]
+    rows = {name: table_tuples(name, recs) for name, recs in records.items()}
     return Part([form_json(f) for f in forms], rows, len(forms), dict(codes), known,
-                {name: csv_lines(rows[name], table_columns(name)) for name in rows})
+                {name: csv_value_lines(rows[name]) for name in rows})
 
 
 def result_parts(result: DocumentResult, batch: int) -> Iterator[Item]:

@@ -85,13 +85,15 @@ _FORMULA_CHARS = "".join(_FORMULA_START)
 
 
 def _csv_row(record: dict, cols: list[str]) -> list:
-    """A record's cells as :func:`_cell` writes them, on the hot path (millions of cells in an
+    return _csv_values(map(record.get, cols))
+
+
+def _csv_values(values: Iterable) -> list:
+    """A row's cells as :func:`_cell` writes them, on the hot path (millions of cells in an
     archive run): the csv module writes None as empty and other values by ``str()`` already,
     so only text (formula escape) and floats need a look."""
-    get = record.get
     out = []
-    for c in cols:
-        v = get(c)
+    for v in values:
         cls = v.__class__
         if cls is str:
             if v and v[0] in _FORMULA_CHARS:
@@ -105,8 +107,13 @@ def _csv_row(record: dict, cols: list[str]) -> list:
 def csv_lines(records: Iterable[dict], cols: list[str]) -> str:
     """Records as CSV lines (no header), exactly as :class:`TableWriter` writes them: made
     where the forms are extracted, so the ingest flow only writes the text."""
+    return csv_value_lines(map(r.get, cols) for r in records)
+
+
+def csv_value_lines(rows: Iterable[Iterable]) -> str:
+    """Rows of values, in the table's column order, as :func:`csv_lines` writes their records."""
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(_csv_row(r, cols) for r in records)
+    csv.writer(buf, lineterminator="\n").writerows(map(_csv_values, rows))
     return buf.getvalue()
 
 
