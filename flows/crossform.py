@@ -186,7 +186,6 @@ class SpillingSeen:
         self.hot: dict[str, list[Known]] = {}
         self.hot_forms = 0
         self._db: Optional[sqlite3.Connection] = None
-        self.spilled = 0  # forms held on disk
 
     def get(self, code: str) -> list[Known]:
         """The forms seen with this code."""
@@ -216,7 +215,6 @@ class SpillingSeen:
                 knowns = pickle.loads(blob)
                 self.hot.setdefault(code, []).extend(knowns)
                 self.hot_forms += len(knowns)
-                self.spilled -= len(knowns)
 
     def settle(self) -> None:
         """Past the memory budget: every form in memory goes to disk."""
@@ -228,7 +226,6 @@ class SpillingSeen:
         self._db.executemany("INSERT INTO seen VALUES (?, ?)",
                              ((code, pickle.dumps(knowns, pickle.HIGHEST_PROTOCOL))
                               for code, knowns in self.hot.items() if knowns))
-        self.spilled += self.hot_forms
         self.hot, self.hot_forms = {}, 0
 
     def close(self) -> None:

@@ -219,8 +219,8 @@ class FileOutcome(BaseModel):
 
 class IngestSummary:
     """What a run did, file by file. A plain class, not a model: Prefect walks a flow's return
-    value looking for futures in every list, dict, dataclass and model inside it, ~0.4 ms a
-    file's outcome at the end of a run (4 s of 10,000 one-form files, after the last file)."""
+    value looking for futures in every list, dict, dataclass and model inside it: 1.2 CPU-s
+    for the outcomes of 10,000 files, at the end of the run, after the last file."""
 
     __slots__ = ("outcomes", "out", "db")
 
