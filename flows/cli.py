@@ -51,7 +51,8 @@ class Engine(str, enum.Enum):
 def make_settings(password: Optional[str] = None, ocr_engine: Optional[str] = None,
                   dpi: Optional[int] = None, workers: Optional[int] = None,
                   overrides: Optional[List[str]] = None, strict: bool = False) -> Settings:
-    """Settings from command-line options (validated once, here)."""
+    """Settings from command-line options (validated once, here); this process's garbage
+    collector set as the worker processes' are (``run.gc_young``, :func:`flows.workers.tune_gc`)."""
     try:
         base = Settings().with_overrides(overrides or [])
     except ValidationError as exc:
@@ -65,7 +66,11 @@ def make_settings(password: Optional[str] = None, ocr_engine: Optional[str] = No
     update = {"pdf": pdf, "ocr": ocr}
     if strict:
         update["run"] = base.run.model_copy(update={"strict": True})
-    return base.model_copy(update=update)
+    settings = base.model_copy(update=update)
+    from flows.workers import tune_gc
+
+    tune_gc(settings.run.gc_young)
+    return settings
 
 
 def find_inputs(paths: List[Path]) -> tuple[list[Path], int]:

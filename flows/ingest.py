@@ -724,7 +724,7 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
         files = [str(p) for p in found.files]
         n_pdf = sum(p.lower().endswith(".pdf") for p in files)
         if _on_own_runner() and pool_pays(len(files) - n_pdf, n_pdf, settings):
-            pool = start_pool(worker_count(settings))  # starts while the files are hashed
+            pool = start_pool(worker_count(settings), settings.run.gc_young)  # starts while the files are hashed
         ids: dict[str, FileId] = {}
         for path in files:  # in this process: a task per file costs more than the hash
             try:

@@ -82,6 +82,30 @@ def test_worker_processes_give_the_same_rows_as_one_process(tmp_path):
     assert [p.name for p in (tmp_path / "out2").iterdir() if p.name.startswith(".")] == []
 
 
+def test_worker_processes_and_the_command_collect_garbage_as_run_gc_young_says():
+    import gc
+
+    from flows.cli import make_settings
+    from flows.workers import process_pool, stop_pool
+
+    for young, expected in ((12345, 12345), (0, 700)):  # 0: Python's own young generation (700)
+        pool = process_pool(2, young)
+        try:
+            got = [pool.submit(gc.get_threshold).result(timeout=120)[0] for _ in range(4)]
+            frozen = pool.submit(gc.get_freeze_count).result(timeout=120)
+        finally:
+            stop_pool(pool)
+        assert got == [expected] * 4
+        assert frozen > 10_000  # the fork server's imports and jieba's dictionary: never re-scanned
+    before = gc.get_threshold()
+    try:
+        make_settings(overrides=["run.gc_young=4321"])
+        assert gc.get_threshold()[0] == 4321 and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
 def test_a_worker_written_json_gains_the_finding_of_a_check_across_files(tmp_path):
     """A file's JSON is written by a worker before the flow checks its forms against earlier
     files: a form that then gains DUPLICATE_CODE has its JSON written again by the flow."""
