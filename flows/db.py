@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import (
-    Boolean, Column, Engine, Float, ForeignKey, Integer, MetaData, Numeric, String, Table, Text,
+    Boolean, Column, Engine, Float, ForeignKey, Index, Integer, MetaData, Numeric, String, Table, Text,
     TypeDecorator, UniqueConstraint, create_engine, delete, event, func, inspect, select, text,
 )
 from sqlalchemy.exc import DBAPIError
@@ -106,6 +106,9 @@ forms = Table(
     Column("extra", Text),
     UniqueConstraint("source_sha256", "form_index", name="uq_forms_source_index"),
 )
+# the checks across forms look forms up by 项目编码 (crossform.known_in_db, per batch of files):
+# without it each look-up read the whole table, a run's cost growing with the square of its forms
+Index("ix_forms_project_code", forms.c.project_code)
 
 indicators = Table(
     "indicators", metadata,
@@ -170,6 +173,8 @@ def connect(url: str, create: bool = True) -> Engine:
     return engine
 
 
+# indexes added to existing tables since the first schema (created by migrate() when missing)
+ADDED_INDEXES = ("ix_forms_project_code",)
 # columns added to existing tables since the first schema: (table, column, SQL type)
 ADDED_COLUMNS = (("sources", "extractor_version", "VARCHAR(64)"),
                  ("forms", "layout", "VARCHAR(64)"), ("forms", "amount_unit", "VARCHAR(8)"),
@@ -179,8 +184,9 @@ FROM_EXTRA = {"forms": ("layout", "amount_unit", "header_extra"), "indicators": 
 
 
 def migrate(engine: Engine) -> list[str]:
-    """Add the columns a database made by an older jixiao lacks (in place, idempotent, safe
-    when two processes open the same database at once). Returns the columns added."""
+    """Add the columns and indexes a database made by an older jixiao lacks (in place,
+    idempotent, safe when two processes open the same database at once). Returns the columns
+    (``table.column``) and indexes added."""
     added = []
     for table, column, sqltype in ADDED_COLUMNS:
         if column in {c["name"] for c in inspect(engine).get_columns(table)}:
@@ -196,6 +202,17 @@ def migrate(engine: Engine) -> list[str]:
         added.append(f"{table}.{column}")
     moved = {t: [c for c in cols if f"{t}.{c}" in added] for t, cols in FROM_EXTRA.items()}
     _from_extra(engine, {t: cols for t, cols in moved.items() if cols})
+    for index in (i for t in metadata.tables.values() for i in t.indexes if i.name in ADDED_INDEXES):
+        if index.name in {i["name"] for i in inspect(engine).get_indexes(index.table.name)}:
+            continue
+        try:
+            with engine.begin() as conn:
+                index.create(conn, checkfirst=True)
+        except DBAPIError:  # another process made it first
+            if index.name not in {i["name"] for i in inspect(engine).get_indexes(index.table.name)}:
+                raise
+            continue
+        added.append(index.name)
     return added
 
 

@@ -89,6 +89,33 @@ def test_ingested_needs_the_same_settings_and_version_and_no_failure(db_url, tmp
     assert {r.extractor_version for r in rows.values()} == {extractor_version()}
 
 
+def test_forms_are_looked_up_by_project_code_through_an_index_an_old_database_gains(db_url):
+    """The checks across forms ask for forms by 项目编码 once per batch of files: without an
+    index every ask read the whole forms table. A database made before the index gains it."""
+    from flows.crossform import known_in_db
+
+    engine = db.connect(db_url)
+    result = convert(SAMPLE)
+    db.load_result(engine, result, result.path, FP)
+    codes = sorted({f.header.project_code for f in result.forms if f.header.project_code})
+    assert {k.code for k in known_in_db(engine, codes[:2])} == set(codes[:2])
+    with engine.begin() as conn:
+        conn.execute(text("DROP INDEX ix_forms_project_code"))  # as a database made before it
+    engine.dispose()
+    assert "ix_forms_project_code" not in {i["name"] for i in inspect(db.connect(db_url, create=False))
+                                           .get_indexes("forms")}
+    engine = db.connect(db_url)
+    assert "ix_forms_project_code" in {i["name"] for i in inspect(engine).get_indexes("forms")}
+    assert db.migrate(engine) == []
+    if engine.dialect.name == "sqlite":  # the look-up's plan searches the index, not the table
+        with engine.connect() as conn:
+            plan = " ".join(str(r[-1]) for r in conn.execute(text(
+                "EXPLAIN QUERY PLAN SELECT id FROM forms WHERE project_code IN ('a', 'b')")))
+        assert "ix_forms_project_code" in plan, plan
+    assert {k.code for k in known_in_db(engine, codes[:2])} == set(codes[:2])
+    engine.dispose()
+
+
 def test_an_old_database_gains_the_version_column_and_its_rows_are_stale(db_url):
     """A database made before sources.extractor_version: opened again, it gains the column
     in place; its rows keep their data, have no version, and count as stale."""
