@@ -203,17 +203,21 @@ def migrate(engine: Engine) -> list[str]:
     moved = {t: [c for c in cols if f"{t}.{c}" in added] for t, cols in FROM_EXTRA.items()}
     _from_extra(engine, {t: cols for t, cols in moved.items() if cols})
     for index in (i for t in metadata.tables.values() for i in t.indexes if i.name in ADDED_INDEXES):
-        if index.name in {i["name"] for i in inspect(engine).get_indexes(index.table.name)}:
+        if _has_index(engine, index):
             continue
         try:
             with engine.begin() as conn:
-                index.create(conn, checkfirst=True)
+                index.create(conn)
         except DBAPIError:  # another process made it first
-            if index.name not in {i["name"] for i in inspect(engine).get_indexes(index.table.name)}:
+            if not _has_index(engine, index):
                 raise
             continue
         added.append(index.name)
     return added
+
+
+def _has_index(engine: Engine, index: Index) -> bool:
+    return index.name in {i["name"] for i in inspect(engine).get_indexes(index.table.name)}
 
 
 def _from_extra(engine: Engine, moved: dict[str, list[str]]) -> None:
