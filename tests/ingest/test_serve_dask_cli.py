@@ -2,6 +2,7 @@
 scale-out, and the `jixiao ingest` command's stderr and exit status."""
 from __future__ import annotations
 
+import gc
 import os
 import re
 import shutil
@@ -87,7 +88,17 @@ def test_small_dumps_go_to_a_process_cluster_by_its_client_with_the_rows_and_jso
         raise AssertionError("a small-file batch submitted as a Prefect task")
 
     monkeypatch.setattr(ingest_module.extract_batch, "submit", no_prefect_task)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    # started as the README starts a cluster's workers: with the warm-up as their preload
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      preload=["flows.worker_warmup"]) as cluster:
+        with Client(cluster) as client:
+            warm = client.run(lambda dask_worker: (
+                dask_worker.state.executed_count, "flows.workers" in sys.modules,
+                sys.modules["pipeline.calc.lexicon"].tokenizer.cache_info().currsize
+                if "pipeline.calc.lexicon" in sys.modules else 0,
+                gc.get_freeze_count() > 0))
+        # before any task: the extraction imported, jieba's dictionary loaded, frozen out of the collector
+        assert sorted(warm.values()) == [(0, True, 1, True)] * 2
         flow = ingest.with_options(task_runner=DaskTaskRunner(address=cluster.scheduler_address))
         summary = flow(paths=[str(tmp_path / "in")], out=str(tmp_path / "out-dask"), db_url=urls["dask"],
                        settings=settings)
