@@ -51,7 +51,7 @@ from flows.discover import discover
 from flows import crossform, db
 from flows.report.run import reviewer_outputs
 from flows.chunks import PdfPlan, RowChunk, assemble_chunks, plan_pdf, read_chunk
-from pipeline.convert import file_sha256
+from pipeline.convert import file_sha256_head
 from extractors import convert
 from flows.manifest import ManifestEntry, append_entries
 from pipeline.models import DocumentResult, ErrorItem
@@ -102,9 +102,7 @@ def identify_file(path: str, settings: Optional[Settings] = None) -> FileId:
     from extractors import detect_type
 
     p = Path(path)
-    sha = file_sha256(p)
-    with open(p, "rb") as f:
-        head = f.read(4096)
+    sha, head = file_sha256_head(p)
     file_type = detect_type(p, head)
     pages = 0
     if file_type == "pdf":
@@ -373,7 +371,10 @@ def _load_file(path: str, sha: str, items: Iterator[Item], ctx: "_Run", prewritt
     missing (the JSON is already in place, written to a temporary name and renamed).
     ``prewritten``: the file's JSON as a worker wrote it (:func:`flows.workers.extract_parts`),
     taken as it is unless a check across forms changed a part (then written here again)."""
-    size = Path(path).stat().st_size if Path(path).exists() else None
+    try:
+        size: Optional[int] = os.stat(path).st_size
+    except OSError:
+        size = None
     load = ctx.loader.start(path, sha, size)
     codes: Counter = Counter()
     out: Optional[_JsonOut] = _JsonOut(ctx.out, ctx.tmp_prefix) if prewritten is None else None
@@ -785,8 +786,10 @@ def ingest(paths: list[str], out: str = "output", db_url: Optional[str] = None,
                 else:
                     end = got[-1] if got else None
                     pre = end.json_tmp if isinstance(end, End) else None
-                    _load_file(path, fid.sha256, iter(got), ctx,
-                               prewritten=pre if pre is not None and os.path.exists(pre) else None)
+                    # a worker of another machine may have written into a folder of its own
+                    # by the same name; the pool's processes write into this one
+                    seen = pre is not None and (pool is not None or os.path.exists(pre))
+                    _load_file(path, fid.sha256, iter(got), ctx, prewritten=pre if seen else None)
                 continue
             if fid.file_type == "text":  # big dumps (and all, with one worker): streamed
                 big = path not in small_set

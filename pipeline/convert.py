@@ -45,13 +45,24 @@ STAGES: tuple[FormStage, ...] = (repair_ocr_text, calculate, validate)
 
 def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
     """The content hash of a regular file (a FIFO or device raises OSError instead of blocking)."""
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise OSError(errno.EINVAL, "not a regular file (a folder, FIFO or device)", str(path))
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
+    return file_sha256_head(path, chunk)[0]
+
+
+def file_sha256_head(path: Path, chunk: int = 1 << 20, head: int = 4096) -> tuple[str, bytes]:
+    """The content hash of a regular file and its first ``head`` bytes (what the readers'
+    detection looks at), from one open: opened without blocking and checked by ``fstat``, so
+    a FIFO or device raises OSError instead of blocking."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb", closefd=True) as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a folder, FIFO or device)", str(path))
+        h = hashlib.sha256()
+        first = b""
         while block := f.read(chunk):
+            if not first:
+                first = block[:head]
             h.update(block)
-    return h.hexdigest()
+    return h.hexdigest(), first
 
 
 def _until_error(read: Callable[[], Iterator[Row]], broken: list[JixiaoError], strict: bool = False) -> Iterator[Row]:
@@ -132,9 +143,7 @@ class Document:
                 raise InputError("empty file")
             if size > self.settings.limits.max_file_bytes:
                 raise InputError(f"file is {size} bytes, over the limit of {self.settings.limits.max_file_bytes}")
-            self.sha256 = file_sha256(self.path)
-            with open(self.path, "rb") as f:
-                head = f.read(4096)
+            self.sha256, head = file_sha256_head(self.path)
             reader = self.readers.reader_for(self.path, head)
         except OSError as exc:
             if self.settings.run.strict:

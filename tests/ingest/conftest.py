@@ -42,14 +42,20 @@ def expected_counts(truths: list[dict]) -> dict[str, int]:
 def deny_open(monkeypatch, path: Path) -> None:
     """Opening ``path`` raises EACCES as the kernel would for a non-root user (root passes
     every mode check, so chmod cannot make a file unreadable in CI, which runs as root)."""
-    real_open = builtins.open
+    real_open, real_os_open = builtins.open, os.open
 
     def guarded(file, *args, **kwargs):
         if str(file) == str(path):
             raise PermissionError(errno.EACCES, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
+    def guarded_os(file, *args, **kwargs):  # the same refusal for a descriptor opened by os.open
+        if str(file) == str(path):
+            raise PermissionError(errno.EACCES, "Permission denied", str(file))
+        return real_os_open(file, *args, **kwargs)
+
     monkeypatch.setattr(builtins, "open", guarded)
+    monkeypatch.setattr(os, "open", guarded_os)
 
 
 @pytest.fixture(scope="session")

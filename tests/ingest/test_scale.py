@@ -211,3 +211,33 @@ def test_a_run_of_more_forms_than_report_max_forms_writes_no_workbook_and_says_s
     lines = [line for line in capsys.readouterr().err.splitlines() if "report.max_forms" in line]
     assert len(lines) == 1 and "3 forms" in lines[0]
     assert len((tmp_path / "out" / "forms.csv").read_text(encoding="utf-8-sig").splitlines()) == 1 + 3
+
+
+def test_the_command_warms_the_pool_once_enough_files_are_counted_without_walking_them_all(tmp_path, monkeypatch):
+    """The command starts the workers' fork server beside its own start-up when the inputs
+    are enough for the pool (``ingest.pool_min_files`` text files here 3, or PDFs): it
+    counts files until then and stops (it walked all 10,000 of an archive's files, a
+    second time, before the flow walked them again), and does not warm for fewer."""
+    import flows.cli as cli
+    import flows.discover as discover
+    import flows.workers as workers
+
+    for i in range(5):
+        (tmp_path / "in" / f"d{i}").mkdir(parents=True)
+        (tmp_path / "in" / f"d{i}" / "f.txt").write_text("x", encoding="utf-8")
+    yielded, warmed = [], []
+    real = discover.iter_named
+
+    def counting(*args, **kwargs):
+        for p in real(*args, **kwargs):
+            yielded.append(p)
+            yield p
+
+    monkeypatch.setattr(discover, "iter_named", counting)
+    monkeypatch.setattr(workers, "warm_fork_server", lambda: warmed.append(True))
+    settings = small_batches(pool_min_files=3, workers=2)
+    cli._warm_pool([str(tmp_path / "in")], tmp_path / "out", settings)
+    assert warmed == [True] and [p.parent.name for p in yielded] == ["d0", "d1", "d2"]
+    warmed.clear()
+    cli._warm_pool([str(tmp_path / "in" / "d0"), str(tmp_path / "in" / "d1")], tmp_path / "out", settings)
+    assert warmed == []
