@@ -400,15 +400,19 @@ def run_ingest(paths: List[str], out: Path, db_url: Optional[str], dask_address:
         from flows.workers import warm_dask_workers
 
         warm_dask_workers(dask_address)
-    from rich.console import Console
-
-    from flows.ingest import ingest, without_heartbeats
-
     settings = make_settings(password=password, ocr_engine=ocr_engine, overrides=overrides)
     if workers is not None:
         settings = settings.model_copy(update={"ingest": settings.ingest.model_copy(update={"workers": workers})})
     if not dask_address:
+        # before Prefect is imported (~2 s of CPU): the fork server imports the pipeline and
+        # loads jieba on the other core meanwhile, instead of after it while the flow waits
         _warm_pool(paths, out, settings)
+    from rich.console import Console
+
+    from flows.ingest import ingest, without_heartbeats
+    from flows.workers import tune_gc
+
+    tune_gc(settings.run.gc_young)  # Prefect's modules out of the collector's scans too
     flow = ingest
     if dask_address:
         from prefect_dask import DaskTaskRunner
