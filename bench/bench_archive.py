@@ -193,8 +193,8 @@ def _files_rows(work: Path, folder: Path, label: str, n: int, startup: float, pg
 
 
 # alternated 1-worker/2-worker pairs per shape: the speed-up is their median (on a shared
-# 2-core machine one pair's ratio moves by ±15 % with the minute); the PDFs' pair takes minutes
-WORKER_PAIRS = {"dumps": 3, "pdfs": 1}
+# 2-core machine one pair's ratio moves by ±15 % with the minute; a PDF pair takes ~3 minutes)
+WORKER_PAIRS = {"dumps": 3, "pdfs": 3}
 
 
 def _workers_row(work: Path, folder: Path, label: str, n: int, startup: float, pairs: int) -> dict:
