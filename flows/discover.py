@@ -69,7 +69,11 @@ def _walk(root: Path, exclude: frozenset[tuple[int, int]] = frozenset()) -> Iter
                 continue
             # every entry is yielded, dangling links and FIFOs included: reading them says
             # what is wrong, so nothing in a folder is dropped without a word
-            if entry.is_symlink():
+            try:
+                link = entry.is_symlink()
+            except OSError:
+                link = True  # not known: resolved the slow way
+            if link:
                 real = os.path.realpath(entry.path)
             else:
                 if real_folder is None:

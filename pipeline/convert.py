@@ -53,9 +53,14 @@ def file_sha256_head(path: Path, chunk: int = 1 << 20, head: int = 4096) -> tupl
     detection looks at), from one open: opened without blocking and checked by ``fstat``, so
     a FIFO or device raises OSError instead of blocking."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with open(fd, "rb", closefd=True) as f:
+    try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError(errno.EINVAL, "not a regular file (a folder, FIFO or device)", str(path))
+        f = open(fd, "rb")  # closes fd from here on
+    except BaseException:
+        os.close(fd)
+        raise
+    with f:
         h = hashlib.sha256()
         first = b""
         while block := f.read(chunk):

@@ -4,6 +4,7 @@ import errno
 import os
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from extractors import convert, iter_document
@@ -142,3 +143,23 @@ def test_unreadable_file(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "open", deny_os)
     result = convert(path)
     assert result.status == "failed" and "Permission denied" in result.error_line
+
+
+def test_the_hash_and_head_come_from_one_open_and_a_folder_or_fifo_fails_without_a_descriptor_left(tmp_path):
+    """``file_sha256_head`` (the flow's and the document's one open of a file): the hash is
+    sha256 of the bytes and the head their first 4096; a folder or a FIFO raises "not a
+    regular file" at once (a FIFO opened for reading would block) and leaves no descriptor open."""
+    import hashlib
+
+    from pipeline.convert import file_sha256_head
+
+    data = ("项目名称\t人民调解经费\n" * 700).encode("utf-8")
+    (tmp_path / "a.txt").write_bytes(data)
+    assert file_sha256_head(tmp_path / "a.txt") == (hashlib.sha256(data).hexdigest(), data[:4096])
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "folder").mkdir()
+    open_before = len(os.listdir("/proc/self/fd"))
+    for name in ("pipe", "folder"):
+        with pytest.raises(OSError, match="not a regular file"):
+            file_sha256_head(tmp_path / name)
+    assert len(os.listdir("/proc/self/fd")) == open_before
