@@ -385,8 +385,7 @@ def warm_task_imports() -> int:
     as Prefect tasks on the cluster, and its import (seconds of CPU, on the worker's event
     loop, which ``Client.run`` blocks) would hold the first batches back; the first Prefect
     task (a long PDF, an image) imports it."""
-    import flows.workers  # noqa: F401 - extract_parts
-    import flows.worker_warmup  # noqa: F401 - jieba's dictionary, the vocabulary
+    import flows.worker_warmup  # noqa: F401 - extract_parts' imports, jieba's dictionary, the vocabulary
 
     return os.getpid()
 
