@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
+from pipeline.assemble import AMOUNT_KEYS
 from pipeline.labels import Vocabulary, canonical, load_vocabulary
 from pipeline.lexicon import IDEOGRAPHS, join_texts
 from pipeline.models import Cell, Row
@@ -41,7 +42,11 @@ from .geometry import level_group as _group  # one table of the 一级/二级 gr
 
 _WORD = re.compile(r"\S+")
 _VALUE_LIKE = re.compile(r"[\d%％≥≤<>=＜＞＝]")
+_REMARK = re.compile(r"^[（(][^（）()\d]{1,12}[）)]$")  # a level name's remark alone: （定量）
 STACKABLE = frozenset(("annual_goal", "long_term_goal"))
+# the confidence of a cell whose place flowing text does not give (a 二级 group's rows shared
+# out by count, a 备注 printed away from its row): the indicator's provenance shows the guess
+GUESSED = 0.5
 
 
 def _join(a: str, b: str) -> str:
@@ -55,6 +60,7 @@ class Piece:
     line: int
     end: int = -1  # where its first line ends
     last: int = -1  # the last line joined into it
+    parts: tuple[str, ...] = ()  # flowing text: the printed lines it was joined from, when more than one
 
     def __post_init__(self) -> None:
         if self.end < 0:
@@ -243,23 +249,47 @@ def read_laid_out(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[R
 def _flow_tokens(lines: list[tuple[int, str]], known: _Known) -> list[Piece]:
     """Each block's lines joined (a wrapped cell), then cut before known labels and level names."""
     tokens: list[Piece] = []
+
+    def flush(cur: Piece, later: list[str]) -> None:
+        pieces = _split_words(cur, known)
+        remark = "".join(later)
+        if later and len(pieces) >= 2 and _REMARK.match(remark) and known.level(pieces[-2].text) \
+                and pieces[-1].text.endswith(remark) and len(pieces[-1].text) > len(remark):
+            # ``服务对象满意度指标 调解案件数`` / ``（定量）``: the level name's remark wrapped under it
+            pieces[-2].text += remark
+            pieces[-1].text = pieces[-1].text[:-len(remark)]
+            later = []
+        if later:  # which printed lines the last piece holds: a cell's wrapped lines, or stacked cells
+            tail = later[0]
+            for ln in later[1:]:
+                tail = _join(tail, ln)
+            last = pieces[-1]
+            if last.text.endswith(tail) and len(last.text) > len(tail):
+                last.parts = (last.text[:len(last.text) - len(tail)].strip(), *later)
+        tokens.extend(pieces)
+
     for block in _blocks(lines, known.vocab):
         cur: Optional[Piece] = None
+        later: list[str] = []
         for lineno, line in block:
             line = line.strip()
             if cur is None or _starts_cell(line, known):
                 if cur is not None:
-                    tokens.extend(_split_words(cur, known))
-                cur = Piece(0, line, lineno)
+                    flush(cur, later)
+                cur, later = Piece(0, line, lineno), []
             elif _open_brackets(line) < 0 < _open_brackets(cur.text) and " " in cur.text[_last_open(cur.text):]:
                 # 成本指标（反映项目 群众知晓率 / 产出情况）: the wrapped remark closes the first cell
+                # the neighbour after the space is whole: its wrapped line would print on this
+                # line too, so the next line starts a cell (``纠纷调解成功率``, the next row's)
                 cut = cur.text.index(" ", _last_open(cur.text))
                 tokens.append(Piece(0, _join(cur.text[:cut], line), cur.line))
-                cur = Piece(0, cur.text[cut + 1:], cur.line)
+                tokens.extend(_split_words(Piece(0, cur.text[cut + 1:], cur.line), known))
+                cur, later = None, []
             else:
                 cur.text = _join(cur.text, line)
+                later.append(line)
         if cur is not None:
-            tokens.extend(_split_words(cur, known))
+            flush(cur, later)
     return _rejoin_brackets(tokens)
 
 
@@ -299,31 +329,84 @@ def _starts_cell(line: str, known: _Known) -> bool:
     """A line inside a flowing block that begins a cell of its own: a label, a column or
     level name, a section row."""
     first = line.split(" ", 1)[0]
-    return bool(known.anchor(line) or known.anchor(first) or known.vocab.periods.get(canonical(line)))
+    head = re.split(r"[（(]", first, maxsplit=1)[0] if _open_brackets(first) > 0 else ""
+    return bool(known.anchor(line) or known.anchor(first) or known.vocab.periods.get(canonical(line))
+                or (head and known.level(head)))  # 经济效益指标（反映 …: a level name, its remark wrapped
 
 
+
+
+_BARE_AMOUNT = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")
+
+
+def _is_amount_key(key: Optional[str], vocab: Vocabulary) -> bool:
+    return bool(key) and (key in AMOUNT_KEYS or any(
+        AMOUNT_KEYS & set(lay.repeated.get(key or "", ())) for lay in vocab.layouts))
+
+
+def _rehome_amount_labels(tokens: list[Piece], known: _Known) -> list[Piece]:
+    """An amount label pdftotext emitted away from its value: the label stands with no value
+    after it (the next piece is another label, a column or level name), while an amount
+    earlier in the form follows another label's amount with no label of its own
+    (``项目资金总额（万元） 3005.59 2994.26 其他资金 11.33 … 其中：财政资金 长期绩效指标``). The
+    label is put back before that amount. Only amounts and amount labels, the nearest
+    unlabelled amount before the label, within the form (no title between)."""
+    vocab = known.vocab
+
+    def valueless(k: int) -> bool:
+        nxt = tokens[k + 1].text if k + 1 < len(tokens) else ""
+        return not nxt or bool(known.anchor(nxt) or vocab.is_title(nxt) or vocab.periods.get(canonical(nxt)))
+
+    k = 0
+    while k < len(tokens):
+        if _is_amount_key(known.label(tokens[k].text), vocab) and valueless(k):
+            for m in range(k - 1, 1, -1):
+                t = tokens[m].text
+                if vocab.is_title(t):
+                    break
+                if _BARE_AMOUNT.match(t) and _BARE_AMOUNT.match(tokens[m - 1].text) \
+                        and _is_amount_key(known.label(tokens[m - 2].text), vocab):
+                    tokens.insert(m, tokens.pop(k))
+                    break
+        k += 1
+    return tokens
 
 
 def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
     known = _Known(vocab)
-    tokens = _flow_tokens(lines, known)
+    tokens = _rehome_amount_labels(_flow_tokens(lines, known), known)
     stray: list[Piece] = []
     level1_names: dict[str, str] = {}  # group -> the 一级 name this document prints for it
+    last_fields: list[str] = []  # the columns of the form's indicator table before
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        if vocab.is_title(tok.text):
+            last_fields = []
         # an indicator header: three or more column names in a row (level names may sit between)
-        names, j, level1s = [], i, []
-        while j < len(tokens) and (known.column(tokens[j].text) or (names and known.level(tokens[j].text) == 1)):
+        names, j, level1s, inside = [], i, [], []
+        while j < len(tokens):
             if known.column(tokens[j].text):
                 names.append(tokens[j])
                 last = j
-            else:
+            elif names and known.level(tokens[j].text) == 1:
                 level1s.append(tokens[j])
+            elif names and len(names) < 3 and (ahead := _column_within(tokens, j, 3, known)):
+                # the first row's 二级 and 三级 names drawn inside a header not yet complete
+                # (``一级指标 二级指标 预期产出指标 成本指标（…） 成本控制情况 效果指标 三级指标 …``)
+                inside.extend(tokens[j:ahead])
+                j = ahead
+                continue
+            else:
+                break
             j += 1
         if names:  # level names after the last column name are the table's, not the header's
             level1s = [p for p in level1s if tokens.index(p, i) < last]
             j = last + 1
+        if len(names) >= 3 and inside:  # they come after the header, as the table's first
+            head = [t for t in tokens[i:j] if all(t is not x for x in inside)]
+            tokens[i:j] = head + inside
+            j = i + len(head)
         if len(names) >= 3:
             fields = [known.column(p.text) or "" for p in names]
             for p in stray:  # a column name the producer drew elsewhere (备注 before the table)
@@ -331,6 +414,10 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
                     names.append(p)
                     fields.append(known.column(p.text) or "")
             stray = []
+            for p in _columns_ahead(tokens, j, [f for f in last_fields if f not in fields], known):
+                names.append(p)  # 备注 printed after its table, as in the form's table before
+                fields.append(known.column(p.text) or "")
+            last_fields = fields
             section = _section_ahead(tokens, i, j, vocab)
             if section is not None:  # the set's name drawn after its table (年度绩效指标)
                 yield Row([Cell(section.text, 0, 1, None, None, 1.0, "text", section.line)], None, section.line)
@@ -361,6 +448,34 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             continue
         yield Row([Cell(tok.text, 0, 1, None, None, 1.0, "text", tok.line)], None, tok.line)
         i += 1
+
+
+def _column_within(tokens: list[Piece], j: int, n: int, known: _Known) -> Optional[int]:
+    """The index of a column name among the ``n`` tokens after ``j``, none of them from ``j`` on
+    a label, a title or an indicator set's name."""
+    for m in range(j, min(j + 1 + n, len(tokens))):
+        text = tokens[m].text
+        if known.label(text) or known.vocab.is_title(text) or known.vocab.periods.get(canonical(text)):
+            return None
+        if m > j and known.column(text):
+            return m
+    return None
+
+
+def _columns_ahead(tokens: list[Piece], j: int, missing: list[str], known: _Known) -> list[Piece]:
+    """Column names of the form's table before that this table's header lacks, printed alone
+    after its rows (``… 服务对象满意度指标 资金支付及时率 100% 备注``): taken out of the token
+    stream, up to the next title or indicator header."""
+    found: list[Piece] = []
+    for field in missing:
+        for k in range(j, len(tokens)):
+            text = tokens[k].text
+            if known.vocab.is_title(text) or (known.column(text) in ("level1", "level2", "level3")):
+                break
+            if known.column(text) == field:
+                found.append(tokens.pop(k))
+                break
+    return found
 
 
 def _section_ahead(tokens: list[Piece], i: int, j: int, vocab: Vocabulary) -> Optional[Piece]:
@@ -428,8 +543,10 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
     resolved = [(2 if lv == 1 and canonical(t) in known.level2 and not cost_level1 else lv, k, t)
                 for lv, k, t in levels]
     level2 = sorted(((first_row_after(k), t) for lv, k, t in resolved if lv == 2), key=lambda x: x[0])
+    shared_starts, guessed = _share_rows([r for r, _ in level2], len(at))  # names after their rows
     starts2: list[tuple[int, str]] = []
-    for r, t in level2:
+    for g, (r, t) in enumerate(level2):
+        r = shared_starts.get(g, r)
         r = max(r, starts2[-1][0] + 1) if starts2 else 0
         starts2.append((min(r, len(at) - 1), t))
     l2_of = [""] * len(at)
@@ -448,7 +565,10 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
             break
         start = next((g for g in cands if g >= r), cands[-1]) if placed else 0
         own = [g for g in cands if _group(l2_of[g]) == _group(t)]
-        if own and _group(l2_of[start]) != _group(t) and any(_group(l2_of[g]) == _group(t) for g in group_starts):
+        if placed and own and _group(l2_of[start]) != _group(t) \
+                and any(_group(l2_of[g]) == _group(t) for g in group_starts):
+            # (not the first: the table's first row has a 一级 name, whatever its 二级 name's
+            # group — 成本指标（反映项目产出情况） is the 批复表's 预期产出指标's)
             start = own[0]
         placed.append((start, t))
         prev = start
@@ -461,7 +581,9 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
     for r, (_, tok) in enumerate(level3):
         texts = {"level1": l1_of[r], "level2": l2_of[r], "level3": tok.text}
         texts.update(zip(values, (v.text for v in vals[r * n:(r + 1) * n])))
-        cells = [Cell(t, col[f], 1, None, None, 1.0, "text", tok.line) for f, t in texts.items() if f in col]
+        sure = GUESSED if r in guessed else 1.0
+        cells = [Cell(t, col[f], 1, None, None, sure if f in ("level1", "level2") else 1.0, "text", tok.line)
+                 for f, t in texts.items() if f in col]
         rows.append(Row(sorted(cells, key=lambda c: c.col), None, tok.line))
     return rows, j
 
@@ -470,8 +592,11 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
                 vocab: Vocabulary, level1_names: dict[str, str]) -> tuple[list[Row], int]:
     """Indicator rows from flowing tokens: 一级/二级 names by vocabulary (a 二级 name picks the
     pending 一级 name of its group), then a 三级 name and one token per value column (an
-    optional last column, 备注, when the next tokens read as a new row)."""
+    optional last column, 备注, when the next tokens read as a new row). 二级 names printed
+    after the rows they cover are placed by :func:`_place_deferred_groups`."""
     rows: list[Row] = []
+    groups: list[tuple[int, str, str]] = []  # each 二级 name: (rows read before it, its 一级, it)
+    orphans: list[list[Piece]] = []  # values (and 备注) read where a 三级 name belongs
     pending = list(level1s)
     for p in level1s:
         level1_names[_group(p.text) or p.text] = p.text
@@ -503,10 +628,35 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
             elif _group(level1) != group:  # its 一级 name was drawn elsewhere: the group's name
                 level1 = level1_names.get(group or "", _LEVEL1_OF.get(group or "", level1))
             level2 = t
+            groups.append((len(rows), level1, level2))
             i += 1
             continue
         if pending and not level1:
             level1 = pending.pop(0).text
+        nxt_text = tokens[i + 1].text if i + 1 < len(tokens) else ""
+        if (_VALUE_LIKE.search(t) or _QUALITATIVE.search(t)) and not _VALUE_LIKE.search(nxt_text) \
+                and not _QUALITATIVE.search(nxt_text):
+            # a value where a 三级 name belongs: a row pdftotext printed value first (its 二级 and
+            # 三级 names one block, drawn later: ``按期完成 第三方评价 … 服务对象满意度指标 纠纷调解成功率``);
+            # held for the next 三级 name that has no value
+            held = [tok]
+            i += 1
+            if optional_last and len(values) > 1 and i < len(tokens) and not _ends_rows(tokens, i, known) \
+                    and not (i + 1 < len(tokens) and (_VALUE_LIKE.search(tokens[i + 1].text)
+                                                      or _QUALITATIVE.search(tokens[i + 1].text))):
+                held.append(tokens[i])  # and its 备注 (not a 三级 name: no value follows)
+                i += 1
+            orphans.append(held)
+            continue
+        stacked = _stacked_rows(tok, tokens[i + 1] if i + 1 < len(tokens) else None) if len(values) == 1 else None
+        if stacked:
+            for name, value in stacked:
+                rows.append(Row([Cell(level1, 0, 1, None, None, 1.0, "text", tok.line),
+                                 Cell(level2, 1, 1, None, None, 1.0, "text", tok.line),
+                                 Cell(name, 2, 1, None, None, 1.0, "text", tok.line),
+                                 Cell(value, 3, 1, None, None, 1.0, "text", tokens[i + 1].line)], None, tok.line))
+            i += 2
+            continue
         cells = [Cell(level1, 0, 1, None, None, 1.0, "text", tok.line), Cell(level2, 1, 1, None, None, 1.0, "text", tok.line),
                  Cell(t, 2, 1, None, None, 1.0, "text", tok.line)]
         i += 1
@@ -523,8 +673,104 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
                     break  # the next row's 三级 name and its value: this row's 备注 is blank
             cells.append(Cell(nxt, 3 + n, 1, None, None, 1.0, "text", tokens[i].line))
             i += 1
+        if len(cells) == 3 and orphans:
+            for n, piece in enumerate(orphans.pop(0)):
+                cells.append(Cell(piece.text, 3 + n, 1, None, None, 1.0, "text", piece.line))
+        if len(cells) == 3 and optional_last and len(values) > 1 and not _VALUE_LIKE.search(t):
+            # a 三级 name with no value where every row has one: a 备注 pdftotext printed after
+            # level names or later rows (``… 329人次 效益指标 满意度指标 按年度统计 …``). Which row's
+            # is not in the text (the same words come from row 3's 备注 in one form, row 4's in
+            # another): the latest row whose 备注 is blank takes it, as a guess
+            remark_col = 2 + len(values)
+            home = next((r for r in reversed(rows) if len(r.cells) > 3
+                         and not any(c.col == remark_col and c.text for c in r.cells)), None)
+            if home is not None:
+                home.cells.append(Cell(t, remark_col, 1, None, None, GUESSED, "text", tok.line))
+                continue
         rows.append(Row(cells, None, tok.line))
-    return rows, i
+    for held in orphans:  # values no 三级 name took: rows of their own, as printed
+        rows.append(Row([Cell(level1, 0, 1, None, None, 1.0, "text", held[0].line),
+                         Cell(level2, 1, 1, None, None, 1.0, "text", held[0].line)]
+                        + [Cell(p.text, 2 + n, 1, None, None, 1.0, "text", p.line) for n, p in enumerate(held)],
+                        None, held[0].line))
+    return _place_deferred_groups(rows, groups), i
+
+
+def _ends_rows(tokens: list[Piece], i: int, known: _Known) -> bool:
+    t = tokens[i].text
+    return bool(known.label(t) or known.vocab.is_title(t) or known.level(t) or known.column(t)
+                or known.vocab.periods.get(canonical(t)))
+
+
+def _stacked_rows(name: Piece, value: Optional[Piece]) -> Optional[list[tuple[str, str]]]:
+    """Two or more rows' cells pdftotext printed as one block each (``调解案件数`` / ``环境影响``
+    then ``有所提升`` / ``有所提升``): the 三级 block's lines are as many as the value block's, and
+    every value line is a whole value (a number, a target, a word such as 可控 or 有所提升; a
+    wrapped value's second line, ``日)``, is not), no name line one. Each line pair is a row."""
+    if value is None or len(name.parts) < 2 or len(value.parts) != len(name.parts):
+        return None
+    if not all(p and (_VALUE_LIKE.search(p) or _QUALITATIVE.search(p)) and _open_brackets(p) == 0
+               for p in value.parts):
+        return None
+    if any(not p or _VALUE_LIKE.search(p) for p in name.parts):
+        return None
+    return list(zip(name.parts, value.parts))
+
+
+def _share_rows(ats: list[int], n: int) -> tuple[dict[int, int], set[int]]:
+    """Where each 二级 name's group starts, for names pdftotext emitted after the rows they cover
+    (a merged cell's name drawn beside a later row of its group): ``… 环境影响 ≤3.00 项目完成率
+    ≤8.00 效益指标 经济效益指标 生态效益指标 满意度指标 服务对象满意度指标 培训人次 …``. ``ats[g]``
+    is how many of the table's ``n`` rows were read before name ``g``. Of names with no row
+    between them only the last can start the rows that follow (a group has a row); the others
+    cover the rows read since the last group that started in place, after it. Where in those
+    rows each starts is not in the text: the rows are shared out evenly (the earlier groups
+    take the odd rows). Returns the start of every group placed so, or in place, and the rows
+    whose group is a guess (a run of names longer than its rows is left out: placed as read)."""
+    starts: dict[int, int] = {}
+    guessed: set[int] = set()
+    k = 0
+    run_start, run_group = 0, None  # the rows since the last group that started in place, and it
+    while k < len(ats):
+        at = ats[k]
+        m = k
+        while m + 1 < len(ats) and ats[m + 1] == at:
+            m += 1
+        cluster = list(range(k, m + 1))
+        deferred = cluster if at >= n else cluster[:-1]
+        if deferred and at > run_start:
+            shares = ([run_group] if run_group is not None else []) + deferred
+            if at - run_start >= len(shares):
+                size, odd = divmod(at - run_start, len(shares))
+                r = run_start
+                for idx, g in enumerate(shares):
+                    starts[g] = r
+                    r += size + (1 if idx < odd else 0)
+                guessed.update(range(run_start, at))
+        if at < n:
+            starts[m] = at
+            run_start, run_group = at, m
+        k = m + 1
+    return starts, guessed
+
+
+def _place_deferred_groups(rows: list[Row], groups: list[tuple[int, str, str]],
+                           guessed: float = GUESSED) -> list[Row]:
+    """Rows read one by one, relabelled where :func:`_share_rows` places 二级 names emitted after
+    the rows they cover; their level names carry confidence ``guessed``."""
+    starts, shared = _share_rows([g[0] for g in groups], len(rows))
+    out = list(rows)
+    for r in sorted(shared):
+        g = max((g for g, start in starts.items() if start <= r), key=lambda g: (starts[g], g))
+        out[r] = _with_levels(out[r], groups[g][1:], guessed)
+    return out
+
+
+def _with_levels(row: Row, names: tuple[str, str], confidence: float) -> Row:
+    cells = list(row.cells)
+    for c, text in enumerate(names):
+        cells[c] = Cell(text, c, 1, None, None, confidence, "text", cells[c].line)
+    return Row(cells, row.page, row.line, row.continuation)
 
 
 # --------------------------------------------------------------------------- line text (a viewer's copy)

@@ -537,7 +537,8 @@ def _provenance(cells: list[Cell]) -> Optional[dict]:
         return None
     first = cells[0]
     if first.origin == "text" and first.bbox is None:  # a text dump: the line says where
-        return {"origin": "text", "line": first.line, "confidence": 1.0}
+        # (under 1 where the reader guessed: a flowing text's level names shared out by count)
+        return {"origin": "text", "line": first.line, "confidence": min(c.confidence for c in cells)}
     bbox: Optional[BBox] = None
     for c in cells:
         if c.bbox is not None:

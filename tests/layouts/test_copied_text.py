@@ -23,13 +23,15 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppl
 # (header, indicator rows) each family's copied text must reach. Laid out: the issue's targets
 # (≥ 95 % / ≥ 90 %), measured 100 % / 100 % on every family. Flowing text (no -layout) keeps
 # the cells but pdftotext emits a table's cells in its own order: the headers reach the
-# target, the indicator rows of most families do not (README: measured 7-89 %); the floors
-# below are what this reader reaches, so that a regression shows.
+# target, the indicator rows of Futian and Shanghai too, those of the 批复表 and 项目绩效目标表
+# do not (README: 65.5 % and 86.8 %, seeds 1-4); the floors below are what this reader reaches
+# on these six forms (seed 11: 100, 92.9, 78.8, 78.7 %), less a row or two, so that a
+# regression shows.
 FLOORS = {
     ("futian_2level", True): (0.95, 0.90), ("shanghai_project", True): (0.95, 0.90),
     ("pifubiao", True): (0.95, 0.90), ("project_target_table", True): (0.95, 0.90),
-    ("futian_2level", False): (0.95, 0.90), ("shanghai_project", False): (0.95, 0.60),
-    ("pifubiao", False): (0.95, 0.30), ("project_target_table", False): (0.90, 0.60),
+    ("futian_2level", False): (0.95, 0.90), ("shanghai_project", False): (0.95, 0.85),
+    ("pifubiao", False): (0.95, 0.70), ("project_target_table", False): (0.95, 0.70),
 }
 
 
@@ -142,3 +144,133 @@ def test_budget_book_copied_text_has_no_form(tmp_path, layout):
         result = convert(path)
         assert result.forms == [], (pdf.name, [f.header for f in result.forms])
         assert result.status == "no_form", (pdf.name, result.status, result.error_line)
+
+
+def _rows(form, with_remark=False):
+    return [(i.level1, i.level2, i.level3, i.value) + ((i.explanation,) if with_remark else ())
+            for i in form.indicators]
+
+
+def test_flowing_amount_label_printed_after_the_goals_is_put_back_before_its_amount():
+    """pdftotext emitted 其中：财政资金 after the goals and 备注, its amount left after 项目资金总额's
+    (``项目资金总额（万 / 元） 3005.59 2994.26 … 其中：财政资金``): fiscal_funds_total was None in
+    every such form (headers 94.4 %). Expected: the form's truth, 2994.26 万元; the amounts
+    around it unchanged."""
+    form = convert(FIXTURES / "ptt_flowing_amount_label_printed_after_the_goals.txt").forms[0]
+    assert form.layout == "project_target_table"
+    assert form.header_extra["fiscal_funds_total"] == Decimal("2994.26")
+    assert form.header_extra["other_funds_total"] == Decimal("11.33")
+    assert form.header.total_amount == Decimal("3005.59")
+
+
+def test_flowing_level2_names_after_the_rows_they_cover_share_those_rows():
+    """``… 环境影响 ≤7.00(个工作日) 群众知晓率 ≥95.00(%) 效益指标 经济效益指标 生态效益指标 满意度指标
+    …``: the two 二级 names (and their 一级 name) were drawn beside rows 4 and 6 and emitted
+    after row 7; rows 2-7 all kept 质量指标. A group has a row, so only the last name of a run
+    of names can start the rows after it; the others share the rows since 质量指标 started.
+    Where each starts is not in the text: shared evenly, 2 + 2 + 2 here, which is the truth —
+    and those rows' provenance says it is a guess (confidence 0.5), the others' does not."""
+    form = convert(FIXTURES / "shanghai_flowing_level2_names_after_the_rows_they_cover.txt").forms[0]
+    assert _rows(form) == [
+        ("产出指标", "数量指标", "环境影响", "≥93.00(%)"),
+        ("产出指标", "质量指标", "环境影响", "可控"),
+        ("产出指标", "质量指标", "培训人次", "有所提升"),
+        ("效益指标", "经济效益指标", "环境影响", "≤3.00(个工作日)"),
+        ("效益指标", "经济效益指标", "项目完成率", "≤8.00(个工作日)"),
+        ("效益指标", "生态效益指标", "环境影响", "≤7.00(个工作日)"),
+        ("效益指标", "生态效益指标", "群众知晓率", "≥95.00(%)"),
+        ("满意度指标", "服务对象满意度指标", "培训人次", "=100.00(%)"),
+        ("满意度指标", "服务对象满意度指标", "群众知晓率", "=722(件)"),
+        ("成本指标", "社会成本指标", "服务对象满意度", "≥95.00(%)"),
+        ("成本指标", "生态环境成本指标", "成本控制情况", "≥94(%)"),
+    ]
+    guessed = [k for k, i in enumerate(form.indicators) if i.prov[0].confidence < 1]
+    assert guessed == [1, 2, 3, 4, 5, 6]
+
+
+def test_flowing_two_rows_cells_stacked_in_one_block_are_two_rows():
+    """Two rows' 三级 names in one block (``服务对象满意度指标 调解案件数`` / ``环境影响``) and their
+    values in the next (``有所提升`` / ``有所提升``) were one row, ``调解案件数环境影响``. As many
+    name lines as value lines, each a whole value: a row each. Expected: the form's truth (its
+    rows 3-5 also need the 二级 names emitted after them, shared 2 + 2 + 1)."""
+    form = convert(FIXTURES / "shanghai_flowing_two_rows_cells_stacked_in_one_block.txt").forms[0]
+    assert _rows(form) == [
+        ("产出指标", "数量指标", "资金支付及时率", "199米"),
+        ("产出指标", "数量指标", "设备完好率", "可控"),
+        ("效益指标", "可持续影响指标", "服务对象满意度", "≥95(%)"),
+        ("效益指标", "可持续影响指标", "成本控制情况", "≤1.00(个工作日)"),
+        ("效益指标", "经济效益指标", "项目完成率", "≤5.00(个工作日)"),
+        ("满意度指标", "服务对象满意度指标", "调解案件数", "有所提升"),
+        ("满意度指标", "服务对象满意度指标", "环境影响", "有所提升"),
+    ]
+
+
+def test_flowing_row_value_before_its_name_and_remark_header_after_its_table():
+    """The 年度 table's 备注 header emitted after its rows (its remarks became rows of their own:
+    14 rows for 10), and the last row's value and remark (``按期完成 第三方评价``) emitted before
+    its ``服务对象满意度指标 纠纷调解成功率`` block. Expected: the form's truth, both tables."""
+    form = convert(FIXTURES / "ptt_flowing_row_value_before_its_name_remark_header_after_table.txt").forms[0]
+    assert [i.period for i in form.indicators] == ["长期"] * 5 + ["年度"] * 5
+    assert _rows(form, with_remark=True) == [
+        ("产出指标", "时效指标", "调解案件数", "100%", "按年度统计"),
+        ("产出指标", "数量指标", "培训人次", "按期完成", "第三方评价"),
+        ("效益指标", "可持续影响指标", "道路养护里程", "≥95%", "第三方评价"),
+        ("效益指标", "社会效益指标", "服务对象满意度", "180人次", "第三方评价"),
+        ("满意度指标", "服务对象满意度指标", "环境影响", "≥95%", ""),
+        ("产出指标", "时效指标", "成本控制情况", "100%", ""),
+        ("产出指标", "质量指标", "设备完好率", "853人次", "第三方评价"),
+        ("效益指标", "可持续影响指标", "成本控制情况", "100%", "第三方评价"),
+        ("效益指标", "社会效益指标", "调解案件数", "186人次", "第三方评价"),
+        ("满意度指标", "服务对象满意度指标", "纠纷调解成功率", "按期完成", "第三方评价"),
+    ]
+
+
+def test_flowing_wrapped_remark_and_next_rows_name_in_one_block():
+    """One block: ``可持续影响指标（反 道路养护里程`` / ``映项目产出情况）`` / ``纠纷调解成功率`` /
+    ``经济效益指标（反映 道路养护里程`` / ``项目产出情况）`` — a 二级 name with its remark wrapped,
+    its row's 三级 name beside it, the next row's 三级 name, the next group's. The three 三级
+    names were one (``道路养护里程纠纷调解成功率经济效益指标（…）``) and the table's values no longer
+    paired. Expected: the form's truth, 中期 and 年度 values of six rows."""
+    form = convert(FIXTURES / "pifubiao_flowing_wrapped_remark_and_next_rows_name_in_one_block.txt").forms[0]
+    rows = [("预期产出指标", "时效指标", "环境影响"), ("预期产出指标", "成本指标（定量）", "道路养护里程"),
+            ("预期产出指标", "成本指标（定量）", "设备完好率"),
+            ("效果指标", "可持续影响指标（反映项目产出情况）", "道路养护里程"),
+            ("效果指标", "可持续影响指标（反映项目产出情况）", "纠纷调解成功率"),
+            ("效果指标", "经济效益指标（反映项目产出情况）", "道路养护里程")]
+    mid = ["≥95%", "100%", "801人次", "≥95%", "390人次", "100%"]
+    year = ["年底前完成", "年底前完成", "267人次", "≥95%", "≥95%", "≥95%"]
+    assert [(i.period,) + r[:3] for i, r in zip(form.indicators, _rows(form))] == \
+        [("中期",) + r for r in rows] + [("年度",) + r for r in rows]
+    assert [i.value for i in form.indicators] == mid + year
+
+
+def test_flowing_first_rows_names_inside_the_header_are_the_tables_first():
+    """``一级指标 二级指标 预期产出指标 成本指标（反映项目产出情况） 成本控制情况 效果指标 三级指标
+    中期指标值 年度指标值``: the first row's 二级 and 三级 names emitted inside the header cut it
+    at 二级指标, and the table was read as header text (0 of 10 rows). Expected: the truth."""
+    form = convert(FIXTURES / "pifubiao_flowing_first_rows_names_inside_the_header.txt").forms[0]
+    rows = [("预期产出指标", "成本指标（反映项目产出情况）", "成本控制情况"),
+            ("预期产出指标", "成本指标（反映项目产出情况）", "服务对象满意度"),
+            ("预期产出指标", "时效指标（定量）", "服务对象满意度"),
+            ("效果指标", "可持续影响指标", "环境影响"),
+            ("效果指标", "经济效益指标（反映项目产出情况）", "项目完成率")]
+    assert [(i.period,) + r[:3] for i, r in zip(form.indicators, _rows(form))] == \
+        [("中期",) + r for r in rows] + [("年度",) + r for r in rows]
+    assert [i.value for i in form.indicators] == [
+        "三年内完成", "1416人次", "1101人次", "三年内完成", "660人次", "≥95%", "100%", "≥95%", "256人次", "100%"]
+
+
+def test_flowing_remark_wrapped_under_the_row_goes_to_its_level_name():
+    """``服务对象满意度指标 调解案件数`` / ``（定量）``: the 二级 name's remark wrapped under the
+    line it shares with its row's 三级 name was read as ``调解案件数（定量）``; and 成本指标（定量）,
+    emitted after the values of the rows it covers, left rows 1-3 all 数量指标 (now shared 2 + 1,
+    marked as a guess). Expected: the truth."""
+    form = convert(FIXTURES / "pifubiao_flowing_remark_wrapped_under_the_row_and_name_after_rows.txt").forms[0]
+    rows = [("预期产出指标", "数量指标（定量）", "服务对象满意度"), ("预期产出指标", "数量指标（定量）", "设备完好率"),
+            ("预期产出指标", "成本指标（定量）", "纠纷调解成功率"), ("效果指标", "经济效益指标（定量）", "群众知晓率"),
+            ("效果指标", "经济效益指标（定量）", "资金支付及时率"), ("效果指标", "服务对象满意度指标（定量）", "调解案件数")]
+    assert [r[:3] for r in _rows(form)] == rows + rows
+    assert [i.value for i in form.indicators] == [
+        "三年内完成", "三年内完成", "三年内完成", "162人次", "100%", "100%",
+        "≥95%", "年底前完成", "年底前完成", "≥95%", "年底前完成", "年底前完成"]
+    assert [k for k, i in enumerate(form.indicators) if i.prov[0].confidence < 1] == [0, 1, 2, 6, 7, 8]
