@@ -559,14 +559,22 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
     prev = -1
     l1s = [(first_row_after(k), t) for lv, k, t in resolved if lv == 1]
     placed = []
+    outer = {_group(t) for _, t in l1s}
+
+    def within(name2: str, name1: str) -> bool:
+        """A 二级 name's group under a 一级 name: its own, or the one a family folds it into
+        when it prints no 一级 name of its own (the 批复表's 效果指标 holds 满意度 as well as 效益
+        groups; 预期产出指标 holds 成本)."""
+        inner, group = _group(name2), _group(name1)
+        return inner == group or (inner not in outer and (inner, group) in (("成本", "产出"), ("满意度", "效益")))
+
     for r, t in l1s:
         cands = [g for g in group_starts if g > prev]
         if not cands:
             break
         start = next((g for g in cands if g >= r), cands[-1]) if placed else 0
-        own = [g for g in cands if _group(l2_of[g]) == _group(t)]
-        if placed and own and _group(l2_of[start]) != _group(t) \
-                and any(_group(l2_of[g]) == _group(t) for g in group_starts):
+        own = [g for g in cands if within(l2_of[g], t)]
+        if placed and own:
             # (not the first: the table's first row has a 一级 name, whatever its 二级 name's
             # group — 成本指标（反映项目产出情况） is the 批复表's 预期产出指标's)
             start = own[0]

@@ -686,10 +686,15 @@ _GROUPS = (("满意度", "满意度"), ("成本", "成本"), ("产出", "产出"
            ("数量", "产出"), ("质量", "产出"), ("时效", "产出"), ("可持续", "效益"))
 
 
+_REMARK_TAIL = re.compile(r"[（(][^）)]*(?:[）)]|$)")
+
+
 def level_group(text: str) -> Optional[str]:
-    """The group a 一级 or 二级 name belongs to (数量指标 and 产出指标: 产出), None if unknown."""
+    """The group a 一级 or 二级 name belongs to (数量指标 and 产出指标: 产出), None if unknown.
+    A remark in brackets is not the name (可持续影响指标（反映项目产出情况） is 效益's, not 产出's)."""
+    bare = _REMARK_TAIL.sub("", text) or text
     for stem, group in _GROUPS:
-        if stem in text:
+        if stem in bare:
             return group
     return None
 
