@@ -250,22 +250,30 @@ def _flow_tokens(lines: list[tuple[int, str]], known: _Known) -> list[Piece]:
     """Each block's lines joined (a wrapped cell), then cut before known labels and level names."""
     tokens: list[Piece] = []
 
+    def joined(parts: list[str]) -> str:
+        text = parts[0]
+        for ln in parts[1:]:
+            text = _join(text, ln)
+        return text
+
     def flush(cur: Piece, later: list[str]) -> None:
         pieces = _split_words(cur, known)
-        remark = "".join(later)
-        if later and len(pieces) >= 2 and _REMARK.match(remark) and known.level(pieces[-2].text) \
-                and pieces[-1].text.endswith(remark) and len(pieces[-1].text) > len(remark):
-            # ``服务对象满意度指标 调解案件数`` / ``（定量）``: the level name's remark wrapped under it
-            pieces[-2].text += remark
-            pieces[-1].text = pieces[-1].text[:-len(remark)]
-            later = []
+        last = pieces[-1]
+        tail = joined(later) if later else ""
+        if not later or not last.text.endswith(tail) or len(last.text) <= len(tail):
+            tokens.extend(pieces)
+            return
+        head = last.text[:len(last.text) - len(tail)].strip()
+        # ``服务对象满意度指标 调解案件数`` / ``（定量）``: the level name's remark wrapped under the
+        # line it shares with its row's 三级 name (on one line or more) is the level name's
+        close = next((m for m in range(len(later)) if _open_brackets("".join(later[:m + 1])) == 0), None)
+        if len(pieces) >= 2 and known.level(pieces[-2].text) and close is not None \
+                and _REMARK.match("".join(later[:close + 1])):
+            pieces[-2].text += "".join(later[:close + 1])
+            later = later[close + 1:]
+            last.text = joined([head, *later])
         if later:  # which printed lines the last piece holds: a cell's wrapped lines, or stacked cells
-            tail = later[0]
-            for ln in later[1:]:
-                tail = _join(tail, ln)
-            last = pieces[-1]
-            if last.text.endswith(tail) and len(last.text) > len(tail):
-                last.parts = (last.text[:len(last.text) - len(tail)].strip(), *later)
+            last.parts = (head, *later)
         tokens.extend(pieces)
 
     for block in _blocks(lines, known.vocab):
@@ -414,7 +422,10 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
                     names.append(p)
                     fields.append(known.column(p.text) or "")
             stray = []
-            for p in _columns_ahead(tokens, j, [f for f in last_fields if f not in fields], known):
+            missing = [f for f in last_fields if f not in fields]
+            if "level3" not in fields and {"level1", "level2"} <= set(fields):
+                missing.append("level3")  # 三级指标 printed after the rows (the names run under it)
+            for p in _columns_ahead(tokens, j, missing, known):
                 names.append(p)  # 备注 printed after its table, as in the form's table before
                 fields.append(known.column(p.text) or "")
             last_fields = fields
@@ -470,8 +481,8 @@ def _columns_ahead(tokens: list[Piece], j: int, missing: list[str], known: _Know
     for field in missing:
         for k in range(j, len(tokens)):
             text = tokens[k].text
-            if known.vocab.is_title(text) or (known.column(text) in ("level1", "level2", "level3")):
-                break
+            if known.vocab.is_title(text) or known.column(text) in ("level1", "level2"):
+                break  # the next form or indicator table
             if known.column(text) == field:
                 found.append(tokens.pop(k))
                 break
@@ -517,6 +528,7 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
     j = i
     level3: list[tuple[int, Piece]] = []
     vals: list[Piece] = []
+    value_at: list[int] = []
     levels: list[tuple[int, int, str]] = [(1, i - 1, p.text) for p in level1s]  # (level, stream index, name)
     while j < len(tokens):
         t = tokens[j].text
@@ -527,15 +539,32 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
             levels.append((lv, j, t))
         elif _VALUE_LIKE.search(t) or _QUALITATIVE.search(t):
             vals.append(tokens[j])
+            value_at.append(j)
         else:
             level3.append((j, tokens[j]))
         j += 1
     n = len(values)
-    if not level3 or len(vals) != n * len(level3):
-        return None
+    paired = _pair_in_stream(sorted([(k, "name", p) for k, p in level3]
+                                    + [(k, "value", v) for k, v in zip(value_at, vals)], key=lambda e: e[0]), n)
+    if paired is not None:
+        rows_read, name_row = paired
+        level3 = [(k, name) for k, name, _ in rows_read]
+        vals = [v for _, _, vs in rows_read for v in vs]
+    else:
+        name_row = {}
+        if level3 and len(vals) != n * len(level3):
+            # two rows' 三级 names stacked in one block (``成本控制情况`` / ``项目完成率``): each
+            # printed line a name, when that makes one value per column and row
+            split = [(k, Piece(p.start, part, p.line)) for k, p in level3 for part in (p.parts or (p.text,))]
+            if len(vals) == n * len(split):
+                level3 = split
+        if not level3 or len(vals) != n * len(level3):
+            return None
     at = [k for k, _ in level3]
 
     def first_row_after(k: int) -> int:
+        if name_row:  # the row the next 三级 name after it is (rows read in stream order)
+            return next((name_row[idx] for idx in sorted(name_row) if idx > k), len(at))
         return next((r for r, idx in enumerate(at) if idx > k), len(at))
 
     # 成本指标 is a 一级 and a 二级 name: the 一级 one where the table has 二级 names of its group
@@ -594,6 +623,50 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
                  for f, t in texts.items() if f in col]
         rows.append(Row(sorted(cells, key=lambda c: c.col), None, tok.line))
     return rows, j
+
+
+def _pair_in_stream(entries: list[tuple[int, str, Piece]], n: int
+                    ) -> Optional[tuple[list[tuple[int, Piece, list[Piece]]], dict[int, int]]]:
+    """三级 names and values (``entries``: stream index, "name" or "value", piece) made into rows
+    in stream order: a name's values follow it (names in a run, then their values in a run, in
+    turn); values no name waits for are a row whose name comes later — pdftotext printed its
+    二级 and 三级 names as one block after later rows (``道路养护里程 三年内完成 100% ≥95% 33人次
+    … 服务对象满意度指标 项目完成率``) — and the next name with no values of its own is theirs. A
+    name of several printed lines is that many rows' names when their values say so. Returns
+    the rows (stream index of the name, the name, its values) and each name's row; None unless
+    every row has a name and ``n`` values."""
+    rows: list[list] = []  # [stream index, name or None, values]
+    wanting: list[int] = []  # rows still short of values, in order
+    nameless: list[int] = []  # rows of values no name came for yet
+    name_row: dict[int, int] = {}
+    for e, (j, kind, p) in enumerate(entries):
+        if kind == "value":
+            while wanting and len(rows[wanting[0]][2]) >= n:
+                wanting.pop(0)
+            if not wanting:
+                rows.append([j, None, []])
+                wanting.append(len(rows) - 1)
+                nameless.append(len(rows) - 1)
+            rows[wanting[0]][2].append(p)
+            continue
+        following = next((m for m in range(e + 1, len(entries)) if entries[m][1] != "value"), len(entries)) - e - 1
+        parts = list(p.parts) if len(p.parts) > 1 else [p.text]
+        if len(parts) > 1 and (following == n * len(parts) or (following == 0 and len(nameless) >= len(parts))):
+            names = [Piece(p.start, part, p.line) for part in parts]
+        else:
+            names = [p]
+        for name in names:
+            if following == 0 and nameless:
+                r = nameless.pop(0)
+                rows[r][1] = name
+            else:
+                rows.append([j, name, []])
+                r = len(rows) - 1
+                wanting.append(r)
+            name_row.setdefault(j, r)
+    if not rows or any(name is None or len(vs) != n for _, name, vs in rows):
+        return None
+    return [(j, name, vs) for j, name, vs in rows], name_row
 
 
 def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Piece], known: _Known,
