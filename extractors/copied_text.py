@@ -678,12 +678,14 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
     rows: list[Row] = []
     groups: list[tuple[int, str, str]] = []  # each 二级 name: (rows read before it, its 一级, it)
     orphans: list[list[Piece]] = []  # values (and 备注) read where a 三级 name belongs
+    loose: list[tuple[int, list[Cell]]] = []  # 备注 read away from their rows: (rows read before, as read)
     pending = list(level1s)
     for p in level1s:
         level1_names[_group(p.text) or p.text] = p.text
     level1 = level2 = ""
     values = [n for n in names[2:] if n != "level3"]
     optional_last = values and values[-1] == "explanation"
+    remark_col = 2 + len(values) if optional_last else -1
     while i < len(tokens):
         tok = tokens[i]
         t = tok.text
@@ -757,24 +759,57 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
         if len(cells) == 3 and orphans:
             for n, piece in enumerate(orphans.pop(0)):
                 cells.append(Cell(piece.text, 3 + n, 1, None, None, 1.0, "text", piece.line))
-        if len(cells) == 3 and optional_last and len(values) > 1 and not _VALUE_LIKE.search(t):
-            # a 三级 name with no value where every row has one: a 备注 pdftotext printed after
-            # level names or later rows (``… 329人次 效益指标 满意度指标 按年度统计 …``). Which row's
-            # is not in the text (the same words come from row 3's 备注 in one form, row 4's in
-            # another): the latest row whose 备注 is blank takes it, as a guess
-            remark_col = 2 + len(values)
-            home = next((r for r in reversed(rows) if len(r.cells) > 3
-                         and not any(c.col == remark_col and c.text for c in r.cells)), None)
-            if home is not None:
-                home.cells.append(Cell(t, remark_col, 1, None, None, GUESSED, "text", tok.line))
+        if optional_last and len(values) > 1 and not _VALUE_LIKE.search(t) and (
+                len(cells) == 3 or (len(cells) == 4 and not _VALUE_LIKE.search(cells[3].text)
+                                    and not _QUALITATIVE.search(cells[3].text) and _ends_table(tokens, i, known))):
+            # a 三级 name with no value where every row has one (or two such words closing the
+            # table): a 备注 pdftotext printed after level names or later rows (``… 329人次 效益指标
+            # 满意度指标 按年度统计 …``), placed after the table is read
+            waiting = sum(len(c) - 2 for r, c in loose if r == len(rows)) + len(cells) - 2
+            blank = sum(1 for r in rows if len(r.cells) > 3 and not any(c.col == remark_col and c.text for c in r.cells))
+            if blank >= waiting:  # else a row of its own, as read
+                loose.append((len(rows), cells))
                 continue
         rows.append(Row(cells, None, tok.line))
+    _place_loose_remarks(rows, loose, remark_col)
     for held in orphans:  # values no 三级 name took: rows of their own, as printed
         rows.append(Row([Cell(level1, 0, 1, None, None, 1.0, "text", held[0].line),
                          Cell(level2, 1, 1, None, None, 1.0, "text", held[0].line)]
                         + [Cell(p.text, 2 + n, 1, None, None, 1.0, "text", p.line) for n, p in enumerate(held)],
                         None, held[0].line))
     return _place_deferred_groups(rows, groups), i
+
+
+def _ends_table(tokens: list[Piece], i: int, known: _Known) -> bool:
+    """Nothing of the table's rows after ``i``: the end, or only level names before the next
+    label, title, column or indicator set's name."""
+    for k in range(i, len(tokens)):
+        t = tokens[k].text
+        if known.label(t) or known.vocab.is_title(t) or known.column(t) or known.vocab.periods.get(canonical(t)):
+            return True
+        if not known.level(t):
+            return False
+    return True
+
+
+def _place_loose_remarks(rows: list[Row], loose: list[tuple[int, list[Cell]]], col: int) -> None:
+    """备注 pdftotext printed away from their rows (:func:`_flow_table`): which rows' is not in the
+    text (the same words come from row 3's 备注 in one form, row 4's in another). A guess, in
+    the order printed: a run of k of them goes to the k latest rows read before it whose 备注
+    is blank, in order (the column's cells keep their order down the page); what finds no
+    such row stays a row of its own, as read."""
+    k = 0
+    while k < len(loose):
+        at = loose[k][0]
+        read = [cells for r, cells in loose[k:] if r == at]
+        k += len(read)
+        run = [c for cells in read for c in cells[2:]]  # the words past the level names
+        blank = [r for r in rows[:at] if len(r.cells) > 3 and not any(c.col == col and c.text for c in r.cells)]
+        homes = blank[-len(run):] if col >= 0 and len(blank) >= len(run) else []
+        for home, cell in zip(homes, run):
+            home.cells.append(Cell(cell.text, col, 1, None, None, GUESSED, "text", cell.line))
+        if not homes:
+            rows.extend(Row(cells, None, cells[2].line) for cells in read)
 
 
 def _ends_rows(tokens: list[Piece], i: int, known: _Known) -> bool:

@@ -340,3 +340,19 @@ def test_flowing_remark_over_two_lines_and_level3_header_after_the_rows():
     assert [i.value for i in form.indicators] == [
         "100%", "100%", "三年内完成", "100%", "三年内完成", "≥95%", "三年内完成",
         "464人次", "年底前完成", "22人次", "年底前完成", "年底前完成", "年底前完成", "315人次"]
+
+
+def test_flowing_two_remarks_closing_the_table_are_no_indicator():
+    """``… 设备完好率 100% 效益指标 满意度指标 年度绩效指标 效益指标 满意度指标 第三方评价 按年度统计``:
+    two rows' 备注 printed after the table made an eleventh indicator (第三方评价, value 按年度统计).
+    Two words with no value closing a table with a 备注 column are 备注: the form keeps its ten
+    rows (the truth's names and values), and both words, each on a row whose 备注 was blank and
+    marked as a guess (which rows' they are is not in the text)."""
+    form = convert(FIXTURES / "ptt_flowing_two_remarks_closing_the_table.txt").forms[0]
+    assert [(i.period, i.level3, i.value) for i in form.indicators] == [
+        ("长期", "道路养护里程", "≥95%"), ("长期", "项目完成率", "100%"), ("长期", "道路养护里程", "按期完成"),
+        ("长期", "道路养护里程", "55人次"), ("长期", "调解案件数", "按期完成"), ("年度", "道路养护里程", "100%"),
+        ("年度", "服务对象满意度", "100%"), ("年度", "环境影响", "557人次"), ("年度", "项目完成率", "≥95%"),
+        ("年度", "设备完好率", "100%")]
+    guessed = {i.explanation for i in form.indicators[5:] if i.prov[0].confidence < 1}
+    assert guessed == {"第三方评价", "按年度统计"}
