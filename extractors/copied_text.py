@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from pipeline.assemble import AMOUNT_KEYS
 from pipeline.labels import Vocabulary, canonical, load_vocabulary
@@ -572,10 +572,23 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
     resolved = [(2 if lv == 1 and canonical(t) in known.level2 and not cost_level1 else lv, k, t)
                 for lv, k, t in levels]
     level2 = sorted(((first_row_after(k), t) for lv, k, t in resolved if lv == 2), key=lambda x: x[0])
-    shared_starts, guessed = _share_rows([r for r, _ in level2], len(at))  # names after their rows
+    outer_names = [t for lv, _, t in resolved if lv == 1]
+    outer = {_group(t) for t in outer_names}
+
+    def within(name2: str, name1: str) -> bool:
+        """A 二级 name's group under a 一级 name: its own, or the one a family folds it into
+        when it prints no 一级 name of its own (the 批复表's 效果指标 holds 满意度 as well as 效益
+        groups; 预期产出指标 holds 成本)."""
+        inner, group = _group(name2), _group(name1)
+        return inner == group or (inner not in outer and (inner, group) in (("成本", "产出"), ("满意度", "效益")))
+
+    def same_outer(a: int, b: int) -> bool:  # two 二级 names under one 一级 name
+        return any(within(level2[a][1], t) and within(level2[b][1], t) for t in outer_names)
+
+    # names after their rows, each shared with a group under its 一级 name
+    shared_starts, guessed = _share_rows([r for r, _ in level2], len(at), same_outer if outer_names else None)
     starts2: list[tuple[int, str]] = []
-    for g, (r, t) in enumerate(level2):
-        r = shared_starts.get(g, r)
+    for r, t in sorted(((shared_starts.get(g, r), t) for g, (r, t) in enumerate(level2)), key=lambda x: x[0]):
         r = max(r, starts2[-1][0] + 1) if starts2 else 0
         starts2.append((min(r, len(at) - 1), t))
     l2_of = [""] * len(at)
@@ -588,15 +601,6 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
     prev = -1
     l1s = [(first_row_after(k), t) for lv, k, t in resolved if lv == 1]
     placed = []
-    outer = {_group(t) for _, t in l1s}
-
-    def within(name2: str, name1: str) -> bool:
-        """A 二级 name's group under a 一级 name: its own, or the one a family folds it into
-        when it prints no 一级 name of its own (the 批复表's 效果指标 holds 满意度 as well as 效益
-        groups; 预期产出指标 holds 成本)."""
-        inner, group = _group(name2), _group(name1)
-        return inner == group or (inner not in outer and (inner, group) in (("成本", "产出"), ("满意度", "效益")))
-
     for r, t in l1s:
         cands = [g for g in group_starts if g > prev]
         if not cands:
@@ -833,40 +837,56 @@ def _stacked_rows(name: Piece, value: Optional[Piece]) -> Optional[list[tuple[st
     return list(zip(name.parts, value.parts))
 
 
-def _share_rows(ats: list[int], n: int) -> tuple[dict[int, int], set[int]]:
+def _share_rows(ats: list[int], n: int, compat: Optional[Callable[[int, int], bool]] = None
+                ) -> tuple[dict[int, int], set[int]]:
     """Where each 二级 name's group starts, for names pdftotext emitted after the rows they cover
     (a merged cell's name drawn beside a later row of its group): ``… 环境影响 ≤3.00 项目完成率
     ≤8.00 效益指标 经济效益指标 生态效益指标 满意度指标 服务对象满意度指标 培训人次 …``. ``ats[g]``
     is how many of the table's ``n`` rows were read before name ``g``. Of names with no row
     between them only the last can start the rows that follow (a group has a row); the others
-    cover the rows read since the last group that started in place, after it. Where in those
-    rows each starts is not in the text: the rows are shared out evenly (the earlier groups
-    take the odd rows). Returns the start of every group placed so, or in place, and the rows
-    whose group is a guess (a run of names longer than its rows is left out: placed as read)."""
+    cover rows read before them, after a group that started in place: the latest such group
+    ``compat`` (names' indices) allows — one under the same 一级 name — else the latest. Where
+    in those rows each starts is not in the text: the rows are shared out evenly (the earlier
+    groups take the odd rows). Returns the start of every group placed so, or in place, and the
+    rows whose group is a guess (a run of names longer than its rows is left out: placed as
+    read)."""
     starts: dict[int, int] = {}
-    guessed: set[int] = set()
+    deferred: list[int] = []
     k = 0
-    run_start, run_group = 0, None  # the rows since the last group that started in place, and it
     while k < len(ats):
-        at = ats[k]
         m = k
-        while m + 1 < len(ats) and ats[m + 1] == at:
+        while m + 1 < len(ats) and ats[m + 1] == ats[k]:
             m += 1
-        cluster = list(range(k, m + 1))
-        deferred = cluster if at >= n else cluster[:-1]
-        if deferred and at > run_start:
-            shares = ([run_group] if run_group is not None else []) + deferred
-            if at - run_start >= len(shares):
-                size, odd = divmod(at - run_start, len(shares))
-                r = run_start
-                for idx, g in enumerate(shares):
-                    starts[g] = r
-                    r += size + (1 if idx < odd else 0)
-                guessed.update(range(run_start, at))
-        if at < n:
-            starts[m] = at
-            run_start, run_group = at, m
+        if ats[k] < n:
+            starts[m] = ats[k]
+            deferred += range(k, m)
+        else:
+            deferred += range(k, m + 1)
         k = m + 1
+    in_place = sorted((start, g) for g, start in starts.items())
+    runs: list[tuple[int, Optional[int], int]] = []  # (first row, the group started there, end)
+    if not in_place or in_place[0][0] > 0:
+        runs.append((0, None, in_place[0][0] if in_place else n))
+    runs += [(start, g, in_place[x + 1][0] if x + 1 < len(in_place) else n) for x, (start, g) in enumerate(in_place)]
+    shares: dict[int, list[int]] = {}
+    for d in deferred:
+        before = [x for x, (start, _, _) in enumerate(runs) if start < ats[d]]
+        if not before:
+            continue
+        fits = [x for x in before if compat is None or runs[x][1] is None or compat(d, runs[x][1])]
+        shares.setdefault((fits or before)[-1], []).append(d)
+    guessed: set[int] = set()
+    for x, ds in shares.items():
+        start, g, end = runs[x]
+        names = ([g] if g is not None else []) + ds
+        if end - start < len(names):
+            continue
+        size, odd = divmod(end - start, len(names))
+        r = start
+        for idx, name in enumerate(names):
+            starts[name] = r
+            r += size + (1 if idx < odd else 0)
+        guessed.update(range(start, end))
     return starts, guessed
 
 

@@ -23,15 +23,15 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppl
 # (header, indicator rows) each family's copied text must reach. Laid out: the issue's targets
 # (≥ 95 % / ≥ 90 %), measured 100 % / 100 % on every family. Flowing text (no -layout) keeps
 # the cells but pdftotext emits a table's cells in its own order: the headers reach the
-# target, the indicator rows of Futian, Shanghai and the 批复表 too (95.7 %, seeds 1-4; 89.4 % on
-# seeds 9-12), those of the 项目绩效目标表 do not (README: 86.8 %); the floors below are what
-# this reader reaches on these six forms (seed 11: 100, 92.9, 93.9, 78.7 %), less a row or
-# two, so that a regression shows.
+# target, the indicator rows of Futian, Shanghai and the 批复表 too over 160 forms (README: 100,
+# 92.4, 93.9 %), those of the 项目绩效目标表 do not (84.1 %); the floors below are what this
+# reader reaches on these six forms (seed 11: 100, 92.9, 100, 78.3 %), less a row or two, so
+# that a regression shows.
 FLOORS = {
     ("futian_2level", True): (0.95, 0.90), ("shanghai_project", True): (0.95, 0.90),
     ("pifubiao", True): (0.95, 0.90), ("project_target_table", True): (0.95, 0.90),
     ("futian_2level", False): (0.95, 0.90), ("shanghai_project", False): (0.95, 0.85),
-    ("pifubiao", False): (0.95, 0.85), ("project_target_table", False): (0.95, 0.70),
+    ("pifubiao", False): (0.95, 0.90), ("project_target_table", False): (0.95, 0.70),
 }
 
 
@@ -356,3 +356,19 @@ def test_flowing_two_remarks_closing_the_table_are_no_indicator():
         ("年度", "设备完好率", "100%")]
     guessed = {i.explanation for i in form.indicators[5:] if i.prov[0].confidence < 1}
     assert guessed == {"第三方评价", "按年度统计"}
+
+
+def test_flowing_level2_name_after_a_later_level1s_rows_goes_under_its_own():
+    """``… 服务对象满意度指标（定量） 纠纷调解成功率 100% ≥95% 时效指标（定量） 效果指标``: 时效指标,
+    drawn beside row 3 (under 预期产出指标), is emitted after every row. Shared with the group
+    read last (服务对象满意度指标, 效果指标's), it took row 5 from it; a name emitted after its
+    rows is shared with the latest group under its own 一级 name: 数量指标's rows 1-3, two and
+    one. Expected: the truth (rows 1-3 marked as a guess)."""
+    form = convert(FIXTURES / "pifubiao_flowing_level2_name_after_a_later_level1s_rows.txt").forms[0]
+    rows = [("预期产出指标", "数量指标（定量）", "成本控制情况"), ("预期产出指标", "数量指标（定量）", "资金支付及时率"),
+            ("预期产出指标", "时效指标（定量）", "项目完成率"), ("效果指标", "社会效益指标（定量）", "资金支付及时率"),
+            ("效果指标", "服务对象满意度指标（定量）", "纠纷调解成功率")]
+    assert [r[1:4] for r in _period_rows(form)] == rows + rows
+    assert [i.value for i in form.indicators] == [
+        "100%", "100%", "100%", "≥95%", "100%", "100%", "100%", "133人次", "年底前完成", "≥95%"]
+    assert [k for k, i in enumerate(form.indicators) if i.prov[0].confidence < 1] == [0, 1, 2, 5, 6, 7]
