@@ -342,8 +342,6 @@ def _starts_cell(line: str, known: _Known) -> bool:
                 or (head and known.level(head)))  # 经济效益指标（反映 …: a level name, its remark wrapped
 
 
-
-
 _BARE_AMOUNT = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")
 
 
@@ -514,14 +512,15 @@ _QUALITATIVE = re.compile(r"^(可控|无|有|良好|优秀|合格|达标|不适�
 
 def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1s: list[Piece], known: _Known,
                            vocab: Vocabulary) -> Optional[tuple[list[Row], int]]:
-    """Indicator rows of flowing text read column by column: pdftotext keeps each column's
-    cells in their order down the page but interleaves the columns (a merged 二级 cell's name
-    after rows it covers, two rows' values in a run). The 三级 names and the values, each in
-    order, make the rows when their counts agree (one value per value column and row, two
-    value columns or more: 中期指标值 | 年度指标值, whose runs the rows cannot pair); a
-    level name starts its group at the first 三级 name after it, a 一级 name at a 二级 group's
-    start (of its own group where the names tell: 满意度指标 → 服务对象满意度指标). None when the
-    counts disagree or the table has a free-text column (指标解释, 备注)."""
+    """Indicator rows of flowing text with two value columns or more (中期指标值 | 年度指标值):
+    pdftotext keeps each column's cells in their order down the page but interleaves the
+    columns (a merged 二级 cell's name after rows it covers, a row's names after later rows'
+    values). The 三级 names and the values make the rows in stream order
+    (:func:`_pair_in_stream`), else by count when the counts agree; a 二级 name starts its
+    group at the 三级 name after it, or shares rows read before it (:func:`_share_rows`); a
+    一级 name starts at a 二级 group's start (of its own group where the names tell: 满意度指标
+    → 服务对象满意度指标). None when neither pairs them or the table has a free-text column
+    (指标解释, 备注)."""
     values = [n for n in names if n not in ("level1", "level2", "level3")]
     if len(values) < 2 or "explanation" in values or "level3" not in names:
         return None  # one value column: the names sit near their rows, read in turn (_flow_table)
@@ -637,9 +636,10 @@ def _pair_in_stream(entries: list[tuple[int, str, Piece]], n: int
     二级 and 三级 names as one block after later rows (``道路养护里程 三年内完成 100% ≥95% 33人次
     … 服务对象满意度指标 项目完成率``) — and the next name with no values of its own is theirs. A
     name of several printed lines is that many rows' names when their values say so. Returns
-    the rows (stream index of the name, the name, its values) and each name's row; None unless
-    every row has a name and ``n`` values."""
-    rows: list[list] = []  # [stream index, name or None, values]
+    the rows in the order they begin in the stream (where: the name's index, or its first
+    value's; the name; its values) and each name's row; None unless every row has a name and
+    ``n`` values."""
+    rows: list[list] = []  # [where it begins in the stream, name or None, values]
     wanting: list[int] = []  # rows still short of values, in order
     nameless: list[int] = []  # rows of values no name came for yet
     name_row: dict[int, int] = {}
