@@ -690,6 +690,7 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
     values = [n for n in names[2:] if n != "level3"]
     optional_last = values and values[-1] == "explanation"
     remark_col = 2 + len(values) if optional_last else -1
+    doubt: set[int] = set()  # rows whose group is a guess
     while i < len(tokens):
         tok = tokens[i]
         t = tok.text
@@ -751,6 +752,13 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
             if i >= len(tokens):
                 break
             nxt = tokens[i].text
+            if n == 0 and known.level(nxt) and i + 1 < len(tokens) and not known.level(tokens[i + 1].text) \
+                    and (_VALUE_LIKE.search(tokens[i + 1].text) or _QUALITATIVE.search(tokens[i + 1].text)):
+                # a level name emitted between a 三级 name and its value (``服务对象满意度指标 培训人次
+                # 生态环境成本指标 =100.00(%) 项目完成率``): the value is the row's, the name the rows' after
+                tokens[i], tokens[i + 1] = tokens[i + 1], tokens[i]
+                nxt = tokens[i].text
+                doubt.add(len(rows) + 1)  # whether its group starts on the next row is a guess
             if known.label(nxt) or vocab.is_title(nxt) or known.level(nxt) or known.column(nxt) \
                     or vocab.periods.get(canonical(nxt)):
                 break
@@ -781,6 +789,8 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
                          Cell(level2, 1, 1, None, None, 1.0, "text", held[0].line)]
                         + [Cell(p.text, 2 + n, 1, None, None, 1.0, "text", p.line) for n, p in enumerate(held)],
                         None, held[0].line))
+    rows = [_with_levels(r, (r.cells[0].text, r.cells[1].text), GUESSED) if k in doubt and len(r.cells) > 2 else r
+            for k, r in enumerate(rows)]
     return _place_deferred_groups(rows, groups), i
 
 
