@@ -135,6 +135,15 @@ class _Known:
     def anchor(self, text: str) -> bool:
         return bool(self.label(text) or self.column(text) or self.level(text))
 
+    def ends_table(self, text: str) -> bool:
+        """A label, a title, a column name or an indicator set's name: no indicator row's."""
+        return bool(self.label(text) or self.vocab.is_title(text) or self.column(text)
+                    or self.vocab.periods.get(canonical(text)))
+
+    def ends_row(self, text: str) -> bool:
+        """Not a row's value: :meth:`ends_table`, or a level name."""
+        return bool(self.ends_table(text) or self.level(text))
+
 
 def _split_words(piece: Piece, known: _Known) -> list[Piece]:
     """A piece holding single spaces is cut before a word that is a known label or level name
@@ -250,16 +259,10 @@ def _flow_tokens(lines: list[tuple[int, str]], known: _Known) -> list[Piece]:
     """Each block's lines joined (a wrapped cell), then cut before known labels and level names."""
     tokens: list[Piece] = []
 
-    def joined(parts: list[str]) -> str:
-        text = parts[0]
-        for ln in parts[1:]:
-            text = _join(text, ln)
-        return text
-
     def flush(cur: Piece, later: list[str]) -> None:
         pieces = _split_words(cur, known)
         last = pieces[-1]
-        tail = joined(later) if later else ""
+        tail = join_texts(later) if later else ""
         if not later or not last.text.endswith(tail) or len(last.text) <= len(tail):
             tokens.extend(pieces)
             return
@@ -271,7 +274,7 @@ def _flow_tokens(lines: list[tuple[int, str]], known: _Known) -> list[Piece]:
                 and _REMARK.match("".join(later[:close + 1])):
             pieces[-2].text += "".join(later[:close + 1])
             later = later[close + 1:]
-            last.text = joined([head, *later])
+            last.text = join_texts([head, *later])
         if later:  # which printed lines the last piece holds: a cell's wrapped lines, or stacked cells
             last.parts = (head, *later)
         tokens.extend(pieces)
@@ -361,7 +364,7 @@ def _rehome_amount_labels(tokens: list[Piece], known: _Known) -> list[Piece]:
 
     def valueless(k: int) -> bool:
         nxt = tokens[k + 1].text if k + 1 < len(tokens) else ""
-        return not nxt or bool(known.anchor(nxt) or vocab.is_title(nxt) or vocab.periods.get(canonical(nxt)))
+        return not nxt or known.ends_row(nxt)
 
     k = 0
     while k < len(tokens):
@@ -510,6 +513,11 @@ _LEVEL1_OF = {"产出": "产出指标", "效益": "效益指标", "满意度": "
 _QUALITATIVE = re.compile(r"^(可控|无|有|良好|优秀|合格|达标|不适用|是|否)$|(完成|提升|改善|提高|降低|减少|增加|增长|稳定)$")
 
 
+def _valueish(text: str) -> bool:
+    """A value cell's text: a number or target (``≥95%``, ``174人次``) or a word such as 可控."""
+    return bool(_VALUE_LIKE.search(text) or _QUALITATIVE.search(text))
+
+
 def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1s: list[Piece], known: _Known,
                            vocab: Vocabulary) -> Optional[tuple[list[Row], int]]:
     """Indicator rows of flowing text with two value columns or more (中期指标值 | 年度指标值):
@@ -531,12 +539,12 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
     levels: list[tuple[int, int, str]] = [(1, i - 1, p.text) for p in level1s]  # (level, stream index, name)
     while j < len(tokens):
         t = tokens[j].text
-        if known.label(t) or vocab.is_title(t) or vocab.periods.get(canonical(t)) or known.column(t):
+        if known.ends_table(t):
             break
         lv = known.level(t) or (2 if "指标" in t and _group(t) and len(t) <= 24 and ("（" in t or "(" in t) else None)
         if lv:
             levels.append((lv, j, t))
-        elif _VALUE_LIKE.search(t) or _QUALITATIVE.search(t):
+        elif _valueish(t):
             vals.append(tokens[j])
             value_at.append(j)
         else:
@@ -694,7 +702,7 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
     while i < len(tokens):
         tok = tokens[i]
         t = tok.text
-        if known.label(t) or vocab.is_title(t) or vocab.periods.get(canonical(t)) or known.column(t):
+        if known.ends_table(t):
             break
         lv = known.level(t) or (2 if "指标" in t and _group(t) and len(t) <= 20 and "（" in t else None)
         if lv == 1 and canonical(t) in known.level2 and (level1 or pending) and i + 1 < len(tokens) \
@@ -722,16 +730,14 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
         if pending and not level1:
             level1 = pending.pop(0).text
         nxt_text = tokens[i + 1].text if i + 1 < len(tokens) else ""
-        if (_VALUE_LIKE.search(t) or _QUALITATIVE.search(t)) and not _VALUE_LIKE.search(nxt_text) \
-                and not _QUALITATIVE.search(nxt_text):
+        if _valueish(t) and not _valueish(nxt_text):
             # a value where a 三级 name belongs: a row pdftotext printed value first (its 二级 and
             # 三级 names one block, drawn later: ``按期完成 第三方评价 … 服务对象满意度指标 纠纷调解成功率``);
             # held for the next 三级 name that has no value
             held = [tok]
             i += 1
-            if optional_last and len(values) > 1 and i < len(tokens) and not _ends_rows(tokens, i, known) \
-                    and not (i + 1 < len(tokens) and (_VALUE_LIKE.search(tokens[i + 1].text)
-                                                      or _QUALITATIVE.search(tokens[i + 1].text))):
+            if optional_last and len(values) > 1 and i < len(tokens) and not known.ends_row(tokens[i].text) \
+                    and not (i + 1 < len(tokens) and _valueish(tokens[i + 1].text)):
                 held.append(tokens[i])  # and its 备注 (not a 三级 name: no value follows)
                 i += 1
             orphans.append(held)
@@ -753,14 +759,13 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
                 break
             nxt = tokens[i].text
             if n == 0 and known.level(nxt) and i + 1 < len(tokens) and not known.level(tokens[i + 1].text) \
-                    and (_VALUE_LIKE.search(tokens[i + 1].text) or _QUALITATIVE.search(tokens[i + 1].text)):
+                    and _valueish(tokens[i + 1].text):
                 # a level name emitted between a 三级 name and its value (``服务对象满意度指标 培训人次
                 # 生态环境成本指标 =100.00(%) 项目完成率``): the value is the row's, the name the rows' after
                 tokens[i], tokens[i + 1] = tokens[i + 1], tokens[i]
                 nxt = tokens[i].text
                 doubt.add(len(rows) + 1)  # whether its group starts on the next row is a guess
-            if known.label(nxt) or vocab.is_title(nxt) or known.level(nxt) or known.column(nxt) \
-                    or vocab.periods.get(canonical(nxt)):
+            if known.ends_row(nxt):
                 break
             if optional_last and n == len(values) - 1:
                 after = tokens[i + 1].text if i + 1 < len(tokens) else ""
@@ -772,14 +777,12 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
             for n, piece in enumerate(orphans.pop(0)):
                 cells.append(Cell(piece.text, 3 + n, 1, None, None, 1.0, "text", piece.line))
         if optional_last and len(values) > 1 and not _VALUE_LIKE.search(t) and (
-                len(cells) == 3 or (len(cells) == 4 and not _VALUE_LIKE.search(cells[3].text)
-                                    and not _QUALITATIVE.search(cells[3].text) and _ends_table(tokens, i, known))):
+                len(cells) == 3 or (len(cells) == 4 and not _valueish(cells[3].text) and _ends_table(tokens, i, known))):
             # a 三级 name with no value where every row has one (or two such words closing the
             # table): a 备注 pdftotext printed after level names or later rows (``… 329人次 效益指标
             # 满意度指标 按年度统计 …``), placed after the table is read
             waiting = sum(len(c) - 2 for r, c in loose if r == len(rows)) + len(cells) - 2
-            blank = sum(1 for r in rows if len(r.cells) > 3 and not any(c.col == remark_col and c.text for c in r.cells))
-            if blank >= waiting:  # else a row of its own, as read
+            if sum(1 for r in rows if _remark_blank(r, remark_col)) >= waiting:  # else a row of its own, as read
                 loose.append((len(rows), cells))
                 continue
         rows.append(Row(cells, None, tok.line))
@@ -798,12 +801,16 @@ def _ends_table(tokens: list[Piece], i: int, known: _Known) -> bool:
     """Nothing of the table's rows after ``i``: the end, or only level names before the next
     label, title, column or indicator set's name."""
     for k in range(i, len(tokens)):
-        t = tokens[k].text
-        if known.label(t) or known.vocab.is_title(t) or known.column(t) or known.vocab.periods.get(canonical(t)):
+        if known.ends_table(tokens[k].text):
             return True
-        if not known.level(t):
+        if not known.level(tokens[k].text):
             return False
     return True
+
+
+def _remark_blank(row: Row, col: int) -> bool:
+    """A row with a value whose 备注 (column ``col``) is blank."""
+    return len(row.cells) > 3 and not any(c.col == col and c.text for c in row.cells)
 
 
 def _place_loose_remarks(rows: list[Row], loose: list[tuple[int, list[Cell]]], col: int) -> None:
@@ -818,18 +825,12 @@ def _place_loose_remarks(rows: list[Row], loose: list[tuple[int, list[Cell]]], c
         read = [cells for r, cells in loose[k:] if r == at]
         k += len(read)
         run = [c for cells in read for c in cells[2:]]  # the words past the level names
-        blank = [r for r in rows[:at] if len(r.cells) > 3 and not any(c.col == col and c.text for c in r.cells)]
+        blank = [r for r in rows[:at] if _remark_blank(r, col)]
         homes = blank[-len(run):] if col >= 0 and len(blank) >= len(run) else []
         for home, cell in zip(homes, run):
             home.cells.append(Cell(cell.text, col, 1, None, None, GUESSED, "text", cell.line))
         if not homes:
             rows.extend(Row(cells, None, cells[2].line) for cells in read)
-
-
-def _ends_rows(tokens: list[Piece], i: int, known: _Known) -> bool:
-    t = tokens[i].text
-    return bool(known.label(t) or known.vocab.is_title(t) or known.level(t) or known.column(t)
-                or known.vocab.periods.get(canonical(t)))
 
 
 def _stacked_rows(name: Piece, value: Optional[Piece]) -> Optional[list[tuple[str, str]]]:
@@ -839,7 +840,7 @@ def _stacked_rows(name: Piece, value: Optional[Piece]) -> Optional[list[tuple[st
     wrapped value's second line, ``日)``, is not), no name line one. Each line pair is a row."""
     if value is None or len(name.parts) < 2 or len(value.parts) != len(name.parts):
         return None
-    if not all(p and (_VALUE_LIKE.search(p) or _QUALITATIVE.search(p)) and _open_brackets(p) == 0
+    if not all(p and _valueish(p) and _open_brackets(p) == 0
                for p in value.parts):
         return None
     if any(not p or _VALUE_LIKE.search(p) for p in name.parts):
