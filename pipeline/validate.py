@@ -1,4 +1,4 @@
-"""Findings for reviewers: arithmetic, totals, 元/万元 mix-ups and low OCR confidence.
+"""Findings for reviewers: arithmetic, totals, 元/万元 mix-ups, low OCR confidence and rows placed by guess.
 
 Each check is a small function ``(form, settings) -> list[Finding]``; :func:`validate` runs
 them all. Messages quote the numbers, so a reviewer can act without opening the file.
@@ -113,6 +113,10 @@ def check_declared_amounts(form: Form, settings: Settings) -> list[Finding]:
 
 
 def check_confidence(form: Form, settings: Settings) -> list[Finding]:
+    """``LOW_CONFIDENCE`` for a header field read by OCR, and for an indicator row, under
+    ``validation.low_confidence``: a row read by OCR, or a row of copied text whose cells the
+    reader placed by guess (flowing PDF text that does not say which row a cell is; its
+    provenance confidence is then 0.5)."""
     threshold = settings.validation.low_confidence
     out = []
     for key, prov in form.provenance.items():
@@ -120,6 +124,22 @@ def check_confidence(form: Form, settings: Settings) -> list[Finding]:
             out.append(Finding(code="LOW_CONFIDENCE", severity="warning", field=key,
                                message=(f"{key} read by OCR with confidence {prov.confidence:.2f} "
                                         f"(< {threshold:.2f}) on page {prov.page}: check it by eye")))
+    for i, ind in enumerate(form.indicators):
+        low = [p for p in ind.prov if p.confidence < threshold]
+        if not low:
+            continue
+        prov = min(low, key=lambda p: p.confidence)
+        name = ind.level3 or ind.level2 or ind.level1
+        if prov.origin == "text":
+            how = (f"placed by guess (confidence {prov.confidence:.2f}): the copied text does not say which "
+                   f"rows its level names or 备注 belong to; compare it with the document")
+        else:
+            page = f" on page {prov.page}" if prov.page else ""
+            how = (f"read by {'OCR' if prov.origin == 'ocr' else prov.origin} with confidence "
+                   f"{prov.confidence:.2f} (< {threshold:.2f}){page}: check it by eye")
+        where = f" (line {prov.line})" if prov.origin == "text" and prov.line else ""
+        out.append(Finding(code="LOW_CONFIDENCE", severity="warning", field=f"indicators[{i}]",
+                           message=f"indicator row {i + 1} {name}{where} {how}"))
     return out
 
 

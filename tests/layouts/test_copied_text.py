@@ -356,6 +356,10 @@ def test_flowing_two_remarks_closing_the_table_are_no_indicator():
         ("年度", "设备完好率", "100%")]
     guessed = {i.explanation for i in form.indicators[5:] if i.prov[0].confidence < 1}
     assert guessed == {"第三方评价", "按年度统计"}
+    # on the reviewers' list: every annual row holding a 备注 (none was printed in place), no other
+    low = [f for f in form.findings if f.code == "LOW_CONFIDENCE"]
+    assert [f.field for f in low] == [f"indicators[{k}]" for k in range(5, 10) if form.indicators[k].explanation]
+    assert all("guess" in f.message and f.severity == "warning" for f in low)
 
 
 def test_flowing_level2_name_after_a_later_level1s_rows_goes_under_its_own():

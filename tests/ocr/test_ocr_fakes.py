@@ -110,6 +110,29 @@ def test_low_engine_confidence_becomes_a_low_confidence_finding(tmp_path, truth)
     assert not [f for f in form.findings if f.code == "LOW_CONFIDENCE"]
 
 
+def test_low_engine_confidence_in_an_indicator_row_flags_that_row(tmp_path, truth):
+    """An indicator row whose 三级 name was read under the threshold gets a LOW_CONFIDENCE
+    finding naming that row and its page; the other rows none."""
+    from dataclasses import replace
+
+    from pipeline.validate import validate
+
+    img, words = draw_form(truth, dpi=200)
+    texts = [w.text for w in words]
+    k, name = next((k, r["level3"]) for k, r in enumerate(truth["indicators"]) if texts.count(r["level3"]) == 1)
+    shaky = [replace(w, confidence=0.42) if w.text == name else w for w in words]
+    path = tmp_path / "form.png"
+    Image.fromarray(img).save(path, dpi=(200, 200))
+    ReplayEngine.words, ReplayEngine.seed = shaky, 3
+    s = settings()
+    rows, ctx = read_image_rows(path, s, engine=REPLAY)
+    form = validate(rows_to_forms(rows, s)[0], s)
+    assert form.indicators[k].level3 == name
+    low = [f for f in form.findings if f.code == "LOW_CONFIDENCE"]
+    assert [f.field for f in low] == [f"indicators[{k}]"]
+    assert name in low[0].message and "0.42" in low[0].message and "page 1" in low[0].message
+
+
 def test_set_ocr_settings_reach_the_engine_in_spawned_workers(tmp_path, truth):
     """``--set ocr.x=...`` travels in each page job to the worker processes, which build their
     engine from it (before, workers knew only the engine's name and GridSettings)."""
