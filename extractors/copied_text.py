@@ -699,6 +699,8 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
     optional_last = values and values[-1] == "explanation"
     remark_col = 2 + len(values) if optional_last else -1
     doubt: set[int] = set()  # rows whose group is a guess
+    early_at: set[int] = set()  # rows read before level names emitted between a row and its value
+    early: set[int] = set()  # those names' groups
     while i < len(tokens):
         tok = tokens[i]
         t = tok.text
@@ -724,6 +726,8 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
             elif _group(level1) != group:  # its 一级 name was drawn elsewhere: the group's name
                 level1 = level1_names.get(group or "", _LEVEL1_OF.get(group or "", level1))
             level2 = t
+            if len(rows) in early_at:
+                early.add(len(groups))
             groups.append((len(rows), level1, level2))
             i += 1
             continue
@@ -758,13 +762,15 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
             if i >= len(tokens):
                 break
             nxt = tokens[i].text
-            if n == 0 and known.level(nxt) and i + 1 < len(tokens) and not known.level(tokens[i + 1].text) \
-                    and _valueish(tokens[i + 1].text):
-                # a level name emitted between a 三级 name and its value (``服务对象满意度指标 培训人次
-                # 生态环境成本指标 =100.00(%) 项目完成率``): the value is the row's, the name the rows' after
-                tokens[i], tokens[i + 1] = tokens[i + 1], tokens[i]
+            run = _level_run(tokens, i, known) if n == 0 else 0
+            if run and i + run < len(tokens) and _valueish(tokens[i + run].text):
+                # level names emitted between a 三级 name and its value (``服务对象满意度指标 培训人次
+                # 生态环境成本指标 =100.00(%) 项目完成率``, or a 一级 and its 二级 name: ``资金支付及时率
+                # 成本指标 社会成本指标 可控``): the value is the row's, the names the rows' after
+                tokens.insert(i, tokens.pop(i + run))
                 nxt = tokens[i].text
                 doubt.add(len(rows) + 1)  # whether its group starts on the next row is a guess
+                early_at.add(len(rows) + 1)
             if known.ends_row(nxt):
                 break
             if optional_last and n == len(values) - 1:
@@ -794,7 +800,41 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
                         None, held[0].line))
     rows = [_with_levels(r, (r.cells[0].text, r.cells[1].text), GUESSED) if k in doubt and len(r.cells) > 2 else r
             for k, r in enumerate(rows)]
-    return _place_deferred_groups(rows, groups), i
+    return _share_with_early_group(_place_deferred_groups(rows, groups), groups, early), i
+
+
+def _share_with_early_group(rows: list[Row], groups: list[tuple[int, str, str]], early: set[int]) -> list[Row]:
+    """The table's last group, when its names were emitted between a row's 三级 name and its
+    value (``服务对象满意度指标 调解案件数 社会成本指标 有所提升 项目完成率 … 项目完成率 …``): where it
+    starts is not in the text, only that it is after that row. Its rows and those of the group
+    before it, from that group's start, are shared evenly (the earlier group takes the odd
+    row), as for names emitted after their rows (:func:`_share_rows`); marked as a guess."""
+    last = len(groups) - 1
+    if last not in early or last == 0:
+        return rows
+    start = groups[last][0]
+    before = max((g[0] for g in groups[:last] if g[0] < start), default=None)
+    if before is None or not 0 < start <= len(rows):
+        return rows
+    at = max(start, before + (len(rows) - before + 1) // 2)
+    names = (rows[start - 1].cells[0].text, rows[start - 1].cells[1].text) if len(rows[start - 1].cells) > 1 else None
+    if names is None or at >= len(rows):
+        return rows
+    out = [_with_levels(r, names, GUESSED) if start <= k < at and len(r.cells) > 2 else r for k, r in enumerate(rows)]
+    first = out[at]  # where the group now starts: a guess too
+    out[at] = _with_levels(first, (first.cells[0].text, first.cells[1].text), GUESSED) if len(first.cells) > 2 else first
+    return out
+
+
+def _level_run(tokens: list[Piece], i: int, known: _Known) -> int:
+    """How many level names start at ``i``: a 一级 or 二级 name, or a 一级 name then a 二级 name
+    (0 when ``tokens[i]`` is none)."""
+    first = known.level(tokens[i].text) if i < len(tokens) else None
+    if not first:
+        return 0
+    if first == 1 and i + 1 < len(tokens) and known.level(tokens[i + 1].text) == 2:
+        return 2
+    return 1
 
 
 def _ends_table(tokens: list[Piece], i: int, known: _Known) -> bool:
