@@ -422,3 +422,23 @@ def test_flowing_last_group_named_rows_before_it_starts():
         ("满意度指标", "服务对象满意度指标", "项目完成率", "≤4.00(个工作日)"),
         ("成本指标", "社会成本指标", "项目完成率", "≥97.00(%)")]
     assert len(form.indicators) == 10
+
+
+def test_flowing_five_names_inside_the_header_are_the_tables():
+    """``一级指标 二级指标 预期产出指标 数量指标（反映项目 / 产出情况） 成本控制情况 质量指标 效果指标
+    三级指标 中期指标值 年度指标值``: the first row's names and two later groups' names printed
+    inside the header, five tokens between its column names (three were allowed). The header
+    was not found: the 中期目标 ran on over the whole table and no row was read. Level names
+    and one other word (the 三级 name) between column names are the table's. Expected: the
+    truth's goal, and its 16 rows' 一级 names, 三级 names and values (seed 13, form 4; which
+    rows 质量指标 starts is not in the text)."""
+    form = convert(FIXTURES / "pifubiao_flowing_five_names_inside_the_header.txt").forms[0]
+    assert form.header.long_term_goal == "保障项目顺利实施，按期完成各项指标。"
+    rows = [("预期产出指标", "成本控制情况"), ("预期产出指标", "道路养护里程"), ("预期产出指标", "道路养护里程"),
+            ("预期产出指标", "纠纷调解成功率"), ("效果指标", "纠纷调解成功率"), ("效果指标", "纠纷调解成功率"),
+            ("效果指标", "调解案件数"), ("效果指标", "项目完成率")]
+    assert [(i.period, i.level1, i.level3) for i in form.indicators] == (
+        [("中期", *r) for r in rows] + [("年度", *r) for r in rows])
+    assert [i.value for i in form.indicators] == [
+        "三年内完成", "100%", "≥95%", "≥95%", "435人次", "三年内完成", "981人次", "100%",
+        "309人次", "≥95%", "95人次", "468人次", "≥95%", "≥95%", "327人次", "年底前完成"]
