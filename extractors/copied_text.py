@@ -781,8 +781,11 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
                 break
             if optional_last and n == len(values) - 1:
                 after = tokens[i + 1].text if i + 1 < len(tokens) else ""
-                if _VALUE_LIKE.search(after) and not _VALUE_LIKE.search(nxt) and not known.level(after):
-                    break  # the next row's 三级 name and its value: this row's 备注 is blank
+                if _VALUE_LIKE.search(after) and not _VALUE_LIKE.search(nxt) and not known.level(after) \
+                        and not any(c.col == remark_col and c.text == nxt for r in rows for c in r.cells):
+                    # the next row's 三级 name and its value: this row's 备注 is blank (unless
+                    # the word is a 备注 of a row above: ``按期完成 按年度统计 160人次 按年度统计``)
+                    break
             cells.append(Cell(nxt, 3 + n, 1, None, None, 1.0, "text", tokens[i].line))
             i += 1
         if len(cells) == 3 and orphans:
