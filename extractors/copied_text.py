@@ -400,7 +400,7 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
                 last = j
             elif names and known.level(tokens[j].text) == 1:
                 level1s.append(tokens[j])
-            elif names and len(names) < 3 and (ahead := _column_within(tokens, j, 6, known)):
+            elif names and len(names) < 3 and (ahead := _column_within(tokens, j, known)):
                 # the first row's 二级 and 三级 names drawn inside a header not yet complete
                 # (``一级指标 二级指标 预期产出指标 成本指标（…） 成本控制情况 效果指标 三级指标 …``)
                 inside.extend(tokens[j:ahead])
@@ -462,12 +462,12 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
         i += 1
 
 
-def _column_within(tokens: list[Piece], j: int, n: int, known: _Known) -> Optional[int]:
-    """The index of a column name among the ``n`` tokens after ``j``; the tokens from ``j`` to
-    it are a row's first cells: level names and at most one other (its 三级 name), none a
-    label, a title, an indicator set's name or a value."""
+def _column_within(tokens: list[Piece], j: int, known: _Known) -> Optional[int]:
+    """The index of the next column name after ``j`` when the tokens from ``j`` to it are a
+    row's first cells: level names and at most one other (its 三级 name), none a label, a
+    title, an indicator set's name or a value."""
     others = 0
-    for m in range(j, min(j + 1 + n, len(tokens))):
+    for m in range(j, len(tokens)):
         text = tokens[m].text
         if known.label(text) or known.vocab.is_title(text) or known.vocab.periods.get(canonical(text)):
             return None

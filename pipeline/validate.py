@@ -112,6 +112,9 @@ def check_declared_amounts(form: Form, settings: Settings) -> list[Finding]:
     return []
 
 
+_READ_BY = {"ocr": "OCR", "pdf": "the PDF's text layer"}
+
+
 def check_confidence(form: Form, settings: Settings) -> list[Finding]:
     """``LOW_CONFIDENCE`` for a header field read by OCR, and for an indicator row, under
     ``validation.low_confidence``: a row read by OCR, or a row of copied text whose cells the
@@ -135,7 +138,7 @@ def check_confidence(form: Form, settings: Settings) -> list[Finding]:
                    f"rows its level names or 备注 belong to; compare it with the document")
         else:
             page = f" on page {prov.page}" if prov.page else ""
-            how = (f"read by {'OCR' if prov.origin == 'ocr' else prov.origin} with confidence "
+            how = (f"read by {_READ_BY.get(prov.origin, prov.origin)} with confidence "
                    f"{prov.confidence:.2f} (< {threshold:.2f}){page}: check it by eye")
         where = f" (line {prov.line})" if prov.origin == "text" and prov.line else ""
         out.append(Finding(code="LOW_CONFIDENCE", severity="warning", field=f"indicators[{i}]",
