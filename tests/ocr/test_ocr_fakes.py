@@ -84,23 +84,29 @@ def test_oversized_image_is_refused_before_decoding(tmp_path):
     assert "over the limit" in result.errors[0].message and "400" in result.errors[0].message
 
 
-def test_low_engine_confidence_becomes_a_low_confidence_finding(tmp_path, truth):
-    """Word confidences travel to the form's provenance; a field read under the threshold
-    (settings.validation.low_confidence) gets a LOW_CONFIDENCE finding, the others none."""
+def _read_with_shaky_word(tmp_path, img, words, text: str):
+    """The drawn form read by the replay engine with the words ``text`` at confidence 0.42:
+    (rows, settings, how many words were lowered)."""
     from dataclasses import replace
 
-    from pipeline.settings import ValidationSettings
-    from pipeline.validate import validate
-
-    img, words = draw_form(truth, dpi=200)
-    name = truth["header"]["project_name"]
-    shaky = [replace(w, confidence=0.42) if w.text == name else w for w in words]
-    assert sum(w.confidence == 0.42 for w in shaky) == 1
+    shaky = [replace(w, confidence=0.42) if w.text == text else w for w in words]
     path = tmp_path / "form.png"
     Image.fromarray(img).save(path, dpi=(200, 200))
     ReplayEngine.words, ReplayEngine.seed = shaky, 3
     s = settings()
-    rows, ctx = read_image_rows(path, s, engine=REPLAY)
+    rows, _ctx = read_image_rows(path, s, engine=REPLAY)
+    return rows, s, sum(w.text == text for w in words)
+
+
+def test_low_engine_confidence_becomes_a_low_confidence_finding(tmp_path, truth):
+    """Word confidences travel to the form's provenance; a field read under the threshold
+    (settings.validation.low_confidence) gets a LOW_CONFIDENCE finding, the others none."""
+    from pipeline.settings import ValidationSettings
+    from pipeline.validate import validate
+
+    img, words = draw_form(truth, dpi=200)
+    rows, s, lowered = _read_with_shaky_word(tmp_path, img, words, truth["header"]["project_name"])
+    assert lowered == 1
     form = validate(rows_to_forms(rows, s)[0], s)
     low = [f for f in form.findings if f.code == "LOW_CONFIDENCE"]
     assert [f.field for f in low] == ["project_name"]
@@ -113,19 +119,12 @@ def test_low_engine_confidence_becomes_a_low_confidence_finding(tmp_path, truth)
 def test_low_engine_confidence_in_an_indicator_row_flags_that_row(tmp_path, truth):
     """An indicator row whose 三级 name was read under the threshold gets a LOW_CONFIDENCE
     finding naming that row and its page; the other rows none."""
-    from dataclasses import replace
-
     from pipeline.validate import validate
 
     img, words = draw_form(truth, dpi=200)
     texts = [w.text for w in words]
     k, name = next((k, r["level3"]) for k, r in enumerate(truth["indicators"]) if texts.count(r["level3"]) == 1)
-    shaky = [replace(w, confidence=0.42) if w.text == name else w for w in words]
-    path = tmp_path / "form.png"
-    Image.fromarray(img).save(path, dpi=(200, 200))
-    ReplayEngine.words, ReplayEngine.seed = shaky, 3
-    s = settings()
-    rows, ctx = read_image_rows(path, s, engine=REPLAY)
+    rows, s, _ = _read_with_shaky_word(tmp_path, img, words, name)
     form = validate(rows_to_forms(rows, s)[0], s)
     assert form.indicators[k].level3 == name
     low = [f for f in form.findings if f.code == "LOW_CONFIDENCE"]
