@@ -92,12 +92,14 @@ class Row:
     """One table row: the unit every reader emits and the assembler consumes.
 
     ``page`` is None only where there are no pages (text dumps), and then no cell has one;
-    ``continuation`` marks the rest of the previous row, split by a page break."""
+    ``continuation`` marks the rest of the previous row, split by a page break; ``unplaced``,
+    cells read in an indicator table whose row the input does not say (a reviewer's to place)."""
 
     cells: list[Cell]
     page: Optional[int] = None
     line: Optional[int] = None
     continuation: bool = False
+    unplaced: bool = False
 
 
 # --------------------------------------------------------------------------- provenance and errors
