@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
-from pipeline.assemble import AMOUNT_KEYS
+from pipeline.assemble import AMOUNT_KEYS, HEADING_KEYS
 from pipeline.labels import Vocabulary, canonical, load_vocabulary
 from pipeline.lexicon import IDEOGRAPHS, join_texts
 from pipeline.models import Cell, Row
@@ -279,7 +279,7 @@ def _flow_tokens(lines: list[tuple[int, str]], known: _Known) -> list[Piece]:
             last.parts = (head, *later)
         tokens.extend(pieces)
 
-    for block in _blocks(lines, known.vocab):
+    for block in (part for whole in _blocks(lines, known.vocab) for part in _unweave(whole, known)):
         cur: Optional[Piece] = None
         later: list[str] = []
         for lineno, line in block:
@@ -302,6 +302,39 @@ def _flow_tokens(lines: list[tuple[int, str]], known: _Known) -> list[Piece]:
         if cur is not None:
             flush(cur, later)
     return _rejoin_brackets(tokens)
+
+
+def _woven(first: str, middle: str, last: str, known: _Known) -> bool:
+    """``first`` and ``last`` are one cell's two printed lines and ``middle`` its neighbour's one
+    line, vertically centred beside it, so printed between them (office exports:
+    ``年度资金申请总`` / ``4,019,573.86`` / ``额``, ``成本指标（反映项目`` / ``群众知晓率`` /
+    ``产出情况）``, ``年度资金总额`` / ``505.06`` / ``（万元）``): the two lines make a label (the
+    first alone none, or the last its unit in brackets) beside a value, or a level name or label
+    whose bracket the last line closes; the middle line is no label, column or level name."""
+    if " " in middle or known.anchor(middle) or _open_brackets(middle) != 0:
+        return False
+    whole = first + last
+    if _open_brackets(first) > 0 > _open_brackets(last) and _open_brackets(whole) == 0:
+        head = re.split(r"[（(]", first, maxsplit=1)[0]
+        return bool(head and (known.level(head) or known.label(head) or known.label(whole)))
+    unit = last[:1] in "（(" and _open_brackets(last) == 0  # 年度资金总额 / 505.06 / （万元）
+    return bool(_VALUE_LIKE.search(middle) and known.label(whole) and (unit or not known.label(first)))
+
+
+def _unweave(block: list[tuple[int, str]], known: _Known) -> Iterator[list[tuple[int, str]]]:
+    """A block with a cell's two lines woven around its neighbour's line (:func:`_woven`): the
+    cell's lines together, then the neighbour, then the rest of the block, each a block."""
+    k = 0
+    while k + 2 < len(block):
+        (n1, a), (n2, b), (n3, c) = block[k:k + 3]
+        if _woven(a.strip(), b.strip(), c.strip(), known):
+            yield block[:k] + [(n1, a), (n3, c)]
+            yield [(n2, b)]
+            block, k = block[k + 3:], 0
+            continue
+        k += 1
+    if block:
+        yield block
 
 
 def _last_open(text: str) -> int:
@@ -342,7 +375,8 @@ def _starts_cell(line: str, known: _Known) -> bool:
     first = line.split(" ", 1)[0]
     head = re.split(r"[（(]", first, maxsplit=1)[0] if _open_brackets(first) > 0 else ""
     return bool(known.anchor(line) or known.anchor(first) or known.vocab.periods.get(canonical(line))
-                or (head and known.level(head)))  # 经济效益指标（反映 …: a level name, its remark wrapped
+                or (head and (known.level(head) or known.label(head))))
+    # 经济效益指标（反映 … or 项目资金（元 …: a level name or label, its bracket wrapped
 
 
 _BARE_AMOUNT = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")
@@ -351,6 +385,18 @@ _BARE_AMOUNT = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")
 def _is_amount_key(key: Optional[str], vocab: Vocabulary) -> bool:
     return bool(key) and (key in AMOUNT_KEYS or any(
         AMOUNT_KEYS & set(lay.repeated.get(key or "", ())) for lay in vocab.layouts))
+
+
+def _heading_before_label(tokens: list[Piece], known: _Known) -> list[Piece]:
+    """A block's heading (项目资金（元）, merged down the block's rows) printed between its first
+    label and that label's value (``项目资金总额 项目资金（元） 6,931,692.38``: an office export
+    centres the heading beside the first row) is put before the label: a heading has no value."""
+    for k in range(1, len(tokens) - 1):
+        before, nxt = known.label(tokens[k - 1].text), tokens[k + 1].text
+        if known.label(tokens[k].text) in HEADING_KEYS and before and before not in HEADING_KEYS \
+                and not known.anchor(nxt) and not known.vocab.is_title(nxt):
+            tokens[k - 1], tokens[k] = tokens[k], tokens[k - 1]
+    return tokens
 
 
 def _rehome_amount_labels(tokens: list[Piece], known: _Known) -> list[Piece]:
@@ -383,7 +429,7 @@ def _rehome_amount_labels(tokens: list[Piece], known: _Known) -> list[Piece]:
 
 def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
     known = _Known(vocab)
-    tokens = _rehome_amount_labels(_flow_tokens(lines, known), known)
+    tokens = _rehome_amount_labels(_heading_before_label(_flow_tokens(lines, known), known), known)
     remarks = _remark_words(tokens, known)
     stray: list[Piece] = []
     level1_names: dict[str, str] = {}  # group -> the 一级 name this document prints for it

@@ -509,6 +509,9 @@ def parse_new_or_continued(text: str) -> bool:
     return parse_bool(text)
 
 
+# a block's own label (项目资金（元） over 项目资金总额 / 其中：财政资金 / 其他资金): its unit, no value
+HEADING_KEYS = frozenset(("funds_block",))
+
 _EXTRA_PARSERS: dict[str, Callable[[str], dict]] = {
     "fiscal_year": lambda t: {"fiscal_year": parse_int(t)},
     "planned_start": lambda t: {"planned_start": parse_date(t)},
