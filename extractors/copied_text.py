@@ -490,6 +490,15 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             i += 1
             continue
         key = known.label(tok.text)
+        stack = _label_stack(tokens, i, known) if key else None
+        if stack is not None:  # labels printed one a line, their values one a line after them
+            labels, heads, block = stack
+            yield from (Row([Cell(h.text, 0, 1, None, None, 1.0, "text", h.line)], None, h.line) for h in heads)
+            yield Row([Cell(p.text, c, 1, None, None, 1.0, "text", p.line) for c, p in enumerate(labels)], None, tok.line)
+            yield Row([Cell(part, c, 1, None, None, 1.0, "text", block.line + c) for c, part in enumerate(block.parts)],
+                      None, block.line)
+            i += len(labels) + len(heads) + 1
+            continue
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if key in STACKABLE and nxt is not None and known.label(nxt.text) in STACKABLE and i + 3 < len(tokens):
             yield Row([Cell(tok.text, 0, 1, None, None, 1.0, "text", tok.line),
@@ -507,6 +516,32 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             continue
         yield Row([Cell(tok.text, 0, 1, None, None, 1.0, "text", tok.line)], None, tok.line)
         i += 1
+
+
+def _label_stack(tokens: list[Piece], i: int, known: _Known
+                 ) -> Optional[tuple[list[Piece], list[Piece], Piece]]:
+    """Two or more labels from ``i``, each a piece of its own (a heading such as 项目资金（元）
+    among them takes no value), then one block of as many lines, none a label, column or level
+    name, an amount for each amount label: a column of labels and the column of their values
+    beside it, printed one after the other (a Writer export: ``项目名称 项目性质 主管部门
+    计划开始日期 项目资金（元）`` then ``图书采购经费`` / ``经常性项目`` / ``上海市静安区教育局`` /
+    ``2025-01-01``). (labels, headings, the values' block), or None."""
+    labels: list[Piece] = []
+    heads: list[Piece] = []
+    j = i
+    while j < len(tokens) and (key := known.vocab.header_key(tokens[j].text)):
+        (heads if key in HEADING_KEYS else labels).append(tokens[j])
+        j += 1
+    if len(labels) < 2 or j >= len(tokens) or len(tokens[j].parts) != len(labels) or heads and heads[0] is tokens[i] \
+            or any(known.label(p.text) in STACKABLE for p in labels):
+        return None  # (goals: a long text wraps, its lines are not one value each; read below)
+    block = tokens[j]
+    for label, part in zip(labels, block.parts):
+        if known.anchor(part) or known.vocab.is_title(part) or known.label(part):
+            return None
+        if _is_amount_key(known.label(label.text), known.vocab) and not _BARE_AMOUNT.match(part.strip()):
+            return None
+    return labels, heads, block
 
 
 def _column_within(tokens: list[Piece], j: int, known: _Known) -> Optional[int]:
