@@ -492,12 +492,11 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
         key = known.label(tok.text)
         stack = _label_stack(tokens, i, known) if key else None
         if stack is not None:  # labels printed one a line, their values one a line after them
-            labels, heads, block = stack
+            labels, heads, values, i = stack
             yield from (Row([Cell(h.text, 0, 1, None, None, 1.0, "text", h.line)], None, h.line) for h in heads)
             yield Row([Cell(p.text, c, 1, None, None, 1.0, "text", p.line) for c, p in enumerate(labels)], None, tok.line)
-            yield Row([Cell(part, c, 1, None, None, 1.0, "text", block.line + c) for c, part in enumerate(block.parts)],
-                      None, block.line)
-            i += len(labels) + len(heads) + 1
+            yield Row([Cell(p.text, c, 1, None, None, 1.0, "text", p.line) for c, p in enumerate(values)], None,
+                      values[0].line)
             continue
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if key in STACKABLE and nxt is not None and known.label(nxt.text) in STACKABLE and i + 3 < len(tokens):
@@ -519,29 +518,45 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
 
 
 def _label_stack(tokens: list[Piece], i: int, known: _Known
-                 ) -> Optional[tuple[list[Piece], list[Piece], Piece]]:
+                 ) -> Optional[tuple[list[Piece], list[Piece], list[Piece], int]]:
     """Two or more labels from ``i``, each a piece of its own (a heading such as 项目资金（元）
     among them takes no value), then one block of as many lines, none a label, column or level
     name, an amount for each amount label: a column of labels and the column of their values
     beside it, printed one after the other (a Writer export: ``项目名称 项目性质 主管部门
     计划开始日期 项目资金（元）`` then ``图书采购经费`` / ``经常性项目`` / ``上海市静安区教育局`` /
-    ``2025-01-01``). (labels, headings, the values' block), or None."""
+    ``2025-01-01``). The last label's block may hold the first values after it (``年度资金总额`` /
+    ``（万元）`` / ``2994.26``, then ``√新增 □延续`` / ``170669`` / ``李娜`` / ``3005.59``).
+    (labels, headings, values, the index after the values), or None."""
     labels: list[Piece] = []
     heads: list[Piece] = []
     j = i
     while j < len(tokens) and (key := known.vocab.header_key(tokens[j].text)):
         (heads if key in HEADING_KEYS else labels).append(tokens[j])
         j += 1
-    if len(labels) < 2 or j >= len(tokens) or len(tokens[j].parts) != len(labels) or heads and heads[0] is tokens[i] \
-            or any(known.label(p.text) in STACKABLE for p in labels):
+    if not labels or heads and heads[0] is tokens[i] or j >= len(tokens):
+        return None
+    values: list[Piece] = []
+    parts = tokens[j].parts
+    for cut in range(len(parts) - 1, 0, -1):  # a label's lines, then values
+        head = "".join(parts[:cut])
+        if (key := known.vocab.header_key(head)) and key not in HEADING_KEYS:
+            labels.append(Piece(0, head, tokens[j].line))
+            values = [Piece(0, p, tokens[j].line + n) for n, p in enumerate(parts[cut:], cut)]
+            j += 1
+            break
+    if j >= len(tokens) or len(labels) < 2 or any(known.label(p.text) in STACKABLE for p in labels):
         return None  # (goals: a long text wraps, its lines are not one value each; read below)
     block = tokens[j]
-    for label, part in zip(labels, block.parts):
+    values += [Piece(0, p, block.line + n) for n, p in enumerate(block.parts)]
+    if len(values) != len(labels) or not block.parts:
+        return None
+    for label, value in zip(labels, values):
+        part = value.text
         if known.anchor(part) or known.vocab.is_title(part) or known.label(part):
             return None
         if _is_amount_key(known.label(label.text), known.vocab) and not _BARE_AMOUNT.match(part.strip()):
             return None
-    return labels, heads, block
+    return labels, heads, values, j + 1
 
 
 def _column_within(tokens: list[Piece], j: int, known: _Known) -> Optional[int]:
