@@ -1479,6 +1479,44 @@ def _column_runs(lines: list[str], known: _LineKnown) -> tuple[dict[int, _Column
     return runs, taken
 
 
+def _label_columns(lines: list[str], known: _LineKnown) -> tuple[dict[int, list[tuple[int, Optional[int]]]], set[int]]:
+    """A column of labels, a line each, then (after blank lines) the column of their values, a
+    line each (a Writer export: ``项目名称`` / ``项目性质`` / ``主管部门`` / ``计划开始日期`` /
+    ``项目资金（元）`` then ``图书采购经费`` / ``经常性项目`` / …), by the index of the first label:
+    the (label, value) pairs of line indexes (a heading such as 项目资金（元）, which takes no
+    value, alone), and
+    the lines they take. Paired only when the value lines are as many as the labels and end
+    at a blank line, a label or the end; none a label, column or level name; an amount for
+    each amount label (:func:`_label_stack` in flowing text)."""
+    found: dict[int, list[tuple[int, Optional[int]]]] = {}
+    taken: set[int] = set()
+    i, n = 0, len(lines)
+    while i < n:
+        labels: list[int] = []
+        heads: list[int] = []
+        j = i
+        while j < n and (key := known.vocab.header_key(lines[j])):
+            (heads if key in HEADING_KEYS else labels).append(j)
+            j += 1
+        if len(labels) < 2 or any(known.label(lines[x]) in STACKABLE for x in labels):
+            i = max(j, i + 1)
+            continue
+        v = j
+        while v < n and not lines[v]:
+            v += 1
+        values = list(range(v, min(v + len(labels), n)))
+        end = v + len(labels)
+        fits = len(values) == len(labels) and (end >= n or not lines[end] or known.label(lines[end])) and all(
+            lines[y] and not known.anchor(lines[y]) and not known.vocab.is_title(lines[y])
+            and (_BARE_AMOUNT.match(lines[y]) or not _is_amount_key(known.label(lines[x]), known.vocab))
+            for x, y in zip(labels, values))
+        if fits:
+            found[i] = [(h, None) for h in heads] + list(zip(labels, values))
+            taken |= set(range(i, end))
+        i = end if fits else j
+    return found, taken
+
+
 def _run_rows(block: list[tuple[int, str]], known: _LineKnown) -> list[tuple[int, str, str, str]]:
     """The block of a table in column runs as rows (line, 一级, 二级, 三级): the left columns
     come row by row, a merged name once, before the first row of its group; a 二级 name
@@ -1558,6 +1596,8 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
     expect = 0  # the values a row of stacked labels has (one each)
     texts = [raw.replace("\f", " ").strip() for _, raw in lines]
     runs, taken = _column_runs(texts, known)
+    stacks, stacked_lines = _label_columns(texts, known)
+    taken |= stacked_lines
     later: dict[int, list[Row]] = {}  # rows of a table in column runs, by the line they follow
 
     def flush() -> Iterator[Row]:
@@ -1580,6 +1620,13 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
         if index in later:
             yield from flush()
             yield from later.pop(index)
+        if index in stacks:
+            yield from flush()
+            for x, y in stacks.pop(index):
+                cells = [Cell(texts[x], 0, 1, None, None, 1.0, "text", lines[x][0])]
+                if y is not None:
+                    cells.append(Cell(texts[y], 1, 1, None, None, 1.0, "text", lines[y][0]))
+                yield Row(cells, None, lines[x][0])
         if index in taken:
             continue
         line = raw.replace("\f", " ").strip()
@@ -1600,7 +1647,8 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
             table = _LineTable([n or "" for n in names], known, carry, doc)
             yield Row([Cell(w, i, 1, None, None, 1.0, "text", lineno) for i, w in enumerate(words)], None, lineno)
             continue
-        first_label = known.label(words[0]) or (known.label_head(words[0]) and not _VALUE_LIKE.search(words[0]))
+        first_label = known.label(words[0]) or (known.label_head(words[0]) and not _VALUE_LIKE.search(words[0])) \
+            or (len(words) > 1 and known.vocab.header_key(line))  # 中期目标（2020-2022 年）: a label with a space
         if table is not None and not first_label and not vocab.periods.get(canonical(line)):
             table.add(lineno, line)
             continue
@@ -1634,6 +1682,8 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
         if k:  # the values of labels printed above them: a word each (more words: the last one's)
             ws = words[:k - 1] + [" ".join(words[k - 1:])] if len(words) >= k else words
             pending = [Piece(i, w, lineno) for i, w in enumerate(ws)]
+        elif len(words) > 1 and known.vocab.header_key(line):
+            pending = [Piece(0, line, lineno)]  # the whole line one label (a space inside its bracket)
         else:
             pending = _split_words(Piece(0, line, lineno), known)
         pending_line = lineno
