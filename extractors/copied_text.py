@@ -45,7 +45,8 @@ _VALUE_LIKE = re.compile(r"[\d%％≥≤<>=＜＞＝]")
 _REMARK = re.compile(r"^[（(][^（）()\d]{1,12}[）)]$")  # a level name's remark alone: （定量）
 STACKABLE = frozenset(("annual_goal", "long_term_goal"))
 # the confidence of a cell whose place flowing text does not give (a 二级 group's rows shared
-# out by count, a 备注 printed away from its row): the indicator's provenance shows the guess
+# out by count): the indicator's provenance shows the guess (a 备注 printed away from its row
+# is not placed: the form lists it in a finding)
 GUESSED = 0.5
 
 
@@ -517,6 +518,18 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
         i += 1
 
 
+def _values_fit(labels: list[str], values: list[str], known: _Known) -> bool:
+    """Each value the value of its label, for a column of labels and the column of their values
+    (:func:`_label_stack`, :func:`_label_columns`): as many values as labels, goals excepted
+    (their texts wrap, a line is not a value), no value a label, column, level name or title,
+    an amount for each amount label."""
+    if len(values) != len(labels) or any(known.label(t) in STACKABLE for t in labels):
+        return False
+    return all(value and not known.anchor(value) and not known.label(value) and not known.vocab.is_title(value)
+               and (_BARE_AMOUNT.match(value.strip()) or not _is_amount_key(known.label(label), known.vocab))
+               for label, value in zip(labels, values))
+
+
 def _label_stack(tokens: list[Piece], i: int, known: _Known
                  ) -> Optional[tuple[list[Piece], list[Piece], list[Piece], int]]:
     """Two or more labels from ``i``, each a piece of its own (a heading such as 项目资金（元）
@@ -544,18 +557,12 @@ def _label_stack(tokens: list[Piece], i: int, known: _Known
             values = [Piece(0, p, tokens[j].line + n) for n, p in enumerate(parts[cut:], cut)]
             j += 1
             break
-    if j >= len(tokens) or len(labels) < 2 or any(known.label(p.text) in STACKABLE for p in labels):
-        return None  # (goals: a long text wraps, its lines are not one value each; read below)
+    if j >= len(tokens) or len(labels) < 2 or not tokens[j].parts:
+        return None
     block = tokens[j]
     values += [Piece(0, p, block.line + n) for n, p in enumerate(block.parts)]
-    if len(values) != len(labels) or not block.parts:
+    if not _values_fit([p.text for p in labels], [p.text for p in values], known):
         return None
-    for label, value in zip(labels, values):
-        part = value.text
-        if known.anchor(part) or known.vocab.is_title(part) or known.label(part):
-            return None
-        if _is_amount_key(known.label(label.text), known.vocab) and not _BARE_AMOUNT.match(part.strip()):
-            return None
     return labels, heads, values, j + 1
 
 
@@ -1484,10 +1491,9 @@ def _label_columns(lines: list[str], known: _LineKnown) -> tuple[dict[int, list[
     line each (a Writer export: ``项目名称`` / ``项目性质`` / ``主管部门`` / ``计划开始日期`` /
     ``项目资金（元）`` then ``图书采购经费`` / ``经常性项目`` / …), by the index of the first label:
     the (label, value) pairs of line indexes (a heading such as 项目资金（元）, which takes no
-    value, alone), and
-    the lines they take. Paired only when the value lines are as many as the labels and end
-    at a blank line, a label or the end; none a label, column or level name; an amount for
-    each amount label (:func:`_label_stack` in flowing text)."""
+    value, alone), and the lines they take. Paired when the value lines end at a blank line,
+    a label or the end and fit their labels (:func:`_values_fit`; :func:`_label_stack` in
+    flowing text)."""
     found: dict[int, list[tuple[int, Optional[int]]]] = {}
     taken: set[int] = set()
     i, n = 0, len(lines)
@@ -1498,7 +1504,7 @@ def _label_columns(lines: list[str], known: _LineKnown) -> tuple[dict[int, list[
         while j < n and (key := known.vocab.header_key(lines[j])):
             (heads if key in HEADING_KEYS else labels).append(j)
             j += 1
-        if len(labels) < 2 or any(known.label(lines[x]) in STACKABLE for x in labels):
+        if len(labels) < 2:
             i = max(j, i + 1)
             continue
         v = j
@@ -1506,10 +1512,8 @@ def _label_columns(lines: list[str], known: _LineKnown) -> tuple[dict[int, list[
             v += 1
         values = list(range(v, min(v + len(labels), n)))
         end = v + len(labels)
-        fits = len(values) == len(labels) and (end >= n or not lines[end] or known.label(lines[end])) and all(
-            lines[y] and not known.anchor(lines[y]) and not known.vocab.is_title(lines[y])
-            and (_BARE_AMOUNT.match(lines[y]) or not _is_amount_key(known.label(lines[x]), known.vocab))
-            for x, y in zip(labels, values))
+        fits = (end >= n or not lines[end] or bool(known.label(lines[end]))) \
+            and _values_fit([lines[x] for x in labels], [lines[y] for y in values], known)
         if fits:
             found[i] = [(h, None) for h in heads] + list(zip(labels, values))
             taken |= set(range(i, end))
