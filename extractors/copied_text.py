@@ -1549,8 +1549,10 @@ def _run_rows(block: list[tuple[int, str]], known: _LineKnown) -> list[tuple[int
             l2, head, since = t, None, len(rows)
             continue
         if l2 and ((_open_brackets(l2) > 0 > _open_brackets(t))
-                   or (t[0] in "（(" and _open_brackets(t) == 0 and not re.search(r"[（(]", l2))):
-            l2 = _join(l2, t)  # the rest of its bracket (``成本指标（反映`` / ``项目产出情况）``), a remark
+                   or (t[0] in "（(" and _open_brackets(t) >= 0 and not re.search(r"[（(]", l2))):
+            # the rest of its bracket (``成本指标（反映`` / ``项目产出情况）``), a remark, or a remark's
+            # first line (``可持续影响指标`` / ``纠纷调解成功率`` / ``（反映项目产出`` / … / ``情况）``)
+            l2 = _join(l2, t)
             for row in rows[since:]:
                 row[2] = l2
             continue
