@@ -1588,6 +1588,11 @@ def _read_column_run(run: _ColumnRun, known: _LineKnown, lineno: int) -> Optiona
     return out
 
 
+# a date pdftotext printed with spaces between its numbers and 年/月/日 (``2025 年 12 月 31 日``):
+# one value, not six words
+_SPACED_DATE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?")
+
+
 def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
     """Rows of cells from line text: a line is a row of words, cut before every known label
     (or a label's wrapped head); a line that does not start with a label completes the row
@@ -1635,7 +1640,7 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
                 yield Row(cells, None, lines[x][0])
         if index in taken:
             continue
-        line = raw.replace("\f", " ").strip()
+        line = _SPACED_DATE.sub(lambda m: re.sub(r"\s", "", m.group(0)), raw.replace("\f", " ").strip())
         if not line:
             continue
         words = line.split()
