@@ -819,6 +819,10 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
     optional_last = values and values[-1] == "explanation"
     remark_col = 2 + len(values) if optional_last else -1
     doubt: set[int] = set()  # rows whose group is a guess
+
+    def held_as_remark(word: str) -> bool:  # the 备注 of a row read above
+        return any(c.col == remark_col and c.text == word for r in rows for c in r.cells)
+
     early_at: set[int] = set()  # rows read before level names emitted between a row and its value
     early: set[int] = set()  # those names' groups
     while i < len(tokens):
@@ -897,7 +901,7 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
             if optional_last and n == len(values) - 1:
                 after = tokens[i + 1].text if i + 1 < len(tokens) else ""
                 if _VALUE_LIKE.search(after) and not _VALUE_LIKE.search(nxt) and not known.level(after) \
-                        and not any(c.col == remark_col and c.text == nxt for r in rows for c in r.cells) \
+                        and not held_as_remark(nxt) \
                         and not _value_of_last_name(tokens, i + 1, known):
                     # the next row's 三级 name and its value: this row's 备注 is blank (unless
                     # the word is a 备注 of a row above: ``按期完成 按年度统计 160人次 按年度统计``,
@@ -926,8 +930,7 @@ def _flow_table(tokens: list[Piece], i: int, names: list[str], level1s: list[Pie
             # words the document prints only as 备注 before a level name (``按年度统计 第三方评价
             # 服务对象满意度指标``): listed after the table is read, not placed
             waiting = sum(len(c) - 2 for r, c in loose if r == len(rows)) + len(cells) - 2
-            if sum(1 for r in rows if _remark_blank(r, remark_col)) >= waiting or any(
-                    c.col == remark_col and c.text == t for r in rows for c in r.cells):
+            if sum(1 for r in rows if _remark_blank(r, remark_col)) >= waiting or held_as_remark(t):
                 # (else a row of its own, as read, unless the rows above hold the word as a 备注)
                 loose.append((len(rows), cells))
                 continue
@@ -993,14 +996,17 @@ def _value_of_last_name(tokens: list[Piece], k: int, known: _Known) -> bool:
     then no other value up to the table's end, where a word follows level names (``… 项目完成率
     ≥95% 第三方评价 100% 第三方评价 效益指标 满意度指标 服务对象满意度指标 道路养护里程`` then the
     next table or form; 备注 printed away from their rows may lie between)."""
-    if k >= len(tokens) or not _valueish(tokens[k].text) or not _names_to_end(tokens, k + 1, known):
+    if k >= len(tokens) or not _valueish(tokens[k].text):
         return False
-    for m in range(k + 2, len(tokens)):
-        if known.ends_table(tokens[m].text):
+    named = False
+    for m in range(k + 1, len(tokens)):
+        text = tokens[m].text
+        if known.ends_table(text):
+            break
+        if _valueish(text):
             return False
-        if known.level(tokens[m - 1].text) and not known.level(tokens[m].text):
-            return True
-    return False
+        named = named or (m > k + 1 and bool(known.level(tokens[m - 1].text)) and not known.level(text))
+    return named
 
 
 def _level_run(tokens: list[Piece], i: int, known: _Known) -> int:
@@ -1658,8 +1664,9 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
             table = _LineTable([n or "" for n in names], known, carry, doc)
             yield Row([Cell(w, i, 1, None, None, 1.0, "text", lineno) for i, w in enumerate(words)], None, lineno)
             continue
+        one_label = len(words) > 1 and bool(known.vocab.header_key(line))  # 中期目标（2020-2022 年）: a space inside
         first_label = known.label(words[0]) or (known.label_head(words[0]) and not _VALUE_LIKE.search(words[0])) \
-            or (len(words) > 1 and known.vocab.header_key(line))  # 中期目标（2020-2022 年）: a label with a space
+            or one_label
         if table is not None and not first_label and not vocab.periods.get(canonical(line)):
             table.add(lineno, line)
             continue
@@ -1693,8 +1700,8 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
         if k:  # the values of labels printed above them: a word each (more words: the last one's)
             ws = words[:k - 1] + [" ".join(words[k - 1:])] if len(words) >= k else words
             pending = [Piece(i, w, lineno) for i, w in enumerate(ws)]
-        elif len(words) > 1 and known.vocab.header_key(line):
-            pending = [Piece(0, line, lineno)]  # the whole line one label (a space inside its bracket)
+        elif one_label:
+            pending = [Piece(0, line, lineno)]
         else:
             pending = _split_words(Piece(0, line, lineno), known)
         pending_line = lineno
