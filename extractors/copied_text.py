@@ -29,16 +29,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import takewhile
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
 from pipeline.assemble import AMOUNT_KEYS, HEADING_KEYS
 from pipeline.labels import Vocabulary, canonical, load_vocabulary
 from pipeline.lexicon import IDEOGRAPHS, join_texts
+from pipeline.lexicon import level_group as _group  # one table of the 一级/二级 groups, shared with the PDF geometry
 from pipeline.models import Cell, Row
 from pipeline.settings import Settings
-
-from .geometry import level_group as _group  # one table of the 一级/二级 groups, shared with the PDF geometry
 
 _WORD = re.compile(r"\S+")
 _VALUE_LIKE = re.compile(r"[\d%％≥≤<>=＜＞＝]")
@@ -483,8 +483,9 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
                 yield Row([Cell(section.text, 0, 1, None, None, 1.0, "text", section.line)], None, section.line)
             yield Row([Cell(p.text, c, 1, None, None, 1.0, "text", p.line) for c, p in enumerate(names)], None, tok.line)
             by_columns = _flow_table_by_columns(tokens, j, fields, level1s, known, vocab)
-            rows, i = by_columns or _flow_table(tokens, j, fields, level1s, known, vocab, level1_names, remarks)
-            yield from rows
+            rows, end = by_columns or _flow_table(tokens, j, fields, level1s, known, vocab, level1_names, remarks)
+            yield from _lost_level_names(rows, fields, level1s + tokens[j:end], known)
+            i = end
             continue
         if names or known.column(tok.text):
             stray.append(tok)
@@ -626,6 +627,30 @@ _QUALITATIVE = re.compile(r"^(可控|无|有|良好|优秀|合格|达标|不适�
 def _valueish(text: str) -> bool:
     """A value cell's text: a number or target (``≥95%``, ``174人次``) or a word such as 可控."""
     return bool(_VALUE_LIKE.search(text) or _QUALITATIVE.search(text))
+
+
+def _lost_level_names(rows: list[Row], fields: list[str], span: list[Piece], known: _Known) -> list[Row]:
+    """A table's rows checked against the level names printed among them: a 一级 or 二级 name
+    the reading puts on no row (``生态效益指标 服务对象满意度指标`` printed after the last row,
+    one 一级 name too many) says pdftotext moved cells in a way the reading did not follow.
+    Which rows the name covers is not in the text, so it is listed, not placed (an
+    ``unplaced`` row: one ``LOW_CONFIDENCE`` finding on the table), and every row's level
+    names are a guess (confidence 0.5: a finding each). The rows themselves are checked by
+    :func:`pipeline.validate.check_indicator_rows`, as every reader's are."""
+    cols = {f: c for c, f in enumerate(fields) if f in ("level1", "level2")}
+    used = {canonical(c.text) for r in rows for c in r.cells if c.col in cols.values()}
+    lost = [p for p in span if known.level(p.text) and canonical(p.text) not in used]
+    if not lost or not rows:
+        return rows
+    out = [Row([Cell(c.text, c.col, c.colspan, c.page, c.bbox, min(c.confidence, GUESSED), c.origin, c.line)
+                if c.col in cols.values() else c for c in r.cells], r.page, r.line, r.continuation, r.unplaced)
+           for r in rows]
+    for field in ("level1", "level2"):
+        apart = [p for p in lost if (known.level(p.text) == 1) == (field == "level1")]
+        if apart and field in cols:
+            out.append(Row([Cell(p.text, cols[field], 1, None, None, GUESSED, "text", p.line) for p in apart],
+                           None, apart[0].line, unplaced=True))
+    return out
 
 
 def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1s: list[Piece], known: _Known,
@@ -1190,6 +1215,10 @@ class _LineTable:
     def _level_words(self, words: list[str]) -> tuple[list[tuple[int, str]], list[str]]:
         levels: list[tuple[int, str]] = []
         need = 1 + len(self.values) - self.optional
+        # a 二级 name's first line still waiting for its rest (``服务对象满意度指`` / a row / ``标``):
+        # a 三级 name that starts like a 二级 name on the row beside it is the row's
+        waiting = any(lv == 2 and pos >= len(self.rows) - 1 and not self.known.level(name)
+                      and self.known.level2_head(name) for lv, pos, name in self.levels)
         i = 0
         while i < len(words) and len(levels) < 2:
             w = words[i]
@@ -1199,7 +1228,8 @@ class _LineTable:
                     levels or "（" in w or "(" in w
                     or (not (nxt and self.known.level(nxt) == 2) and self._latest_level1_group() == "产出")):
                 lv = 2  # 成本指标 is a 一级 and a 二级 name: after a 一级 name, with a remark, or under 产出指标
-            if lv is None and _is_level2(self.known, w) and (len(words) - i - 1 >= need or all(
+            if lv is None and not (waiting and self.known.level2_head(w)) and _is_level2(self.known, w) and (
+                    len(words) - i - 1 >= need or all(
                     self.known.level(x) or _is_level2(self.known, x) for x in words[i:])):
                 lv = 2  # a wrapped or remarked 二级 name, when the 三级 name and values follow, or alone
             if lv is None or (levels and lv <= levels[-1][0]):
@@ -1238,7 +1268,21 @@ class _LineTable:
                     words = words[1:]
                     break
         levels, rest = self._level_words(words)
+        # a merged cell cut by a page break is printed on both pages: its name again, the
+        # latest name of its level (``产出指标`` / ``质量指标`` at the next page's head)
+        levels = [(lv, w) for lv, w in levels if w != next((n for v, _, n in reversed(self.levels) if v == lv), None)]
         need = 1 + len(self.values) - self.optional
+        if levels and len(rest) > need and self.rows:
+            # the same, after a 一级 name centred on this row (``效果指标 标 资金支付及时率 …``,
+            # ``预期产出指标 目产出情况） 培训人次 …``): one word more than the row's cells
+            last = len(self.rows) - 1
+            k = next((k for k in range(len(self.levels) - 1, -1, -1) if self.levels[k][1] >= last - 0.5
+                      and self._completes(self.levels[k][2], rest[0])), None)
+            if k is not None:
+                lv, pos, name = self.levels[k]
+                self.levels[k] = (lv, pos, _join(name, rest[0]))
+                self.last[k] = float(len(self.rows))
+                rest = rest[1:]
         if rest and len(rest) < need and self.rows:
             self._continue(levels, rest)
             return
@@ -1270,6 +1314,10 @@ class _LineTable:
             self.levels.append((lv, len(self.rows) - 0.5, w))
         recent = [k for k, (_, pos, name) in enumerate(self.levels)
                   if pos >= last - 0.5 or (pos >= last - 1 and _open_brackets(name) > 0)]
+        # a merged cell's name wrapped over three lines or more, centred over its rows: its
+        # bracket stays open over a row (``可持续影响指标（`` / a row / ``反映项目产出情况`` / a row
+        # / ``）``), and the words inside it are its, not the row's
+        opened = [k for k, (_, pos, name) in enumerate(self.levels) if pos >= last - 2 and _open_brackets(name) > 0]
         for w in words:
             closes = _open_brackets(w) < 0
             target = None
@@ -1278,6 +1326,9 @@ class _LineTable:
                 if self._completes(name, w) or (self.known.level2_head(name) and not self.known.level(name)):
                     target = k
                     break
+            if target is None and opened and _open_brackets(self.levels[opened[-1]][2]) > 0 \
+                    and _open_brackets(w) <= 0 and not _valueish(w):
+                target = opened[-1]
             if target is None and w[0] in "（(" and not closes:
                 target = next((k for k in reversed(recent) if self.levels[k][0] == 2), None)
             if target is not None:
@@ -1323,6 +1374,18 @@ class _LineTable:
         return out
 
     def emit(self) -> tuple[list[Row], tuple[str, str]]:
+        # 成本指标 read as a 一级 name (no 一级 name before it: the group's is centred lower)
+        # with no 二级 name of its group under it, in a table with a 产出 一级 name, or with a
+        # 二级 name of another group under it, was the 二级 one (成本指标 / 预期产出指标 / 数量指标)
+        outputs = any(lv == 1 and _group(n) == "产出" for lv, _, n in self.levels)
+        for k, (lv, pos, name) in enumerate(self.levels):
+            if lv == 1 and canonical(name) in self.known.level2:
+                under = [_group(n) for _, _, n in takewhile(lambda e: e[0] != 1, self.levels[k + 1:])]
+                # its group's 二级 names may print above it (centred: ``生态环境成本指`` / ``成本指标 …``)
+                near = under + [_group(n) for _, _, n in takewhile(lambda e: e[0] != 1, self.levels[k - 1::-1])] \
+                    if k else under
+                if any(g not in (None, _group(name)) for g in under) or (outputs and _group(name) not in near):
+                    self.levels[k] = (2, pos, name)
         level2 = self._spans(2, None)
         starts = {r for r in range(len(self.rows)) if r == 0 or level2[r] != level2[r - 1]}
         level1 = self._spans(1, starts)
@@ -1377,6 +1440,16 @@ _GLUED = re.compile(r"^([^\d\s]{2,}?)([-+]?\d[\d,]*(?:\.\d+)?)$")
 def _unglue(word: str, known: _LineKnown) -> list[str]:
     m = _GLUED.match(word)
     return [m.group(1), m.group(2)] if m and known.label(m.group(1)) else [word]
+
+
+def _unglue_heading(word: str, known: _LineKnown) -> list[str]:
+    """A heading glued to the label beside it (``项目资金（元）其中：财政资金``: a viewer copy
+    of a Calc export drops the space): two words."""
+    cut = word.find("）") + 1
+    if 0 < cut < len(word) and known.label(word[:cut]) in HEADING_KEYS and (
+            known.label(word[cut:]) or known.label_head(word[cut:])):
+        return [word[:cut], word[cut:]]
+    return [word]
 
 
 def _gaps(words: list[str], known: _LineKnown) -> list[int]:
@@ -1585,10 +1658,14 @@ def _read_column_run(run: _ColumnRun, known: _LineKnown, lineno: int) -> Optiona
     col = {name: c for c, name in enumerate(names)}
     out = [Row([Cell(t, c, 1, None, None, 1.0, "text", lineno)
                 for c, t in enumerate(run.names + run.value_names)], None, lineno)]
+    # two value columns or more over two rows or more: the run prints some rows' values row by
+    # row and others column by column (a cell's lines centred against its neighbour's move it);
+    # which, is not in the text, so the values are paired row by row as a guess
+    sure = GUESSED if m > 1 and len(rows) > 1 else 1.0
     for r, (ln, l1, l2, l3) in enumerate(rows):
         texts = {"level1": l1, "level2": l2, "level3": l3}
         cells = [Cell(t, col[f], 1, None, None, 1.0, "text", ln) for f, t in texts.items() if f in col]
-        cells += [Cell(t, len(names) + c, 1, None, None, 1.0, "text", ln)
+        cells += [Cell(t, len(names) + c, 1, None, None, sure, "text", ln)
                   for c, t in enumerate(run.values[r * m:(r + 1) * m])]
         out.append(Row(cells, None, ln))
     return out
@@ -1650,8 +1727,9 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
         if not line:
             continue
         words = line.split()
-        if any(_GLUED.match(w) for w in words):  # 年度资金申请总额3,901,476.34: a label glued to its amount
-            words = [part for w in words for part in _unglue(w, known)]
+        if any(_GLUED.match(w) or "）" in w[:-1] for w in words):
+            # 年度资金申请总额3,901,476.34: a label glued to its amount; 项目资金（元）其中：财政资金
+            words = [part for w in words for glued in _unglue(w, known) for part in _unglue_heading(glued, known)]
             line = " ".join(words)
         if (_ALONE.match(line) or vocab.is_title(line)) and len(line) < 40:
             yield from flush()
@@ -1664,6 +1742,15 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
             table = _LineTable([n or "" for n in names], known, carry, doc)
             yield Row([Cell(w, i, 1, None, None, 1.0, "text", lineno) for i, w in enumerate(words)], None, lineno)
             continue
+        if pending is not None and len(words) > 1 and known.label(words[0]) in HEADING_KEYS:
+            # a heading centred beside a wrapped label's last line (``其中：当年财`` / ``其中：财政资金
+            # … `` / ``项目资金（元） 政拨款``): the word after it completes the label above
+            head = next((p for p in pending if not known.label(p.text) and known.label_head(p.text)
+                         and known.label(_join(p.text, words[1]))), None)
+            if head is not None:
+                head.text = _join(head.text, words[1])
+                words = [words[0]] + words[2:]
+                line = " ".join(words)
         one_label = len(words) > 1 and bool(known.vocab.header_key(line))  # 中期目标（2020-2022 年）: a space inside
         first_label = known.label(words[0]) or (known.label_head(words[0]) and not _VALUE_LIKE.search(words[0])) \
             or one_label
@@ -1725,9 +1812,10 @@ def read_copied_text(numbered_lines: Iterable[tuple[int, str]], settings: Settin
     lines = list(numbered_lines)
     texts = [ln for _, ln in lines]
     if laid_out(texts, settings.text.laid_out_share):
-        if line_text(texts, settings.text.line_text_blank_share):
-            # laid out without blank lines between rows (pdftotext -layout of an office suite's
-            # export: rows set tight): the spaces tell no rows, read it a line a row
+        if line_text(texts, settings.text.tight_blank_share):
+            # laid out without a blank line between rows (pdftotext -layout of an office suite's
+            # export: rows set tight, a blank line here and there): the spaces tell no rows,
+            # read it a line a row
             yield from read_lines([(n, _tight(ln)) for n, ln in lines], vocab)
             return
         yield from read_laid_out(lines, vocab)

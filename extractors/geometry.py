@@ -25,7 +25,7 @@ from typing import Optional, Protocol, Sequence
 
 from pipeline.labels import Vocabulary
 from pipeline.settings import GridSettings
-from pipeline.lexicon import join_texts, space_between_letters
+from pipeline.lexicon import join_texts, level_group, space_between_letters
 from pipeline.models import BBox, Cell, Row
 
 from .table import Box, group_lines
@@ -680,23 +680,6 @@ def _indicator_rows(blocks: list[Block], cols: TableColumns, geo: PageGeometry, 
         top = min(b.y0 for bs in groups.values() for b in bs)
         out.append((top, Row(cells=cells, page=geo.page, continuation=cont)))
     return out
-
-
-_GROUPS = (("满意度", "满意度"), ("成本", "成本"), ("产出", "产出"), ("效益", "效益"), ("效果", "效益"),
-           ("数量", "产出"), ("质量", "产出"), ("时效", "产出"), ("可持续", "效益"))
-
-
-_REMARK_TAIL = re.compile(r"[（(][^）)]*(?:[）)]|$)")
-
-
-def level_group(text: str) -> Optional[str]:
-    """The group a 一级 or 二级 name belongs to (数量指标 and 产出指标: 产出), None if unknown.
-    A remark in brackets is not the name (可持续影响指标（反映项目产出情况） is 效益's, not 产出's)."""
-    bare = _REMARK_TAIL.sub("", text) or text
-    for stem, group in _GROUPS:
-        if stem in bare:
-            return group
-    return None
 
 
 def _within(inner: Optional[str], outer: Optional[str]) -> bool:

@@ -744,10 +744,13 @@ def draft_to_form(draft: FormDraft, source: Source, vocab: Optional[Vocabulary] 
         findings.append(Finding(code="MISSING_FIELD", severity="warning", field="indicators",
                                 message="no indicator table found"))
     if draft.unplaced:
+        columns = draft.columns or {}
+        by_column = {columns.get(c.col, ""): [d for d in draft.unplaced if d.col == c.col] for c in draft.unplaced}
         findings.append(Finding(code="LOW_CONFIDENCE", severity="warning", field="indicators", message=(
-            f"{len(draft.unplaced)} cell(s) of the indicators' {(draft.columns or {}).get(draft.unplaced[0].col, '')} "
-            "column printed apart from their rows; the input does not say which rows, so they are not placed: "
-            + ", ".join(_where(c) for c in draft.unplaced))))
+            f"{len(draft.unplaced)} cell(s) of the indicators' {', '.join(by_column)} "
+            f"column{'s' if len(by_column) > 1 else ''} printed apart from their rows; the input does not say "
+            "which rows, so they are not placed: "
+            + "; ".join(", ".join(_where(c) for c in cells) for cells in by_column.values()))))
     header, extra = values, {}
     if len(values) > len(HEADER_KEYS) or not _HEADER_SET.issuperset(values):
         header = {k: v for k, v in values.items() if k in _HEADER_SET}

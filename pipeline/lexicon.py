@@ -10,6 +10,7 @@ with a test function beside each for code that looks at one character.
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +45,27 @@ def is_wide(ch: str) -> bool:
     """A character written without spaces around it (ideograph, CJK punctuation, kana, full-width form)."""
     o = ord(ch[0])
     return 0x2E80 <= o <= 0x9FFF or 0xFF00 <= o <= 0xFFEF or 0xF900 <= o <= 0xFAFF or 0x20000 <= o <= 0x2FFFF
+
+
+# --------------------------------------------------------------------------- indicator levels
+
+_GROUPS = (("满意度", "满意度"), ("成本", "成本"), ("产出", "产出"), ("效益", "效益"), ("效果", "效益"),
+           ("数量", "产出"), ("质量", "产出"), ("时效", "产出"), ("可持续", "效益"))
+_REMARK_TAIL = re.compile(r"[（(][^）)]*(?:[）)]|$)")
+
+# (二级 group, 一级 group): a 二级 group a form may print under another 一级 name — 成本指标
+# under 产出指标 (the 2021 template), 满意度 groups under 效果指标 where no 满意度 一级 name is printed
+LEVEL_FOLDS = (("成本", "产出"), ("满意度", "效益"))
+
+
+def level_group(text: str) -> Optional[str]:
+    """The group a 一级 or 二级 name belongs to (数量指标 and 产出指标: 产出), None if unknown.
+    A remark in brackets is not the name (可持续影响指标（反映项目产出情况） is 效益's, not 产出's)."""
+    bare = _REMARK_TAIL.sub("", text) or text
+    for stem, group in _GROUPS:
+        if stem in bare:
+            return group
+    return None
 
 
 # --------------------------------------------------------------------------- joining text

@@ -29,7 +29,11 @@ class TextDumpSettings(_Settings):
                                   "of lines holding a run of 3+ spaces is laid out (pdftotext -layout)")
     line_text_blank_share: float = Field(default=0.2, ge=0, le=1, description="copied text with fewer blank "
                                          "lines than this share of its text lines is line text, a line a row (a PDF "
-                                         "viewer's copy, pdfplumber extract_text; -layout text set tight)")
+                                         "viewer's copy, pdfplumber extract_text)")
+    tight_blank_share: float = Field(default=0.4, ge=0, le=1, description="laid-out copied text with fewer "
+                                     "blank lines than this share of its text lines sets its rows tight (pdftotext "
+                                     "-layout of an office export: 0.03-0.27 a page measured; of a drawn form with a "
+                                     "blank line between rows: 0.61-0.88): read a line a row")
 
 
 class AssemblySettings(_Settings):

@@ -5,10 +5,13 @@ them all. Messages quote the numbers, so a reviewer can act without opening the 
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Callable, Optional
 
-from .models import CalcTerm, Calculation, Finding, Form
+from .labels import load_vocabulary
+from .lexicon import LEVEL_FOLDS, level_group
+from .models import CalcTerm, Calculation, Finding, Form, Indicator
 from .settings import Settings, ValidationSettings, resolve
 
 WAN = Decimal(10_000)
@@ -135,7 +138,7 @@ def check_confidence(form: Form, settings: Settings) -> list[Finding]:
         name = ind.level3 or ind.level2 or ind.level1
         if prov.origin == "text":
             how = (f"placed by guess (confidence {prov.confidence:.2f}): the copied text does not say which "
-                   f"rows its level names or 备注 belong to; compare it with the document")
+                   f"rows its level names, values or 备注 belong to; compare it with the document")
         else:
             page = f" on page {prov.page}" if prov.page else ""
             how = (f"read by {_READ_BY.get(prov.origin, prov.origin)} with confidence "
@@ -143,6 +146,77 @@ def check_confidence(form: Form, settings: Settings) -> list[Finding]:
         where = f" (line {prov.line})" if prov.origin == "text" and prov.line else ""
         out.append(Finding(code="LOW_CONFIDENCE", severity="warning", field=f"indicators[{i}]",
                            message=f"indicator row {i + 1} {name}{where} {how}"))
+    return out
+
+
+# a whole cell that is a target, not a name: ≥95%, 100% (not 1年: a real form's 时效指标 names a row so)
+_A_TARGET = re.compile(r"[≥≤<>=＜＞＝]|\d[\d.,]*\s*[%％]$")
+_COLUMN_NAMES = ("一级指标", "二级指标", "三级指标", "备注")
+_REMARK = re.compile(r"[（(].*$")
+
+
+def _balanced(text: str) -> bool:
+    return text.count("（") + text.count("(") == text.count("）") + text.count(")")
+
+
+def _row_doubts(rows: list[Indicator], level2_names: frozenset[str]) -> dict[int, str]:
+    """Why each doubtful indicator row looks misread, by its index: the reading put a cell on
+    the wrong row, or cut or joined cells, in a way the row itself shows."""
+    outer = {level_group(r.level1) for r in rows} - {None}
+    foreign = [n for n in level2_names if n != "成本指标"] + list(_COLUMN_NAMES)  # 成本指标 is a 一级 name too
+    why: dict[int, str] = {}
+    homes: dict[str, str] = {}
+    for i, r in enumerate(rows):
+        inner, group = level_group(r.level2), level_group(r.level1)
+        if (None not in (inner, group) and inner != group
+                and not (inner not in outer and (inner, group) in LEVEL_FOLDS)):
+            why[i] = f"its 二级 name {r.level2} is not of {r.level1}'s group: a name put on the wrong row"
+            homes.setdefault(inner, r.level2)
+            continue
+        cells = (r.level1, r.level2, r.level3, r.value, r.explanation)
+        if not r.level3 or not r.value:
+            why[i] = f"it has no {'三级 name' if not r.level3 else 'value'}: printed elsewhere, or not found"
+        elif _A_TARGET.match(r.level3):
+            why[i] = f"its 三级 name {r.level3} is a value: cells moved by a column"
+        elif (bare := _REMARK.sub("", r.level2)) and bare not in level2_names and any(
+                n.startswith(bare) for n in level2_names):
+            why[i] = f"its 二级 name {r.level2} is cut short: a wrapped name's lines split over cells"
+        elif any(not _balanced(c) for c in cells):
+            why[i] = "a bracket in it is not closed: a wrapped cell's lines split over cells"
+        elif any(f in c for c in (r.level3, r.value, r.explanation) for f in foreign):
+            why[i] = "a level or column name is inside its cells: cells joined"
+    for i, r in enumerate(rows):  # the misplaced name is missing from the rows of its own group
+        home = homes.get(level_group(r.level1) or "") or next(
+            (n for g, n in homes.items() for inner, out in LEVEL_FOLDS
+             if g == inner and inner not in outer and level_group(r.level1) == out), None)
+        if i not in why and home:
+            why[i] = f"the rows of its group lack {home}, read onto another group's row"
+    return why
+
+
+def check_indicator_rows(form: Form, settings: Settings) -> list[Finding]:
+    """``LOW_CONFIDENCE`` for an indicator row whose cells show it was misread, whatever the
+    reader (:func:`_row_doubts`): a 二级 name under another group's 一级 name (数量指标 under
+    效果指标; 成本 groups may sit under 产出, 满意度 groups under 效益 where no 满意度 一级 name
+    is printed) and the rows of that name's own group; no 三级 name or no value; a value where
+    the 三级 name belongs; a 二级 name cut short (服务对象满意度指); an unclosed bracket; a 二级
+    or column name inside a cell. Rows
+    :func:`check_confidence` flags already are left to it."""
+    threshold = settings.validation.low_confidence
+    if not form.indicators:
+        return []
+    vocab = load_vocabulary()
+    out = []
+    for i, why in sorted(_row_doubts(form.indicators, frozenset(vocab.level2_values)).items()):
+        ind = form.indicators[i]
+        if any(p.confidence < threshold for p in ind.prov):
+            continue
+        prov = ind.prov[0] if ind.prov else None
+        where = (f" (line {prov.line})" if prov is not None and prov.line else
+                 f" (page {prov.page})" if prov is not None and prov.page else "")
+        name = ind.level3 or ind.level2 or ind.level1
+        out.append(Finding(code="LOW_CONFIDENCE", severity="warning", field=f"indicators[{i}]",
+                           message=f"indicator row {i + 1} {name}{where} may be misread: {why}; compare it with the document"))
     return out
 
 
@@ -157,7 +231,7 @@ def check_annual_within_total(form: Form, settings: Settings) -> list[Finding]:
 
 
 CHECKS: tuple[Callable[[Form, Settings], list[Finding]], ...] = (
-    check_terms, check_total, check_declared_amounts, check_confidence,
+    check_terms, check_total, check_declared_amounts, check_confidence, check_indicator_rows,
     check_annual_within_total,
 )
 
