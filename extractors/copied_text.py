@@ -28,7 +28,7 @@ its 三级 name followed by its values).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import takewhile
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
@@ -642,9 +642,8 @@ def _lost_level_names(rows: list[Row], fields: list[str], span: list[Piece], kno
     lost = [p for p in span if known.level(p.text) and canonical(p.text) not in used]
     if not lost or not rows:
         return rows
-    out = [Row([Cell(c.text, c.col, c.colspan, c.page, c.bbox, min(c.confidence, GUESSED), c.origin, c.line)
-                if c.col in cols.values() else c for c in r.cells], r.page, r.line, r.continuation, r.unplaced)
-           for r in rows]
+    out = [replace(r, cells=[replace(c, confidence=min(c.confidence, GUESSED)) if c.col in cols.values() else c
+                             for c in r.cells]) for r in rows]
     for field in ("level1", "level2"):
         apart = [p for p in lost if (known.level(p.text) == 1) == (field == "level1")]
         if apart and field in cols:
@@ -1382,8 +1381,8 @@ class _LineTable:
             if lv == 1 and canonical(name) in self.known.level2:
                 under = [_group(n) for _, _, n in takewhile(lambda e: e[0] != 1, self.levels[k + 1:])]
                 # its group's 二级 names may print above it (centred: ``生态环境成本指`` / ``成本指标 …``)
-                near = under + [_group(n) for _, _, n in takewhile(lambda e: e[0] != 1, self.levels[k - 1::-1])] \
-                    if k else under
+                above = [_group(n) for _, _, n in takewhile(lambda e: e[0] != 1, reversed(self.levels[:k]))]
+                near = under + above
                 if any(g not in (None, _group(name)) for g in under) or (outputs and _group(name) not in near):
                     self.levels[k] = (2, pos, name)
         level2 = self._spans(2, None)
