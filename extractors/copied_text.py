@@ -433,6 +433,7 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
     tokens = _rehome_amount_labels(_heading_before_label(_flow_tokens(lines, known), known), known)
     remarks = _remark_words(tokens, known)
     stray: list[Piece] = []
+    form_start, block_tables = 0, 0  # where the form's title is; its tables read by column blocks
     level1_names: dict[str, str] = {}  # group -> the 一级 name this document prints for it
     last_fields: list[str] = []  # the columns of the form's indicator table before
     i = 0
@@ -440,6 +441,7 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
         tok = tokens[i]
         if vocab.is_title(tok.text):
             last_fields = []
+            form_start, block_tables = i, 0
         # an indicator header: three or more column names in a row (level names may sit between)
         names, j, level1s, inside = [], i, [], []
         while j < len(tokens):
@@ -486,6 +488,16 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             rows, end = by_columns or _flow_table(tokens, j, fields, level1s, known, vocab, level1_names, remarks)
             yield from _lost_level_names(rows, fields, level1s + tokens[j:end], known)
             i = end
+            continue
+        blocks = _column_blocks(tokens, i, known) if len(names) < 3 and known.column(tok.text) else None
+        if blocks is not None:  # a table printed column after column (a Writer export's flowing text)
+            sections = [t for t in tokens[form_start:i] if vocab.periods.get(canonical(t.text))]
+            if block_tables < len(sections):  # its set's name: the sets' names print before both tables
+                section = sections[block_tables]
+                yield Row([Cell(section.text, 0, 1, None, None, 1.0, "text", section.line)], None, section.line)
+            rows, i = blocks
+            stray, block_tables = [], block_tables + 1
+            yield from rows
             continue
         if names or known.column(tok.text):
             stray.append(tok)
@@ -627,6 +639,67 @@ _QUALITATIVE = re.compile(r"^(可控|无|有|良好|优秀|合格|达标|不适�
 def _valueish(text: str) -> bool:
     """A value cell's text: a number or target (``≥95%``, ``174人次``) or a word such as 可控."""
     return bool(_VALUE_LIKE.search(text) or _QUALITATIVE.search(text))
+
+
+_BLOCK_FIELDS = ("level2", "level3", "value", "explanation")
+
+
+def _column_blocks(tokens: list[Piece], i: int, known: _Known) -> Optional[tuple[list[Row], int]]:
+    """An indicator table printed column after column (pdftotext without ``-layout`` of a Writer
+    export: ``二级指标 时效指标 数量指标 … 指标内容 成本控制情况 … 指标值 109 人次 ≥95% … 备注 …``):
+    each column name, then its cells, a printed line each. Read when the 二级, 三级 and value
+    columns come in that order with as many cells each (a 二级 name wrapped over two lines is
+    one: ``服务对象满意度`` / ``指标``); the 一级 names are those of the 二级 names' groups. A 备注
+    column prints only its filled cells, both tables' after the second, so which rows they are
+    is not in the text: they are listed, not placed (an ``unplaced`` row), as in other flowing
+    text. None when the blocks do not fit that shape."""
+    cols: list[tuple[str, Piece, list[Piece]]] = []
+    j = i
+    while j < len(tokens):
+        t = tokens[j]
+        lines = [Piece(t.start, part, t.line + k) for k, part in enumerate(t.parts if len(t.parts) > 1 else (t.text,))]
+        field = known.column(lines[0].text)
+        if field is not None:
+            if len(cols) == len(_BLOCK_FIELDS) or field != _BLOCK_FIELDS[len(cols)]:
+                break
+            cols.append((field, lines[0], []))
+            lines = lines[1:]
+        elif not cols or known.ends_table(t.text):
+            break
+        cells = cols[-1][2]
+        for piece in lines:
+            if cols[-1][0] == "level2" and cells and not known.level(cells[-1].text) \
+                    and known.level(_join(cells[-1].text, piece.text)):
+                cells[-1] = Piece(cells[-1].start, _join(cells[-1].text, piece.text), cells[-1].line)
+            else:
+                cells.append(piece)
+        j += 1
+    if len(cols) < 3:
+        return None
+    (_, head, level2), (_, _, level3), (_, _, values) = cols[:3]
+    # a 二级 name whose wrapped tail printed elsewhere (after the remarks): the one name it begins
+    heads = {}
+    for r, p in enumerate(level2):
+        whole = [name for name in known.level2 if name.startswith(p.text) and name != p.text]
+        if known.level(p.text) is None and len(whole) == 1:
+            heads[whole[0][len(p.text):]] = p.text
+            level2[r] = Piece(p.start, whole[0], p.line)
+    n = len(level2)
+    if not n or len(level3) != n or len(values) != n or not all(known.level(p.text) == 2 for p in level2):
+        return None
+    # (never placed, even one a row: both tables' remarks print after the second)
+    remarks = [p for p in (cols[3][2] if len(cols) > 3 else []) if p.text not in heads]
+    rows = [Row([Cell(t, c, 1, None, None, 1.0, "text", head.line)
+                 for c, t in enumerate(["一级指标"] + [h.text for _, h, _ in cols])], None, head.line)]
+    for r in range(n):
+        value = _LATIN_CJK_SPACE.sub("", values[r].text)  # 109 人次: the suite's space before a unit
+        texts = [_LEVEL1_OF.get(_group(level2[r].text) or "", ""), level2[r].text, level3[r].text, value]
+        rows.append(Row([Cell(t, c, 1, None, None, 1.0, "text", level3[r].line) for c, t in enumerate(texts)],
+                        None, level3[r].line))
+    if remarks:
+        rows.append(Row([Cell(p.text, 4, 1, None, None, GUESSED, "text", p.line) for p in remarks],
+                        None, remarks[0].line, unplaced=True))
+    return rows, j
 
 
 def _lost_level_names(rows: list[Row], fields: list[str], span: list[Piece], known: _Known) -> list[Row]:
