@@ -381,6 +381,7 @@ def _starts_cell(line: str, known: _Known) -> bool:
 
 
 _BARE_AMOUNT = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")
+_MONEY = re.compile(r"^\d[\d,，]*\.\d{2}$")  # an amount as forms print it (3005.59), not a target (100)
 
 
 def _is_amount_key(key: Optional[str], vocab: Vocabulary) -> bool:
@@ -423,6 +424,19 @@ def _rehome_amount_labels(tokens: list[Piece], known: _Known) -> list[Piece]:
                 if _BARE_AMOUNT.match(t) and _BARE_AMOUNT.match(tokens[m - 1].text) \
                         and _is_amount_key(known.label(tokens[m - 2].text), vocab):
                     tokens.insert(m, tokens.pop(k))
+                    break
+        k += 1
+    # an amount printed inside the 一级 column's run (``一级指标 产出指标 3005.59 效益指标``: a
+    # Writer export's 项目资金总额 centred beside it) is the nearest valueless amount label's
+    k = 1
+    while k + 1 < len(tokens):
+        if _MONEY.match(tokens[k].text) and known.level(tokens[k - 1].text) == 1 \
+                and known.level(tokens[k + 1].text) == 1:
+            for m in range(k - 1, -1, -1):
+                if vocab.is_title(tokens[m].text):
+                    break
+                if _is_amount_key(known.label(tokens[m].text), vocab) and valueless(m):
+                    tokens.insert(m + 1, tokens.pop(k))
                     break
         k += 1
     return tokens
