@@ -35,7 +35,7 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from pipeline.assemble import AMOUNT_KEYS, HEADING_KEYS
 from pipeline.labels import Vocabulary, canonical, load_vocabulary
-from pipeline.lexicon import IDEOGRAPHS, join_texts
+from pipeline.lexicon import IDEOGRAPHS, LEVEL_FOLDS, join_texts
 from pipeline.lexicon import level_group as _group  # one table of the 一级/二级 groups, shared with the PDF geometry
 from pipeline.models import Cell, Row
 from pipeline.settings import Settings
@@ -808,7 +808,7 @@ def _flow_table_by_columns(tokens: list[Piece], i: int, names: list[str], level1
         when it prints no 一级 name of its own (the 批复表's 效果指标 holds 满意度 as well as 效益
         groups; 预期产出指标 holds 成本)."""
         inner, group = _group(name2), _group(name1)
-        return inner == group or (inner not in outer and (inner, group) in (("成本", "产出"), ("满意度", "效益")))
+        return inner == group or (inner not in outer and (inner, group) in LEVEL_FOLDS)
 
     def same_outer(a: int, b: int) -> bool:  # two 二级 names under one 一级 name
         return any(within(level2[a][1], t) and within(level2[b][1], t) for t in outer_names)

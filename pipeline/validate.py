@@ -165,13 +165,17 @@ def _row_doubts(rows: list[Indicator], level2_names: frozenset[str]) -> dict[int
     outer = {level_group(r.level1) for r in rows} - {None}
     foreign = [n for n in level2_names if n != "成本指标"] + list(_COLUMN_NAMES)  # 成本指标 is a 一级 name too
     why: dict[int, str] = {}
-    homes: dict[str, str] = {}
+    homes: dict[str, str] = {}  # group -> a name of it read onto another group's row
+    folded: dict[str, str] = {}  # the same, by the 一级 group that holds it when it has no 一级 name
     for i, r in enumerate(rows):
         inner, group = level_group(r.level2), level_group(r.level1)
         if (None not in (inner, group) and inner != group
                 and not (inner not in outer and (inner, group) in LEVEL_FOLDS)):
             why[i] = f"its 二级 name {r.level2} is not of {r.level1}'s group: a name put on the wrong row"
             homes.setdefault(inner, r.level2)
+            for g, holder in LEVEL_FOLDS:
+                if g == inner and inner not in outer:
+                    folded.setdefault(holder, r.level2)
             continue
         cells = (r.level1, r.level2, r.level3, r.value, r.explanation)
         if not r.level3 or not r.value:
@@ -186,9 +190,8 @@ def _row_doubts(rows: list[Indicator], level2_names: frozenset[str]) -> dict[int
         elif any(f in c for c in (r.level3, r.value, r.explanation) for f in foreign):
             why[i] = "a level or column name is inside its cells: cells joined"
     for i, r in enumerate(rows):  # the misplaced name is missing from the rows of its own group
-        home = homes.get(level_group(r.level1) or "") or next(
-            (n for g, n in homes.items() for inner, out in LEVEL_FOLDS
-             if g == inner and inner not in outer and level_group(r.level1) == out), None)
+        group = level_group(r.level1) or ""
+        home = homes.get(group) or folded.get(group)
         if i not in why and home:
             why[i] = f"the rows of its group lack {home}, read onto another group's row"
     return why
