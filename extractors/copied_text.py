@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from itertools import takewhile
+from decimal import Decimal
+from itertools import permutations, takewhile
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
@@ -62,6 +63,7 @@ class Piece:
     end: int = -1  # where its first line ends
     last: int = -1  # the last line joined into it
     parts: tuple[str, ...] = ()  # flowing text: the printed lines it was joined from, when more than one
+    confidence: float = 1.0  # under 1 where the text does not say whose it is (an amount paired by the sums)
 
     def __post_init__(self) -> None:
         if self.end < 0:
@@ -285,7 +287,9 @@ def _flow_tokens(lines: list[tuple[int, str]], known: _Known) -> list[Piece]:
         later: list[str] = []
         for lineno, line in block:
             line = line.strip()
-            if cur is None or _starts_cell(line, known):
+            if cur is None or _starts_cell(line, known) or (known.column(cur.text) and line[:1] not in "（("):
+                # a whole column name is a cell: the line after it starts the next (``三级指标`` /
+                # ``资金支付及时率``, the first row's name printed under it)
                 if cur is not None:
                     flush(cur, later)
                 cur, later = Piece(0, line, lineno), []
@@ -442,9 +446,143 @@ def _rehome_amount_labels(tokens: list[Piece], known: _Known) -> list[Piece]:
     return tokens
 
 
+def _amount_value(text: str) -> Decimal:
+    return Decimal(text.replace(",", "").replace("，", ""))
+
+
+def _amounts_by_sums(tokens: list[Piece], known: _Known, most: int = 8) -> list[Piece]:
+    """Amounts pdftotext printed away from their labels, put back by the sums the form's family
+    declares (``[sums]``: 项目资金总额 = 其中：财政资金 + 其他资金, the year's request = 当年财政拨款 +
+    上年结转资金 + 其他资金). A form's amount block (from its first amount label, with the
+    amounts printed just before it, to its indicator table) holding as many amounts as amount
+    labels (at most ``most``), whose reading (each label and the amount after it) leaves a label
+    without an amount or breaks a sum: of the pairings that make every sum add up, the one that
+    keeps most of the reading's pairs, then the amounts' printed order; left as read when none
+    adds up. A sum's parts add up in any order: a label given an amount the reading did not pair
+    with it, where another pairing that adds up gives it another, is a guess (``GUESSED``).
+    Calc exports print the two amount columns row by row with the cells of a row in either
+    order (``其他资金 上年结转资金 0.00 其他资金 0.00 46,065.73``)."""
+    vocab = known.vocab
+    titles = [k for k, t in enumerate(tokens) if vocab.is_title(t.text)] + [len(tokens)]
+    for start, end in reversed(list(zip(titles, titles[1:]))):
+        layout = vocab.layout_by_title(tokens[start].text)
+        if layout is None or not layout.sums:
+            continue
+        stop = next((k for k in range(start, end) if known.column(tokens[k].text)), end)
+        seen: dict[str, int] = {}
+        labels: list[tuple[int, str]] = []
+        for k in range(start, stop):
+            draft = known.label(tokens[k].text)
+            if not _is_amount_key(draft, vocab):
+                continue
+            n = seen[draft] = seen.get(draft, -1) + 1
+            keys = layout.repeated.get(draft or "", (draft,) if n == 0 else ())
+            if n < len(keys):
+                labels.append((k, keys[n]))
+        first = labels[0][0] if labels else stop
+        while first > start + 1 and _MONEY.match(tokens[first - 1].text):
+            first -= 1
+        amounts = [k for k in range(first, stop) if _MONEY.match(tokens[k].text)]
+        if not labels or len(amounts) != len(labels) or len(labels) > most \
+                or len({key for _, key in labels}) < len(labels):
+            continue
+        value = {k: _amount_value(tokens[k].text) for k in amounts}
+        # the reading's pairs: a label and the amount after it, unless the label stands in a run of
+        # labels (``其中：财政资金 其他资金 6,306,817.77``: the amount is the run's first label's, or none's)
+        read = [k + 1 if k + 1 in value and not _is_amount_key(known.label(tokens[k - 1].text), vocab) else None
+                for k, _ in labels]
+        slot = {key: n for n, (_, key) in enumerate(labels)}
+        sums = [(slot[t], [slot[p] for p in parts]) for t, parts in layout.sums.items()
+                if t in slot and all(p in slot for p in parts)]
+
+        def adds_up(pick: tuple[int, ...]) -> bool:
+            return all(value[pick[t]] == sum((value[pick[p]] for p in parts), Decimal(0)) for t, parts in sums)
+
+        as_read = tuple(k for k in read if k is not None)
+        if not sums or (len(as_read) == len(read) and adds_up(as_read)):
+            continue
+        best: dict[tuple, set[tuple]] = {}
+        for pick in permutations(amounts):
+            if adds_up(pick):
+                kept = sum(a == b for a, b in zip(pick, read))
+                order = -sum(1 for x in range(len(pick)) for y in range(x + 1, len(pick)) if pick[x] > pick[y])
+                best.setdefault((kept, order), set()).add(pick)
+        if not best:
+            continue
+        top = max(best)
+        pick = min(best[top])
+        doubt = {n for picks in best.values() for other in picks for n, k in enumerate(other)
+                 if pick[n] != read[n] and value[k] != value[pick[n]]}
+        after = {labels[n][0]: replace(tokens[k], confidence=GUESSED) if n in doubt else tokens[k]
+                 for n, k in enumerate(pick)}
+        region: list[Piece] = []
+        for k in range(first, stop):
+            if k not in value:
+                region.append(tokens[k])
+                if k in after:
+                    region.append(after[k])
+        tokens[first:stop] = region
+    return tokens
+
+
+def _rehome_goal_label(tokens: list[Piece], known: _Known) -> list[Piece]:
+    """A goal label pdftotext emitted away from the two goals' one block: a goal label with no
+    text after it (the next piece is another label), while the other goal label, later in the
+    form, is followed by a block of both texts woven (:func:`_woven_texts`; ``项目总目标 上年结转资金
+    0.00 … 年度总体目标 A1 / B / A2``). The label is put back beside the other, first (the
+    left column's label prints first)."""
+    vocab = known.vocab
+    k = 0
+    while k + 1 < len(tokens):
+        key = known.label(tokens[k].text)
+        if key in STACKABLE and known.ends_row(tokens[k + 1].text) and known.label(tokens[k + 1].text) not in STACKABLE:
+            for m in range(k + 1, len(tokens) - 1):
+                if vocab.is_title(tokens[m].text) or known.column(tokens[m].text):
+                    break
+                other = known.label(tokens[m].text)
+                if other in STACKABLE and other != key:
+                    if _woven_texts(tokens[m + 1].parts) is not None:
+                        tokens.insert(m - 1, tokens.pop(k))
+                        k -= 1
+                    break
+        k += 1
+    return tokens
+
+
+def _goals_after_runs(tokens: list[Piece], known: _Known) -> list[Piece]:
+    """The two goal labels side by side with their texts printed later (a Writer 项目绩效目标表,
+    flowing text: ``长期目标 年度目标 长期绩效指标 一级指标 产出指标 … 其中：财政资金 项目属性 …
+    其他资金 11.33 保障项目顺利实施… / 完成年度工作任务… 二级指标 …``, the texts one block of two
+    lines after the tables' first columns and the second label column): when nothing follows
+    the labels but set, column or level names or another label, the first block before the
+    indicator table of two printed lines, each a text (no label, column or level name, no
+    value), gives the two texts, in their printed order."""
+    vocab = known.vocab
+
+    def text(t: str) -> bool:
+        return len(t) >= 4 and not known.anchor(t) and not vocab.is_title(t) and not _valueish(t)
+
+    k = 0
+    while k + 2 < len(tokens):
+        nxt = tokens[k + 2].text
+        if known.label(tokens[k].text) in STACKABLE and known.label(tokens[k + 1].text) in STACKABLE \
+                and (known.anchor(nxt) or vocab.periods.get(canonical(nxt))):
+            for m in range(k + 2, len(tokens)):
+                t = tokens[m]
+                if vocab.is_title(t.text) or known.column(t.text) in ("level2", "level3"):
+                    break
+                if len(t.parts) == 2 and all(text(p) for p in t.parts):
+                    tokens.pop(m)
+                    tokens[k + 2:k + 2] = [Piece(t.start, part, t.line + n) for n, part in enumerate(t.parts)]
+                    break
+        k += 1
+    return tokens
+
+
 def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
     known = _Known(vocab)
     tokens = _rehome_amount_labels(_heading_before_label(_flow_tokens(lines, known), known), known)
+    tokens = _goals_after_runs(_rehome_goal_label(_amounts_by_sums(tokens, known), known), known)
     remarks = _remark_words(tokens, known)
     stray: list[Piece] = []
     form_start, block_tables = 0, 0  # where the form's title is; its tables read by column blocks
@@ -456,17 +594,30 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
         if vocab.is_title(tok.text):
             last_fields = []
             form_start, block_tables = i, 0
+        blocks = _column_blocks(tokens, i, known) if known.column(tok.text) else None
+        if blocks is not None:  # a table printed column after column (a Writer export's flowing text)
+            sections = [t for t in tokens[form_start:i] if vocab.periods.get(canonical(t.text))]
+            if block_tables < len(sections):  # its set's name: the sets' names print before both tables
+                section = sections[block_tables]
+                yield Row([Cell(section.text, 0, 1, None, None, 1.0, "text", section.line)], None, section.line)
+            rows, i = blocks
+            stray, block_tables = [], block_tables + 1
+            yield from rows
+            continue
         # an indicator header: three or more column names in a row (level names may sit between)
         names, j, level1s, inside = [], i, [], []
         while j < len(tokens):
             if known.column(tokens[j].text):
+                if names and _column_blocks(tokens, j, known) is not None:
+                    break  # the 一级 column's run, then the others column after column
                 names.append(tokens[j])
                 last = j
             elif names and known.level(tokens[j].text) == 1:
                 level1s.append(tokens[j])
-            elif names and len(names) < 3 and (ahead := _column_within(tokens, j, known)):
-                # the first row's 二级 and 三级 names drawn inside a header not yet complete
-                # (``一级指标 二级指标 预期产出指标 成本指标（…） 成本控制情况 效果指标 三级指标 …``)
+            elif names and (len(names) < 3 or not any((known.column(p.text) or "").startswith("value") for p in names)) \
+                    and (ahead := _column_within(tokens, j, known)):
+                # the first row's 二级 and 三级 names drawn inside a header not yet complete (no
+                # value column yet: ``一级指标 二级指标 预期产出指标 成本指标（…） 成本控制情况 效果指标 三级指标 …``)
                 inside.extend(tokens[j:ahead])
                 j = ahead
                 continue
@@ -476,6 +627,17 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
         if names:  # level names after the last column name are the table's, not the header's
             level1s = [p for p in level1s if tokens.index(p, i) < last]
             j = last + 1
+        if [known.column(p.text) for p in names] == ["level1", "level2"]:
+            # 三级指标 and the value columns printed among the rows (a Calc export centres them
+            # beside the table's middle): the header has them
+            end = next((k for k in range(j, len(tokens)) if vocab.is_title(tokens[k].text)
+                        or known.column(tokens[k].text) in ("level1", "level2")), len(tokens))
+            ahead = [k for k in range(j, end) if (known.column(tokens[k].text) or "").split("@")[0] in ("level3", "value")]
+            if [known.column(tokens[k].text) for k in ahead].count("level3") == 1 and len(ahead) > 1:
+                names += [tokens[k] for k in ahead if known.column(tokens[k].text) == "level3"]
+                names += [tokens[k] for k in ahead if known.column(tokens[k].text) != "level3"]
+                for k in reversed(ahead):
+                    del tokens[k]
         if len(names) >= 3 and inside:  # they come after the header, as the table's first
             head = [t for t in tokens[i:j] if all(t is not x for x in inside)]
             tokens[i:j] = head + inside
@@ -503,16 +665,6 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             yield from _lost_level_names(rows, fields, level1s + tokens[j:end], known)
             i = end
             continue
-        blocks = _column_blocks(tokens, i, known) if len(names) < 3 and known.column(tok.text) else None
-        if blocks is not None:  # a table printed column after column (a Writer export's flowing text)
-            sections = [t for t in tokens[form_start:i] if vocab.periods.get(canonical(t.text))]
-            if block_tables < len(sections):  # its set's name: the sets' names print before both tables
-                section = sections[block_tables]
-                yield Row([Cell(section.text, 0, 1, None, None, 1.0, "text", section.line)], None, section.line)
-            rows, i = blocks
-            stray, block_tables = [], block_tables + 1
-            yield from rows
-            continue
         if names or known.column(tok.text):
             stray.append(tok)
             i += 1
@@ -532,17 +684,35 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
                        Cell(nxt.text, 1, 1, None, None, 1.0, "text", nxt.line)], None, tok.line)
             a, b = tokens[i + 2], tokens[i + 3]
             if known.anchor(b.text) or vocab.is_title(b.text):
-                # one text under the two labels (their wrapped lines interleaved): the next
-                # token is a column name or label, not the second value
-                yield Row([Cell(a.text, 0, 1, None, None, 1.0, "text", a.line)], None, a.line)
+                woven = _woven_texts(a.parts)
+                if woven is not None:  # the two texts in one block, the one-line text between the other's lines
+                    left, right = woven if known.label(tok.text) != "annual_goal" else woven[::-1]
+                    yield Row([Cell(left, 0, 1, None, None, 1.0, "text", a.line),
+                               Cell(right, 1, 1, None, None, 1.0, "text", a.line)], None, a.line)
+                else:
+                    # one text under the two labels (their wrapped lines interleaved): the next
+                    # token is a column name or label, not the second value
+                    yield Row([Cell(a.text, 0, 1, None, None, 1.0, "text", a.line)], None, a.line)
                 i += 3
                 continue
             yield Row([Cell(a.text, 0, 1, None, None, 1.0, "text", a.line),
                        Cell(b.text, 1, 1, None, None, 1.0, "text", b.line)], None, a.line)
             i += 4
             continue
-        yield Row([Cell(tok.text, 0, 1, None, None, 1.0, "text", tok.line)], None, tok.line)
+        yield Row([Cell(tok.text, 0, 1, None, None, tok.confidence, "text", tok.line)], None, tok.line)
         i += 1
+
+
+def _woven_texts(parts: tuple[str, ...]) -> Optional[tuple[str, str]]:
+    """Two side-by-side texts printed as one block of three lines, the one-line text between
+    the two lines of the other (an office export centres it beside them: ``…逐步完善服`` /
+    ``保障项目顺利实施，按期完成各项指标。`` / ``务网络。``): the first and last line are the left
+    text — its first line stops mid-sentence, the middle and last lines each end one — and the
+    middle line the right one. (With the right text the wrapped one, the left's line prints
+    first and the right's two lines after it: read as they come.) None for any other block."""
+    if len(parts) != 3 or _TERMINAL.search(parts[0]) or not all(_TERMINAL.search(p) for p in parts[1:]):
+        return None
+    return _join(parts[0], parts[2]), parts[1]
 
 
 def _values_fit(labels: list[str], values: list[str], known: _Known) -> bool:
@@ -1489,11 +1659,19 @@ class _LineTable:
 
 
 def _continues(cells: list[Piece], words: list[str], known: _LineKnown) -> None:
-    """A header line that completes the row above: each word to the cell whose bracket it
-    closes, whose label it completes, else to the first long text still open (no 。 at its
-    end), else the last value."""
+    """A header line that completes the row above: an amount to the amount label with none
+    after it, each other word to the cell whose bracket it closes, whose label it completes,
+    else to the first long text still open (no 。 at its end), else the last value."""
     taken: set[int] = set()
     for w in words:
+        if _MONEY.match(w):  # an amount on a line of its own under a wrapped label's tail (``其中：当年财政拨``
+            # / ``项目资金（元） 其中：财政资金 6,306,817.77`` / ``款`` / ``5,130,137.01``): that label's
+            free = next((k for k, c in enumerate(cells) if _is_amount_key(known.label(c.text), known.vocab)
+                         and (k + 1 == len(cells) or known.label(cells[k + 1].text))), None)
+            if free is not None:
+                cells.insert(free + 1, Piece(cells[free].end + 1, w, cells[free].line))
+                taken = {k + (k > free) for k in taken} | {free + 1}
+                continue
         target = None
         for k, c in enumerate(cells):
             if k not in taken and _open_brackets(c.text) > 0 > _open_brackets(w):
@@ -1857,6 +2035,16 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
             held, pending = pending, None
             yield from flush()
             pending = _fill_gaps(words, gaps, held, lineno, known)
+            pending_line = lineno
+            continue
+        if heads and pending is not None and first_label and not one_label \
+                and not any(known.label(p.text) for p in pending):
+            # a label's wrapped head above a row with no gap for it (``其中：当年财政拨`` / ``项目资金（元）
+            # 其中：财政资金 6,306,817.77`` / ``款`` / ``5,130,137.01``): it waits at the row's end for its
+            # tail and its amount, the lines after the row
+            held, pending = pending, None
+            yield from flush()
+            pending = _split_words(Piece(0, line, lineno), known) + held
             pending_line = lineno
             continue
         stacked = heads and pending is not None and len(pending) >= 2

@@ -406,9 +406,9 @@ def _single_cell_row(draft: FormDraft, row: Row, vocab: Vocabulary, settings: As
         draft.fields["fiscal_year"] = [cell.with_text(m.group(1) or m.group(2))]
         return True
     period = vocab.periods.get(canonical(text)) if vocab.periods else None
-    if period is not None:
+    if period is not None:  # the indicator set follows: no header text runs on past it
         draft.period = period
-        draft.stacked = None
+        draft.stacked, draft.last_key = None, None
         return True
     return False
 

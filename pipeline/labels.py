@@ -44,6 +44,7 @@ class Layout:
     labels: frozenset[str]                  # draft keys its labels give
     repeated: dict[str, tuple[str, ...]]    # a label printed n times: key of each occurrence
     closed: dict[str, tuple[str, ...]] = field(default_factory=dict)  # its own closed vocabularies (项目类别)
+    sums: dict[str, tuple[str, ...]] = field(default_factory=dict)  # an amount -> the amounts it is the sum of
 
 
 UNKNOWN = Layout("unknown", (), "", (), (), frozenset(), {})
@@ -156,7 +157,12 @@ def load_layout(path: Path) -> tuple[Layout, dict[str, str], dict[str, str], dic
         extra_fields=tuple(data.get("extra_fields", ())), labels=frozenset(header.values()),
         repeated={k: tuple(v) for k, v in data.get("repeated", {}).items()},
         closed={k: tuple(v) for k, v in data.get("closed", {}).items()},
+        sums={k: tuple(v) for k, v in data.get("sums", {}).items()},
     )
+    known = set(layout.fields) | set(layout.extra_fields)
+    for total, parts in layout.sums.items():
+        if not {total, *parts} <= known or len(parts) < 2:
+            raise ValueError(f"layout {layout.name}: [sums] {total} = {parts} names a field the family does not have")
     return layout, header, columns, periods
 
 

@@ -119,10 +119,10 @@ _READ_BY = {"ocr": "OCR", "pdf": "the PDF's text layer"}
 
 
 def check_confidence(form: Form, settings: Settings) -> list[Finding]:
-    """``LOW_CONFIDENCE`` for a header field read by OCR, and for an indicator row, under
-    ``validation.low_confidence``: a row read by OCR, or a row of copied text whose cells the
-    reader placed by guess (flowing PDF text that does not say which row a cell is; its
-    provenance confidence is then 0.5)."""
+    """``LOW_CONFIDENCE`` for a header field or an indicator row under
+    ``validation.low_confidence``: read by OCR, or copied text the reader placed by guess
+    (flowing PDF text that does not say which row a cell is, or which label an amount is;
+    its provenance confidence is then 0.5)."""
     threshold = settings.validation.low_confidence
     out = []
     for key, prov in form.provenance.items():
@@ -130,6 +130,11 @@ def check_confidence(form: Form, settings: Settings) -> list[Finding]:
             out.append(Finding(code="LOW_CONFIDENCE", severity="warning", field=key,
                                message=(f"{key} read by OCR with confidence {prov.confidence:.2f} "
                                         f"(< {threshold:.2f}) on page {prov.page}: check it by eye")))
+        elif prov.origin == "text" and prov.confidence < threshold:
+            out.append(Finding(code="LOW_CONFIDENCE", severity="warning", field=key,
+                               message=(f"{key} (line {prov.line}) placed by guess (confidence {prov.confidence:.2f}): "
+                                        f"the copied text does not say which label this value belongs to; "
+                                        f"compare it with the document")))
     for i, ind in enumerate(form.indicators):
         low = [p for p in ind.prov if p.confidence < threshold]
         if not low:
@@ -151,6 +156,8 @@ def check_confidence(form: Form, settings: Settings) -> list[Finding]:
 
 # a whole cell that is a target, not a name: ≥95%, 100% (not 1年: a real form's 时效指标 names a row so)
 _A_TARGET = re.compile(r"[≥≤<>=＜＞＝]|\d[\d.,]*\s*[%％]$")
+# a whole cell that is a count, not a name: 489人次, 20(件) (not 1年, above)
+_A_COUNT = re.compile(r"^\d[\d.,]*\s*[(（]?(?:人次|人|件|个|次|米|公里|元|万元|户|台|项)[)）]?$")
 _COLUMN_NAMES = ("一级指标", "二级指标", "三级指标", "备注")
 _REMARK = re.compile(r"[（(].*$")
 
@@ -165,6 +172,7 @@ def _row_doubts(rows: list[Indicator], level2_names: frozenset[str]) -> dict[int
     outer = {level_group(r.level1) for r in rows} - {None}
     foreign = [n for n in level2_names if n != "成本指标"] + list(_COLUMN_NAMES)  # 成本指标 is a 一级 name too
     why: dict[int, str] = {}
+    names = {r.level3 for r in rows if r.level3}
     homes: dict[str, str] = {}  # group -> a name of it read onto another group's row
     folded: dict[str, str] = {}  # the same, by the 一级 group that holds it when it has no 一级 name
     for i, r in enumerate(rows):
@@ -180,8 +188,10 @@ def _row_doubts(rows: list[Indicator], level2_names: frozenset[str]) -> dict[int
         cells = (r.level1, r.level2, r.level3, r.value, r.explanation)
         if not r.level3 or not r.value:
             why[i] = f"it has no {'三级 name' if not r.level3 else 'value'}: printed elsewhere, or not found"
-        elif _A_TARGET.match(r.level3):
+        elif _A_TARGET.match(r.level3) or _A_COUNT.match(r.level3):
             why[i] = f"its 三级 name {r.level3} is a value: cells moved by a column"
+        elif r.value in names and r.value != r.level3:
+            why[i] = f"its value {r.value} is another row's 三级 name: cells moved by a row"
         elif (bare := _REMARK.sub("", r.level2)) and bare not in level2_names and any(
                 n.startswith(bare) for n in level2_names):
             why[i] = f"its 二级 name {r.level2} is cut short: a wrapped name's lines split over cells"
@@ -202,8 +212,8 @@ def check_indicator_rows(form: Form, settings: Settings) -> list[Finding]:
     reader (:func:`_row_doubts`): a 二级 name under another group's 一级 name (数量指标 under
     效果指标; 成本 groups may sit under 产出, 满意度 groups under 效益 where no 满意度 一级 name
     is printed) and the rows of that name's own group; no 三级 name or no value; a value where
-    the 三级 name belongs; a 二级 name cut short (服务对象满意度指); an unclosed bracket; a 二级
-    or column name inside a cell. Rows
+    the 三级 name belongs, or another row's 三级 name where the value belongs; a 二级 name cut
+    short (服务对象满意度指); an unclosed bracket; a 二级 or column name inside a cell. Rows
     :func:`check_confidence` flags already are left to it."""
     threshold = settings.validation.low_confidence
     if not form.indicators:
@@ -233,9 +243,36 @@ def check_annual_within_total(form: Form, settings: Settings) -> list[Finding]:
                              f"(by {fmt(annual - total)} 万元): the mid-term total includes this year"))]
 
 
+def _amount_of(form: Form, key: str) -> Optional[Decimal]:
+    value = getattr(form.header, key, None) if key in type(form.header).model_fields else form.header_extra.get(key)
+    return value if isinstance(value, Decimal) else Decimal(value) if isinstance(value, int) else None
+
+
+def check_breakdown(form: Form, settings: Settings) -> list[Finding]:
+    """An amount that is not the sum of its parts, as its family declares them (``[sums]`` in
+    its layout file: 项目资金总额 = 其中：财政资金 + 其他资金): ``TOTAL_MISMATCH`` on the total,
+    within half a unit of each amount's written precision."""
+    layout = next((lay for lay in load_vocabulary().layouts if lay.name == form.layout), None)
+    out = []
+    for total_key, part_keys in (layout.sums.items() if layout else ()):
+        total, parts = _amount_of(form, total_key), [_amount_of(form, k) for k in part_keys]
+        if total is None or None in parts:
+            continue
+        added = sum(parts, Decimal(0))
+        tolerance = max(sum((declared_unit_yuan(a) / 2 for a in (total, *parts)), Decimal(0)),
+                        Decimal(str(settings.validation.total_abs_tolerance_yuan)))
+        if abs(total - added) * WAN > tolerance:
+            field = total_key if total_key in type(form.header).model_fields else f"header_extra.{total_key}"
+            terms = " + ".join(f"{k} {fmt(v)}" for k, v in zip(part_keys, parts))
+            out.append(Finding(code="TOTAL_MISMATCH", severity="error", field=field,
+                               message=(f"{total_key} {fmt(total)} 万元, but its parts add up to {fmt(added)} 万元 "
+                                        f"({terms}; difference {fmt(total - added)} 万元)")))
+    return out
+
+
 CHECKS: tuple[Callable[[Form, Settings], list[Finding]], ...] = (
     check_terms, check_total, check_declared_amounts, check_confidence, check_indicator_rows,
-    check_annual_within_total,
+    check_annual_within_total, check_breakdown,
 )
 
 

@@ -556,3 +556,24 @@ def test_flowing_writer_table_in_column_blocks_lists_the_remarks_it_cannot_place
     listed = [f for f in form.findings if f.code == "LOW_CONFIDENCE" and f.field == "indicators"]
     assert len(listed) == 1
     assert re.findall(r"(\S+) \(line \d+\)", listed[0].message) == [r[5] for r in case["indicators"] if r[5]]
+
+
+def test_amounts_the_sums_leave_to_the_text_are_marked_where_it_cannot_tell():
+    """A Calc export's amounts printed away from their labels are paired by the family's sums
+    (项目资金总额 = 财政资金 + 其他资金, the year's request = 当年财政拨款 + 上年结转资金 + 其他资金):
+    the truth's amounts come out (checked with the other office cases). A sum's parts add up in
+    any order, so where the text gives a part's amount by no pairing of its own (labels in a
+    run, ``其中：财政资金 其他资金 6,306,817.77 … 6,306,817.77 … 0.00``: one of the two is 0),
+    that label is named by a ``LOW_CONFIDENCE`` finding; amounts printed after their labels
+    are not."""
+    run = OFFICE_TRUTH["calc_flowing_amounts_after_a_run_of_labels"]
+    form = next(f for f in convert(FIXTURES / "calc_flowing_amounts_after_a_run_of_labels.txt").forms
+                if f.header.project_name == run["header"]["project_name"])
+    marked = {f.field for f in form.findings if f.code == "LOW_CONFIDENCE"}
+    assert {"fiscal_funds_total", "other_funds_total"} <= marked
+    assert not {f.field for f in form.findings if f.code == "TOTAL_MISMATCH"}
+    in_place = OFFICE_TRUTH["calc_flowing_goals_woven_in_one_block"]
+    form = next(f for f in convert(FIXTURES / "calc_flowing_goals_woven_in_one_block.txt").forms
+                if f.header.project_name == in_place["header"]["project_name"])
+    assert not [f for f in form.findings if f.code in ("LOW_CONFIDENCE", "TOTAL_MISMATCH")
+                and not f.field.startswith("indicators")]

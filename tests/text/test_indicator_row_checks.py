@@ -35,6 +35,8 @@ def _flagged(rows, confidence=1.0) -> dict[int, str]:
 
 def test_a_table_read_right_raises_nothing():
     assert _flagged(RIGHT) == {}
+    # a count-like word that is a name, and a value word that is no row's name, pass
+    assert _flagged([("产出指标", "数量指标", "12345热线接通率", "≥95%"), ("产出指标", "数量指标", "培训人次", "完成")]) == {}
     # a real Futian form names a 时效指标 row 1年 (its value 1年): a name, not a target
     assert _flagged([("产出指标", "*时效指标", "1年", "1年"), ("效益指标", "社会效益指标", "就业率", "≥95%")]) == {}
 
@@ -56,6 +58,9 @@ def test_a_level2_name_under_another_groups_level1_and_the_rows_of_its_own_group
     (("效果指标", "服务对象满意度指", "资金支付及时率", "≥95%"), "cut short"),
     (("效果指标", "可持续影响指标（", "纠纷调解成功率反映项目产出情况", "100%"), "not closed"),
     (("效果指标", "社会效益指标", "三级指标调解案件数", "≥95%"), "inside its cells"),
+    # a 批复表 Calc export copied flowing (seeds 3-4): values and names shifted by a row
+    (("效果指标", "社会效益指标", "489人次", "163人次"), "is a value"),
+    (("效果指标", "社会效益指标", "服务对象满意度", "设备完好率"), "another row's 三级 name"),
 ])
 def test_a_row_whose_cells_show_a_misreading(row, why):
     """Shapes seen in Calc exports copied as text: a value printed elsewhere, cells moved by a
