@@ -579,10 +579,39 @@ def _goals_after_runs(tokens: list[Piece], known: _Known) -> list[Piece]:
     return tokens
 
 
+def _value_inside_header(tokens: list[Piece], known: _Known) -> list[Piece]:
+    """A header label's value printed inside the indicator header, between the 一级 column's
+    names and ``二级指标`` (a Calc 批复表: ``预算单位 项目名称 档案数字化项目 … 一级指标 预期产出指标
+    青岛市民政局 二级指标 …``; no row's cell prints before the 二级 column's name): put back after
+    the nearest label before the table with no value (the next piece is a label), goal and
+    amount labels aside."""
+    vocab = known.vocab
+    for k in range(len(tokens)):
+        if known.column(tokens[k].text) != "level1":
+            continue
+        m = k + 1
+        while m < len(tokens) and known.level(tokens[m].text):
+            m += 1
+        if m + 1 >= len(tokens) or known.column(tokens[m + 1].text) != "level2":
+            continue
+        word = tokens[m].text
+        if known.anchor(word) or vocab.is_title(word) or vocab.periods.get(canonical(word)) or _valueish(word):
+            continue
+        for at in range(k - 1, 0, -1):
+            if vocab.is_title(tokens[at].text):
+                break
+            key = known.label(tokens[at].text)
+            if key and key not in STACKABLE and not _is_amount_key(key, vocab) and known.label(tokens[at + 1].text):
+                tokens.insert(at + 1, tokens.pop(m))
+                break
+    return tokens
+
+
 def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]:
     known = _Known(vocab)
     tokens = _rehome_amount_labels(_heading_before_label(_flow_tokens(lines, known), known), known)
     tokens = _goals_after_runs(_rehome_goal_label(_amounts_by_sums(tokens, known), known), known)
+    tokens = _value_inside_header(tokens, known)
     remarks = _remark_words(tokens, known)
     stray: list[Piece] = []
     form_start, block_tables = 0, 0  # where the form's title is; its tables read by column blocks
@@ -2048,6 +2077,12 @@ def read_lines(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Row]
             pending_line = lineno
             continue
         stacked = heads and pending is not None and len(pending) >= 2
+        if pending is not None and table is None and (known.column(line) or known.level(line)):
+            # a column or level name alone on its line (a Writer export's table in column runs
+            # after a goal: ``保障项目顺利实施，…。`` / ``一级指标`` / ``二级指标``) ends the row above
+            yield from flush()
+            yield Row([Cell(line, 0, 1, None, None, 1.0, "text", lineno)], None, lineno)
+            continue
         if pending is not None and not first_label and not stacked:
             if expect > len(pending) and _TERMINAL.search(line) and not _TERMINAL.search(pending[-1].text):
                 # a stacked label's short value centred beside the wrapped one on its left

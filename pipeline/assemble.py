@@ -248,6 +248,7 @@ def rows_to_drafts(
     draft = FormDraft()
     in_table = False
     level1 = frozenset(vocab.level1_values)
+    level_names = level1 | frozenset(vocab.level2_values)
     for row in rows:
         if row.unplaced:
             draft.unplaced.extend(c for c in row.cells if c.text.strip())
@@ -279,6 +280,8 @@ def rows_to_drafts(
         if in_table and draft.columns is not None and not _starts_with_label(row, vocab, settings):
             _add_indicator(draft, row)
             continue
+        if all(vocab.column(c.text) or c.text in level_names for c in row.cells if c.text.strip()):
+            draft.last_key = None  # a bare column or level name never continues a header text
         pairs = row_to_pairs(row, vocab, settings, None if in_table else draft.last_key)
         labelled = any(label is not None for _, _, label in pairs)
         if labelled and (draft.indicators or in_table) and any(
