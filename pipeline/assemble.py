@@ -280,7 +280,8 @@ def rows_to_drafts(
         if in_table and draft.columns is not None and not _starts_with_label(row, vocab, settings):
             _add_indicator(draft, row)
             continue
-        if all(vocab.column(c.text) or c.text in level_names for c in row.cells if c.text.strip()):
+        texts = [c.text for c in row.cells if c.text.strip()]
+        if texts and all(vocab.column(t) or t in level_names for t in texts):
             draft.last_key = None  # a bare column or level name never continues a header text
         pairs = row_to_pairs(row, vocab, settings, None if in_table else draft.last_key)
         labelled = any(label is not None for _, _, label in pairs)
@@ -623,6 +624,11 @@ def draft_to_header(
             if key not in reported and not (key.startswith("project_type") and "project_type" in reported):
                 findings.append(Finding(code="MISSING_FIELD", severity="error", field=key,
                                         message=f"{key} not found in the form"))
+    for key in dict.fromkeys(k for total, parts in layout.sums.items() for k in (total, *parts)):
+        if key not in layout.fields and values.get(key) is None and key not in reported:
+            # an amount of the family's sums (其中：财政资金 …): its gap keeps the sum unchecked
+            findings.append(Finding(code="MISSING_FIELD", severity="warning", field=key,
+                                    message=f"{key} not found in the form: one of the amounts that add up"))
     return values, findings, {k: confidence[k] for k in HEADER_KEYS if k in confidence}, provenance
 
 

@@ -70,3 +70,22 @@ def test_wan_amounts_are_checked_to_their_written_precision():
     assert _found(near) == {}
     off = ok.model_copy(update={"header_extra": {**ok.header_extra, "other_funds_total": Decimal("11.35")}})
     assert list(_found(off)) == ["total_amount"]
+
+
+def test_an_amount_of_the_sums_the_form_lacks_is_named(tmp_path):
+    """A generated Shanghai form as a tab dump, then the same with its first 其他资金 amount
+    left blank: the blank one's ``MISSING_FIELD`` (a warning: a ``header_extra`` amount the
+    sum needs) names it; the whole form raises none."""
+    from extractors import convert
+    from synth.families import random_family_forms, render_dump
+
+    truth, grid = random_family_forms("shanghai_project", 1, 1)[0]
+    text = render_dump([grid])
+    printed = f"{Decimal(str(truth['header_extra']['other_funds_total'])) * 10_000:,.2f}"  # 元, as printed
+    assert f"其他资金\t{printed}" in text
+    whole, blank = tmp_path / "whole.txt", tmp_path / "blank.txt"
+    whole.write_text(text, encoding="utf-8")
+    blank.write_text(text.replace(f"其他资金\t{printed}", "其他资金\t", 1), encoding="utf-8")
+    assert not [f for f in convert(whole).forms[0].findings if f.code == "MISSING_FIELD"]
+    missing = [f for f in convert(blank).forms[0].findings if f.code == "MISSING_FIELD"]
+    assert [(f.field, f.severity) for f in missing] == [("other_funds_total", "warning")]
