@@ -127,6 +127,10 @@ class _Known:
     def column(self, text: str) -> Optional[str]:
         return self.vocab.column(text)
 
+    def column_kind(self, text: str) -> str:
+        """The indicator field a column name gives, its period aside (``value@年度`` is a value)."""
+        return (self.vocab.column(text) or "").partition("@")[0]
+
     def level(self, text: str) -> Optional[int]:
         bare = canonical(text)
         if bare in self.level1:
@@ -643,7 +647,7 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
                 last = j
             elif names and known.level(tokens[j].text) == 1:
                 level1s.append(tokens[j])
-            elif names and (len(names) < 3 or not any((known.column(p.text) or "").startswith("value") for p in names)) \
+            elif names and (len(names) < 3 or all(known.column_kind(p.text) != "value" for p in names)) \
                     and (ahead := _column_within(tokens, j, known)):
                 # the first row's 二级 and 三级 names drawn inside a header not yet complete (no
                 # value column yet: ``一级指标 二级指标 预期产出指标 成本指标（…） 成本控制情况 效果指标 三级指标 …``)
@@ -661,7 +665,7 @@ def read_flowing(lines: list[tuple[int, str]], vocab: Vocabulary) -> Iterator[Ro
             # beside the table's middle): the header has them
             end = next((k for k in range(j, len(tokens)) if vocab.is_title(tokens[k].text)
                         or known.column(tokens[k].text) in ("level1", "level2")), len(tokens))
-            ahead = [k for k in range(j, end) if (known.column(tokens[k].text) or "").split("@")[0] in ("level3", "value")]
+            ahead = [k for k in range(j, end) if known.column_kind(tokens[k].text) in ("level3", "value")]
             if [known.column(tokens[k].text) for k in ahead].count("level3") == 1 and len(ahead) > 1:
                 names += [tokens[k] for k in ahead if known.column(tokens[k].text) == "level3"]
                 names += [tokens[k] for k in ahead if known.column(tokens[k].text) != "level3"]
