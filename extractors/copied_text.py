@@ -39,6 +39,7 @@ from pipeline.labels import Vocabulary, canonical, load_vocabulary
 from pipeline.lexicon import IDEOGRAPHS, LEVEL_FOLDS, join_texts
 from pipeline.lexicon import level_group as _group  # one table of the 一级/二级 groups, shared with the PDF geometry
 from pipeline.models import Cell, Row
+from pipeline.normalize import parse_decimal
 from pipeline.settings import Settings
 
 _WORD = re.compile(r"\S+")
@@ -450,10 +451,6 @@ def _rehome_amount_labels(tokens: list[Piece], known: _Known) -> list[Piece]:
     return tokens
 
 
-def _amount_value(text: str) -> Decimal:
-    return Decimal(text.replace(",", "").replace("，", ""))
-
-
 def _amounts_by_sums(tokens: list[Piece], known: _Known, most: int = 8) -> list[Piece]:
     """Amounts pdftotext printed away from their labels, put back by the sums the form's family
     declares (``[sums]``: 项目资金总额 = 其中：财政资金 + 其他资金, the year's request = 当年财政拨款 +
@@ -490,7 +487,7 @@ def _amounts_by_sums(tokens: list[Piece], known: _Known, most: int = 8) -> list[
         if not labels or len(amounts) != len(labels) or len(labels) > most \
                 or len({key for _, key in labels}) < len(labels):
             continue
-        value = {k: _amount_value(tokens[k].text) for k in amounts}
+        value = {k: parse_decimal(tokens[k].text) for k in amounts}
         # the reading's pairs: a label and the amount after it, unless the label stands in a run of
         # labels (``其中：财政资金 其他资金 6,306,817.77``: the amount is the run's first label's, or none's)
         read = [k + 1 if k + 1 in value and not _is_amount_key(known.label(tokens[k - 1].text), vocab) else None

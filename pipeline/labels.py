@@ -84,8 +84,12 @@ class Vocabulary:
         """The closed vocabulary of ``key`` in family ``layout``: the family's own (``[closed]``
         in its file: the Shanghai 项目类别 is 特定目标类, not the Futian 项目类型's 特定目标类项目),
         else the shared one (``labels.json``)."""
-        own = next((lay.closed for lay in self.layouts if lay.name == layout), {})
-        return own.get(key, self.closed_values.get(key, ()))
+        own = self.layout_named(layout)
+        return (own.closed if own else {}).get(key, self.closed_values.get(key, ()))
+
+    def layout_named(self, name: str) -> Optional[Layout]:
+        """The family called ``name`` (a form's ``layout``), or None (``unknown``)."""
+        return next((lay for lay in self.layouts if lay.name == name), None)
 
     def layout_by_title(self, title: str) -> Optional[Layout]:
         """The family a title alone names (its longest title pattern), or None."""

@@ -252,7 +252,7 @@ def check_breakdown(form: Form, settings: Settings) -> list[Finding]:
     """An amount that is not the sum of its parts, as its family declares them (``[sums]`` in
     its layout file: 项目资金总额 = 其中：财政资金 + 其他资金): ``TOTAL_MISMATCH`` on the total,
     within half a unit of each amount's written precision."""
-    layout = next((lay for lay in load_vocabulary().layouts if lay.name == form.layout), None)
+    layout = load_vocabulary().layout_named(form.layout)
     out = []
     for total_key, part_keys in (layout.sums.items() if layout else ()):
         total, parts = _amount_of(form, total_key), [_amount_of(form, k) for k in part_keys]
